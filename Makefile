@@ -1,0 +1,45 @@
+# Hush — the two quick-start commands are `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := zlib1g-dev libbrotli-dev pkg-config
+DJANGO_VERSION := 6.1.3
+DJANGO_VENV := .venv-django
+HUSH := .build/release/hush
+
+.PHONY: deps build demo test bench clean-demo
+
+# System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
+# exact command is printed and the build stops.
+deps:
+	@if ! pkg-config --exists zlib libbrotlienc libbrotlidec 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing $(APT_PACKAGES)"; \
+	    (apt-get install -y -qq $(APT_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq $(APT_PACKAGES))) ; \
+	  else \
+	    echo "make: missing system libraries; run: sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product hush
+
+# Collects sample-static/ into ./staticfiles.
+demo: build
+	$(HUSH) collect sample-static/site sample-static/theme vendor=sample-static/vendor --output staticfiles
+	@echo "demo: collected into ./staticfiles (manifest: staticfiles/staticfiles.json)"
+
+# Django itself, for the tests that compare Hush's output with collectstatic's byte for byte.
+$(DJANGO_VENV)/bin/python:
+	@py=""; for c in python3.13 python3.12; do \
+	  if PYENV_VERSION=3.13.0 $$c -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then py=$$c; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then echo "make: Django $(DJANGO_VERSION) needs Python >= 3.12 (python3.13 not found)"; exit 1; fi; \
+	PYENV_VERSION=3.13.0 $$py -m venv $(DJANGO_VENV) && \
+	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "django==$(DJANGO_VERSION)"
+
+test: deps $(DJANGO_VENV)/bin/python
+	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python $(SWIFT) test
+
+bench: build
+	bash Benchmarks/run.sh

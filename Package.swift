@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+// Hush: a static-asset collector and HTTP static file server.
+// One module per step of the data flow:
+//   source dirs -> HushCollect -> STATIC_ROOT + staticfiles.json -> HushServe's FileTable -> HTTP
+// HushCore holds the vocabulary both sides share; HushCLI only turns flags into configuration.
+import PackageDescription
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+
+let package = Package(
+    name: "Hush",
+    products: [
+        .executable(name: "hush", targets: ["HushCLI"]),
+        .library(name: "HushCore", targets: ["HushCore"]),
+        .library(name: "HushCompress", targets: ["HushCompress"]),
+        .library(name: "HushCollect", targets: ["HushCollect"]),
+        .library(name: "HushServe", targets: ["HushServe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
+        .target(name: "HushCore"),
+        .target(name: "HushCompress", dependencies: ["CZlib", "CBrotli"]),
+        .target(name: "HushCollect", dependencies: ["HushCore", "HushCompress"]),
+        .target(name: "HushServe", dependencies: ["HushCore"] + nio),
+        .executableTarget(
+            name: "HushCLI",
+            dependencies: [
+                "HushCore", "HushCollect", "HushServe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HushCoreTests", dependencies: ["HushCore"]),
+        .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "CZlib", "CBrotli"]),
+        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore"]),
+        .testTarget(
+            name: "HushServeTests",
+            dependencies: [
+                "HushServe", "HushCore",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ] + nio
+        ),
+        .testTarget(name: "HushCLITests", dependencies: ["HushCore"]),
+    ]
+)

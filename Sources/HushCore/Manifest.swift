@@ -1,0 +1,110 @@
+import Foundation
+
+/// Django's `staticfiles.json`, as `ManifestStaticFilesStorage` writes and reads it.
+///
+/// The bytes Hush writes are those of Django 6.1's `save_manifest()`: `json.dumps` of
+/// `{"paths": …, "version": "1.1", "hash": …}` with the paths sorted by name, Python's default
+/// separators (`", "`, `": "`) and `ensure_ascii` escaping. A Django project pointed at a Hush
+/// STATIC_ROOT therefore loads the manifest unchanged and resolves `{% static %}` identically.
+public struct Manifest: Sendable, Equatable {
+    /// The manifest format version Django writes (`manifest_version`).
+    public static let version = "1.1"
+    /// The file name Django reads (`manifest_name`).
+    public static let fileName = "staticfiles.json"
+
+    /// Original relative path → hashed relative path, both with `/` separators.
+    public var paths: [String: String]
+
+    public init(paths: [String: String]) {
+        self.paths = paths
+    }
+
+    /// The entries sorted as Python sorts `str` keys: by code point, which is UTF-8 byte order.
+    public var sortedEntries: [(key: String, value: String)] {
+        paths.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+    }
+
+    /// Django's manifest hash: the first 12 hex digits of the MD5 of
+    /// `json.dumps(sorted(paths.items()))`.
+    public var hash: String {
+        var list = "["
+        for (index, entry) in sortedEntries.enumerated() {
+            if index > 0 { list += ", " }
+            list += "[" + PythonJSON.string(entry.key) + ", " + PythonJSON.string(entry.value) + "]"
+        }
+        list += "]"
+        return String(MD5.hex(Array(list.utf8)).prefix(12))
+    }
+
+    /// The manifest file's exact bytes.
+    public func encoded() -> [UInt8] {
+        var out = "{\"paths\": {"
+        for (index, entry) in sortedEntries.enumerated() {
+            if index > 0 { out += ", " }
+            out += PythonJSON.string(entry.key) + ": " + PythonJSON.string(entry.value)
+        }
+        out += "}, \"version\": \"\(Self.version)\", \"hash\": \"\(hash)\"}"
+        return Array(out.utf8)
+    }
+
+    /// Reads a manifest written by Hush or Django (versions 1.0 and 1.1, as Django accepts).
+    public static func decode(_ bytes: [UInt8]) throws(ManifestError) -> Manifest {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes))
+        } catch {
+            throw .malformed("not valid JSON")
+        }
+        guard let root = object as? [String: Any] else { throw .malformed("the top level is not an object") }
+        guard let version = root["version"] as? String, version == "1.0" || version == "1.1" else {
+            throw .malformed("unsupported or missing \"version\" (Django reads 1.0 and 1.1)")
+        }
+        guard let rawPaths = root["paths"] as? [String: Any] else { return Manifest(paths: [:]) }
+        var paths: [String: String] = [:]
+        for (key, value) in rawPaths {
+            guard let hashed = value as? String else { throw .malformed("the entry for \"\(key)\" is not a string") }
+            paths[key] = hashed
+        }
+        return Manifest(paths: paths)
+    }
+}
+
+/// Why a manifest could not be read.
+public enum ManifestError: Error, Equatable, CustomStringConvertible {
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let why): return "\(Manifest.fileName): \(why)"
+        }
+    }
+}
+
+/// JSON string encoding exactly as Python's `json.dumps` writes it with `ensure_ascii=True`.
+public enum PythonJSON {
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// `value` as a quoted JSON string literal, non-ASCII escaped as lowercase `\uXXXX`
+    /// (surrogate pairs above the BMP), as CPython's `py_encode_basestring_ascii` does.
+    public static func string(_ value: String) -> String {
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(value.utf8.count + 2)
+        for unit in value.utf16 {
+            switch unit {
+            case 0x22: out += [0x5c, 0x22]
+            case 0x5c: out += [0x5c, 0x5c]
+            case 0x0a: out += [0x5c, 0x6e]
+            case 0x0d: out += [0x5c, 0x72]
+            case 0x09: out += [0x5c, 0x74]
+            case 0x08: out += [0x5c, 0x62]
+            case 0x0c: out += [0x5c, 0x66]
+            case 0x20...0x7e, 0x7f: out.append(UInt8(unit))
+            default:
+                out += [0x5c, 0x75]
+                for shift in [12, 8, 4, 0] { out.append(hex[Int((unit >> UInt16(shift)) & 0xf)]) }
+            }
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
