@@ -5,6 +5,6 @@ struct Hush: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hush",
         abstract: "Collect static assets with content-hashed names and serve them.",
-        subcommands: []
+        subcommands: [ServeCommand.self]
     )
 }
