@@ -64,7 +64,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         if accessLog != nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
         // A new connection must send its first head within the header timeout (slowloris).
-        arm(context, at: .now() + settings.headerTimeout)
+        arm(context, at: context.eventLoop.now + settings.headerTimeout)
         context.fireChannelActive()
     }
 
@@ -174,7 +174,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             if !pausedForWritability, !headStarted {
                 // The deadline for this head starts now and does not move as bytes trickle in.
                 headStarted = true
-                arm(context, at: .now() + settings.headerTimeout)
+                arm(context, at: context.eventLoop.now + settings.headerTimeout)
             }
             input.discardReadBytes()
             buffered = input
@@ -233,7 +233,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             } else if self.closeAfterWrites {
                 context.close(promise: nil)
             } else if !self.headStarted {
-                self.arm(context, at: .now() + self.settings.idleTimeout)
+                self.arm(context, at: context.eventLoop.now + self.settings.idleTimeout)
             }
         }
     }
@@ -259,9 +259,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         guard context.channel.isActive else { return }
         if burstsInFlight > 0 {
             // A response is being written; its completion re-arms the idle deadline.
-            deadline = .now() + settings.idleTimeout
+            deadline = context.eventLoop.now + settings.idleTimeout
             schedule(context)
-        } else if NIODeadline.now() >= deadline {
+        } else if context.eventLoop.now >= deadline {
             context.close(promise: nil)
         } else {
             schedule(context)
