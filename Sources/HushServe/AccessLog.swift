@@ -62,6 +62,11 @@ public final class AccessLog: Sendable {
             s.buffer += s.timestamp.utf8
             s.buffer += "] \"".utf8
             s.buffer += method
+            guard !target.isEmpty else {
+                // An unparseable request has no request line to show: `"-"`.
+                s.buffer += "\" \(status) -\n".utf8
+                return s.buffer.count >= Self.flushThreshold ? Self.take(&s.buffer) : nil
+            }
             s.buffer.append(UInt8(ascii: " "))
             // The target is logged as sent; quotes and backslashes were excluded by the parser
             // only from the method, so escape them here to keep the line parseable.
@@ -70,11 +75,14 @@ public final class AccessLog: Sendable {
                 s.buffer.append(b)
             }
             s.buffer += " HTTP/1.\(versionMinor)\" \(status) \(bytes > 0 ? String(bytes) : "-")\n".utf8
-            guard s.buffer.count >= Self.flushThreshold else { return nil }
-            defer { s.buffer.removeAll(keepingCapacity: true) }
-            return s.buffer
+            return s.buffer.count >= Self.flushThreshold ? Self.take(&s.buffer) : nil
         }
         if let pending { writeAll(pending) }
+    }
+
+    private static func take(_ buffer: inout [UInt8]) -> [UInt8] {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        return buffer
     }
 
     /// Records a request that could not be parsed.

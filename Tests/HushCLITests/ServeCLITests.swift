@@ -90,6 +90,46 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(hush.waitForExit(), 0)
     }
 
+    func testSIGHUPUnderLoadFailsNoRequest() throws {
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0", "--threads", "2"])
+        let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
+        let state = LoadState()
+        let finished = DispatchSemaphore(value: 0)
+        let client = Thread {
+            defer { finished.signal() }
+            let deadline = Date().addingTimeInterval(HushProcess.timeout)
+            var connection: ServeRawConnection?
+            var sent = 0
+            while !state.stopped, Date() < deadline {
+                do {
+                    // Mostly keep-alive, with a fresh connection every 50 requests.
+                    if connection == nil || sent % 50 == 0 { connection = try ServeRawConnection(port: port) }
+                    sent += 1
+                    try connection?.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+                    let response = try connection?.readResponse()
+                    if response?.status == 200, response?.text == "<h1>hi</h1>\n" { state.succeeded() } else { state.failed() }
+                } catch {
+                    state.failed()
+                    connection = nil
+                }
+            }
+        }
+        client.start()
+        for reload in 1...10 {
+            // Each reload waits for requests to be flowing, so reloads land among requests in flight.
+            XCTAssertTrue(state.waitForProgress(), "the client made no progress")
+            try Data("v\(reload)".utf8).write(to: URL(fileURLWithPath: root + "/live-\(reload).txt"))
+            hush.signal(SIGHUP)
+            XCTAssertTrue(hush.waitForStderrLines(containing: "hush: reloaded", count: reload), "reload \(reload) not reported")
+        }
+        state.stop()
+        XCTAssertEqual(finished.wait(timeout: .now() + HushProcess.timeout), .success)
+        XCTAssertEqual(state.failures, 0)
+        XCTAssertGreaterThanOrEqual(state.successes, 10)
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+    }
+
     func testAccessLogWritesCommonLogFormat() throws {
         let log = root + "-access.log"
         defer { try? FileManager.default.removeItem(atPath: log) }
@@ -197,6 +237,16 @@ final class HushProcess: @unchecked Sendable {
         }
     }
 
+    /// Blocks until `count` stderr lines contain `needle` (or the process exits, or the timeout).
+    func waitForStderrLines(containing needle: String, count: Int) -> Bool {
+        let deadline = Date().addingTimeInterval(Self.timeout)
+        while true {
+            if stderrText.split(separator: "\n").filter({ $0.contains(needle) }).count >= count { return true }
+            if !process.isRunning || Date() > deadline { return false }
+            _ = changed.wait(timeout: .now() + 0.5)
+        }
+    }
+
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// The exit status, or nil if the process is still running after the timeout.
@@ -204,4 +254,26 @@ final class HushProcess: @unchecked Sendable {
         guard exited.wait(timeout: .now() + Self.timeout) == .success else { return nil }
         return process.terminationStatus
     }
+}
+
+/// Counters shared between a load thread and the test.
+final class LoadState: @unchecked Sendable {
+    private let lock = NSLock()
+    private let progress = DispatchSemaphore(value: 0)
+    private var ok = 0, bad = 0, stopFlag = false
+
+    var successes: Int { lock.lock(); defer { lock.unlock() }; return ok }
+    var failures: Int { lock.lock(); defer { lock.unlock() }; return bad }
+    var stopped: Bool { lock.lock(); defer { lock.unlock() }; return stopFlag }
+
+    func succeeded() {
+        lock.lock(); ok += 1; lock.unlock()
+        progress.signal()
+    }
+
+    func failed() { lock.lock(); bad += 1; lock.unlock() }
+    func stop() { lock.lock(); stopFlag = true; lock.unlock() }
+
+    /// Waits for one more successful request (bounded).
+    func waitForProgress() -> Bool { progress.wait(timeout: .now() + HushProcess.timeout) == .success }
 }
