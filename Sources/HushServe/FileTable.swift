@@ -40,7 +40,8 @@ public final class FileTable: Sendable {
 }
 
 /// One file as a URL serves it: its identity bytes and any pre-compressed siblings.
-public struct Resource: Sendable {
+/// A class, so a lookup costs one retain rather than one per buffer inside.
+public final class Resource: Sendable {
     /// The file itself.
     public let identity: Representation
     /// The `.br` sibling, if collected.
@@ -51,6 +52,14 @@ public struct Resource: Sendable {
     public let isHashed: Bool
     /// Modification time of the identity file, whole seconds since the epoch (`Last-Modified`).
     public let lastModified: Int64
+
+    init(identity: Representation, brotli: Representation?, gzip: Representation?, isHashed: Bool, lastModified: Int64) {
+        self.identity = identity
+        self.brotli = brotli
+        self.gzip = gzip
+        self.isHashed = isHashed
+        self.lastModified = lastModified
+    }
 
     /// Whether any sibling exists, i.e. whether responses must say `Vary: Accept-Encoding`.
     public var hasSiblings: Bool { brotli != nil || gzip != nil }
@@ -67,7 +76,7 @@ public struct Resource: Sendable {
 }
 
 /// One sendable form of a resource (RFC 9110 §3.2), with its validators and pre-rendered heads.
-public struct Representation: Sendable {
+public final class Representation: Sendable {
     /// Its content coding, nil for identity.
     public let coding: ContentCoding?
     /// Length of the bytes sent for a full response.
@@ -88,6 +97,19 @@ public struct Representation: Sendable {
     public let varies: Bool
     /// ETag bytes without quotes, for fast comparison with request validators.
     let opaqueTag: [UInt8]
+
+    init(coding: ContentCoding?, length: Int, etag: String, body: Body, head200: ByteBuffer, head206: ByteBuffer,
+         head304: ByteBuffer, varies: Bool, opaqueTag: [UInt8]) {
+        self.coding = coding
+        self.length = length
+        self.etag = etag
+        self.body = body
+        self.head200 = head200
+        self.head206 = head206
+        self.head304 = head304
+        self.varies = varies
+        self.opaqueTag = opaqueTag
+    }
 }
 
 /// The bytes of a representation.

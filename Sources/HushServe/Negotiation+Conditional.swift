@@ -41,9 +41,18 @@ extension Negotiation {
     public static func tagListMatches(_ field: ArraySlice<UInt8>, opaqueTag: [UInt8], weakComparison: Bool) -> Bool {
         let s = FieldBytes.trimmed(field)
         if s.count == 1, s.first == UInt8(ascii: "*") { return true }
-        guard let elements = FieldBytes.listElements(s) else { return false }
-        for element in elements {
-            guard let tag = EntityTag(element) else { continue }
+        // One pass over the members, no arrays; an entity-tag may contain a comma (etagc allows
+        // it), so only commas outside quotes separate members.
+        var start = s.startIndex, quoted = false, i = s.startIndex
+        while i <= s.endIndex {
+            if i < s.endIndex {
+                if s[i] == FieldBytes.quote { quoted.toggle() }
+                if s[i] != FieldBytes.comma || quoted { i += 1; continue }
+            }
+            let element = FieldBytes.trimmed(s[start..<i])
+            start = i + 1
+            i += 1
+            guard !element.isEmpty, let tag = EntityTag(element) else { continue }
             if tag.weak, !weakComparison { continue }
             if tag.opaque.elementsEqual(opaqueTag) { return true }
         }
