@@ -51,6 +51,8 @@ final class HTTPHandler: ChannelDuplexHandler {
     private var deadline = NIODeadline.distantFuture
     private var timer: Scheduled<Void>?
     private var dateLine = DateLine()
+    /// Reused for each request head's bytes.
+    private var headScratch: [UInt8] = []
     private var client = "-"
 
     init(settings: Settings, tables: TableBox, accessLog: AccessLog?) {
@@ -103,8 +105,8 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // Last handler in the pipeline: nothing after it wants the event.
         flushBurst(context)
-        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -138,7 +140,7 @@ final class HTTPHandler: ChannelDuplexHandler {
                 pausedForWritability = true
                 break
             }
-            let parsed = input.withUnsafeReadableBytes { RequestParser.parse($0) }
+            let parsed = input.withUnsafeReadableBytes { RequestParser.parse($0, reusing: &headScratch) }
             switch parsed {
             case .incomplete:
                 break
@@ -185,7 +187,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     /// Renders a reply into the burst's buffer, writing it out first when a body follows
     /// separately. Returns the body length, for the log.
     private func emit(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader, _ context: ChannelHandlerContext) -> Int {
-        var out = pendingOut ?? context.channel.allocator.buffer(capacity: 4096)
+        var out = pendingOut ?? context.channel.allocator.buffer(capacity: 1024)
         pendingOut = nil
         burstHasWrites = true
         let (tail, bytes) = ResponseWriter.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(), into: &out)

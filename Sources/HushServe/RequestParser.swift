@@ -30,6 +30,13 @@ enum RequestParser {
 
     /// Parses one head from the start of `bytes`.
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Result {
+        var scratch: [UInt8] = []
+        return parse(bytes, reusing: &scratch)
+    }
+
+    /// Parses one head, copying it into `scratch` (a connection reuses one array, so a request
+    /// costs no allocation once the previous request's fields are released).
+    static func parse(_ bytes: UnsafeRawBufferPointer, reusing scratch: inout [UInt8]) -> Result {
         // RFC 9112 §2.2: ignore empty lines before the request line (a few, not unboundedly).
         var start = 0
         while start < min(bytes.count, 8) {
@@ -59,8 +66,9 @@ enum RequestParser {
             return .incomplete
         }
         if end - start > maxHead + 2 { return .failure(.headTooLarge) }
-        let head = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-        switch parseHead(head) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        switch parseHead(scratch) {
         case .success(let request): return .complete(request, consumed: end)
         case .failure(let failure): return .failure(failure)
         }
