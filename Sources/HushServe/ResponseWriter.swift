@@ -27,6 +27,9 @@ struct ResponseWriter {
     ) -> (Tail, bodyBytes: Int) {
         switch reply {
         case .full(let representation):
+            // One allocation for head and copied body, rather than doubling as they are written.
+            let copied = !isHead && representation.length <= copyLimit ? representation.length : 0
+            out.reserveCapacity(minimumWritableBytes: representation.head200.readableBytes + 128 + copied)
             out.writeImmutableBuffer(representation.head200)
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
@@ -34,6 +37,7 @@ struct ResponseWriter {
 
         case .partial(let representation, let range):
             let length = range.count
+            out.reserveCapacity(minimumWritableBytes: representation.head206.readableBytes + 192 + (length <= copyLimit ? length : 0))
             out.writeImmutableBuffer(representation.head206)
             out.writeString("Content-Range: bytes \(range.lowerBound)-\(range.upperBound)/\(representation.length)\r\nContent-Length: \(length)\r\n")
             endHead(connection, dateLine, &out)
