@@ -98,6 +98,13 @@ final class RawConnection {
         return response
     }
 
+    /// Blocks until at least `count` bytes have arrived (they stay unread).
+    func waitForBytes(_ count: Int) throws {
+        while pending.count < count {
+            guard try fill() else { throw Failure.closed }
+        }
+    }
+
     /// Whether the server closed the connection (reads to end of stream, dropping bytes).
     func readUntilClosed() throws -> Bool {
         while try fill() { pending.removeAll() }

@@ -240,7 +240,8 @@ final class ServerIntegrationTests: XCTestCase {
         try idle.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertEqual(try idle.readResponse().status, 200)
         try connection.send("GET /static/big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
-        // Wait until the response has begun: its head has arrived.
+        // Wait until the response has begun (its first bytes arrived), so it is in flight.
+        try connection.waitForBytes(1)
         let server = self.server!
         self.server = nil
         let stopping = Task { await server.stop() }
