@@ -28,6 +28,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         var idleTimeout: TimeAmount
     }
 
+    /// Bytes of small responses gathered before they are handed to the channel mid-burst.
+    static let burstWriteThreshold = 64 << 10
+
     private let settings: Settings
     private let tables: TableBox
     private let accessLog: AccessLog?
@@ -192,6 +195,10 @@ final class HTTPHandler: ChannelDuplexHandler {
         burstHasWrites = true
         let (tail, bytes) = ResponseWriter.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(), into: &out)
         switch tail {
+        case .none where out.readableBytes >= Self.burstWriteThreshold:
+            // Hand big bursts to the channel now: its writability then accounts for them, so a
+            // client pipelining without reading is paused instead of growing this buffer.
+            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
         case .none:
             pendingOut = out
         case .buffer(let body):

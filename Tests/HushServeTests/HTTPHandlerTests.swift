@@ -235,6 +235,30 @@ final class HTTPHandlerTests: XCTestCase {
         XCTAssertFalse(channel.isActive)
     }
 
+    func testPipelinedRequestsWaitWhileTheChannelIsNotWritable() throws {
+        try connect()
+        channel.isWritable = false
+        XCTAssertEqual(try exchange(get("/static/index.html") + get("/static/docs/")), "", "nothing is answered into a full channel")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        let text = try output().text
+        XCTAssertTrue(text.hasSuffix("<h1>docs</h1>\n"), text)
+        XCTAssertEqual(text.components(separatedBy: "HTTP/1.1 200 OK").count, 3, "both answered, in order, once writable")
+    }
+
+    func testLargePipelinedBurstIsAnsweredCompletelyInOrder() throws {
+        try connect()
+        // 100 × 1000-byte bodies: past the burst threshold, so part is handed over mid-burst.
+        let requests = (0..<100).map { get($0 % 2 == 0 ? "/static/js/app.js" : "/static/index.html") }.joined()
+        let (text, writes) = try { () throws -> (String, Int) in
+            try channel.writeInbound(ByteBuffer(string: requests))
+            return try output()
+        }()
+        let bodies = text.components(separatedBy: "\r\n\r\n").dropFirst().map { $0.hasPrefix("x") ? "js" : $0.hasPrefix("<h1>home") ? "home" : "?" }
+        XCTAssertEqual(bodies, (0..<100).map { $0 % 2 == 0 ? "js" : "home" })
+        XCTAssertGreaterThan(writes, 1, "a burst past the threshold is not one giant buffer")
+    }
+
     func testRequestWithBodyIsAnsweredThenClosed() throws {
         try connect()
         let response = try exchange("GET /static/index.html HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc")
