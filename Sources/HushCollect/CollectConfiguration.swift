@@ -1,0 +1,58 @@
+import HushCore
+
+/// One source directory, optionally mounted under a prefix (Django's `("prefix", "path")`
+/// form of a STATICFILES_DIRS entry).
+public struct SourceDirectory: Sendable, Equatable {
+    /// The URL path prefix its files are collected under, without slashes at either end; empty
+    /// for none.
+    public var prefix: String
+    /// The directory, as the user gave it.
+    public var path: String
+
+    public init(prefix: String = "", path: String) {
+        self.prefix = prefix
+        self.path = path
+    }
+
+    /// Parses the CLI form: `DIR` or `PREFIX=DIR`.
+    public init(argument: String) {
+        if let equals = argument.firstIndex(of: "="), !argument[..<equals].contains("/") {
+            self.init(prefix: String(argument[..<equals]), path: String(argument[argument.index(after: equals)...]))
+        } else {
+            self.init(path: argument)
+        }
+    }
+}
+
+/// Everything one `hush collect` run needs to know. Built by the CLI; defaults are Django's.
+public struct CollectConfiguration: Sendable {
+    /// Django's default ignore patterns (`staticfiles` app config).
+    public static let defaultIgnorePatterns = ["CVS", ".*", "*~"]
+
+    /// Searched in order; when a relative path exists in several, the first wins.
+    public var sources: [SourceDirectory]
+    /// STATIC_ROOT.
+    public var output: String
+    /// STATIC_URL: absolute references under it are rewritten. Must end with `/`.
+    public var staticURL: String = "/static/"
+    /// Extra `fnmatch` patterns, added to ``defaultIgnorePatterns``.
+    public var extraIgnorePatterns: [String] = []
+    /// Rewrite ES module `import`/`export` references too (Django's
+    /// `support_js_module_import_aggregation`).
+    public var jsModules = false
+    /// Do everything but publish: STATIC_ROOT is left untouched.
+    public var dryRun = false
+    /// Threads for hashing, rewriting and compressing; 0 means one per core.
+    public var jobs = 0
+
+    public init(sources: [SourceDirectory], output: String) {
+        self.sources = sources
+        self.output = output
+    }
+
+    /// All ignore patterns, normalized as Django normalizes them (`os.path.normpath`).
+    public var ignorePatterns: [String] {
+        var seen = Set<String>()
+        return (Self.defaultIgnorePatterns + extraIgnorePatterns).map(PosixPath.normpath).filter { seen.insert($0).inserted }
+    }
+}

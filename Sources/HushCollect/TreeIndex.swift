@@ -1,0 +1,61 @@
+/// The collected tree as Django's storage sees it after the copy phase: every collected file by
+/// name, the directories holding them, and each file's original-content hash.
+struct TreeIndex: Sendable {
+    let files: [FoundFile]
+    /// `clean_name(name)` → index into ``files``.
+    let indexByName: [String: Int]
+    let directories: Set<String>
+    /// First 12 hex digits of the MD5 of each file's original content.
+    let originalHashes: [String]
+
+    init(files: [FoundFile], originalHashes: [String]) {
+        self.files = files
+        self.originalHashes = originalHashes
+        var index: [String: Int] = [:]
+        var directories: Set<String> = [""]
+        for (i, file) in files.enumerated() {
+            let key = PythonString.replaceBackslashes(file.name)
+            if index[key] == nil { index[key] = i }
+            var parts = PythonString.split(key, "/")
+            parts.removeLast()
+            var prefix = ""
+            for part in parts {
+                prefix = prefix.isEmpty ? part : prefix + "/" + part
+                directories.insert(prefix)
+            }
+        }
+        self.indexByName = index
+        self.directories = directories
+    }
+
+    func entry(at path: String) -> TreeEntry {
+        if let i = indexByName[path] { return .file(originalHash: originalHashes[i]) }
+        return directories.contains(path) ? .directory : .missing
+    }
+}
+
+/// Lookups while rewriting: final names where known; in discovery mode, a reference to a file
+/// whose final name is not known yet is recorded as a dependency and answered provisionally.
+final class CollectedLookup: HashedNameLookup {
+    let tree: TreeIndex
+    let finalNames: Slots<String>
+    let discovering: Bool
+    private(set) var dependencies: Set<Int> = []
+
+    init(tree: TreeIndex, finalNames: Slots<String>, discovering: Bool) {
+        self.tree = tree
+        self.finalNames = finalNames
+        self.discovering = discovering
+    }
+
+    func hashedName(ofCollected key: String) throws(ReferenceFailure) -> String? {
+        guard let i = tree.indexByName[key] else { return nil }
+        if let name = finalNames[i] { return name }
+        guard discovering else { throw .pending(key) }
+        dependencies.insert(i)
+        // Same length and alphabet as the final name, so the rest of the rewrite is unaffected.
+        return PythonString.replaceBackslashes(DjangoNaming.hashedName(tree.files[i].name, hash: tree.originalHashes[i]))
+    }
+
+    func entry(at path: String) -> TreeEntry { tree.entry(at: path) }
+}
