@@ -40,33 +40,39 @@ struct ReplacementTemplate: Sendable {
 enum ReferencePatterns {
     static let defaultTemplate = #"url("%(url)s")"#
 
+    static let cssSources = [
+        #"(?P<matched>url\((?P<quote>['"]{0,1})\s*(?P<url>.*?)(?P=quote)\))"#,
+        #"(?P<matched>@import\s*["']\s*(?P<url>.*?)["'])"#,
+        #"(?m)^(?P<matched>/\*#[ \t](?-i:sourceMappingURL)=(?P<url>.*)[ \t]*\*/)$"#,
+    ]
+    static let javaScriptSources = [
+        #"(?m)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$"#,
+    ]
+    static let javaScriptModuleSources = [
+        #"(?P<matched>import(?P<import>[\s\{][^;]*?|\*\s*as\s*\w+)\s*from\s*['"](?P<url>[./].*?)["'])"#,
+        #"(?P<matched>export(?P<exports>[\s\{][^;]*?)\s*from\s*["'](?P<url>[./].*?)["'])"#,
+        #"(?P<matched>import\s*['"](?P<url>[./].*?)["'])"#,
+        #"(?P<matched>import\(["'](?P<url>[./].*?)["']\))"#,
+    ]
+
     /// The rules for `*.css`, in Django's order.
     static let css: [ReferenceRule] = [
-        rule(#"(?P<matched>url\((?P<quote>['"]{0,1})\s*(?P<url>.*?)(?P=quote)\))"#, defaultTemplate, .css),
-        rule(#"(?P<matched>@import\s*["']\s*(?P<url>.*?)["'])"#, #"@import url("%(url)s")"#, .css),
-        rule(
-            #"(?m)^(?P<matched>/\*#[ \t](?-i:sourceMappingURL)=(?P<url>.*)[ \t]*\*/)$"#,
-            "/*# sourceMappingURL=%(url)s */", .css
-        ),
+        rule(cssSources[0], defaultTemplate, .css),
+        rule(cssSources[1], #"@import url("%(url)s")"#, .css),
+        rule(cssSources[2], "/*# sourceMappingURL=%(url)s */", .css),
     ]
 
     /// The rules for `*.js` Django always applies.
     static let javaScript: [ReferenceRule] = [
-        rule(#"(?m)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$"#, "//# sourceMappingURL=%(url)s", .javaScript),
+        rule(javaScriptSources[0], "//# sourceMappingURL=%(url)s", .javaScript),
     ]
 
     /// ES module rules, applied after ``javaScript`` with `--js-modules`.
     static let javaScriptModules: [ReferenceRule] = [
-        rule(
-            #"(?P<matched>import(?P<import>[\s\{][^;]*?|\*\s*as\s*\w+)\s*from\s*['"](?P<url>[./].*?)["'])"#,
-            #"import%(import)s from "%(url)s""#, .javaScript
-        ),
-        rule(
-            #"(?P<matched>export(?P<exports>[\s\{][^;]*?)\s*from\s*["'](?P<url>[./].*?)["'])"#,
-            #"export%(exports)s from "%(url)s""#, .javaScript
-        ),
-        rule(#"(?P<matched>import\s*['"](?P<url>[./].*?)["'])"#, #"import"%(url)s""#, .javaScript),
-        rule(#"(?P<matched>import\(["'](?P<url>[./].*?)["']\))"#, #"import("%(url)s")"#, .javaScript),
+        rule(javaScriptModuleSources[0], #"import%(import)s from "%(url)s""#, .javaScript),
+        rule(javaScriptModuleSources[1], #"export%(exports)s from "%(url)s""#, .javaScript),
+        rule(javaScriptModuleSources[2], #"import"%(url)s""#, .javaScript),
+        rule(javaScriptModuleSources[3], #"import("%(url)s")"#, .javaScript),
     ]
 
     /// The rules for a file, chosen by `fnmatchcase(path, "*.css")` / `"*.js"` as Django does
