@@ -105,6 +105,8 @@ def main(argv):
     # STORAGES takes a dotted path; this module runs as __main__ (or is
     # imported under its own name), so register the class where
     # import_string() can find it.
+    # A plain name in Django's error text ("with <...Storage object ...>").
+    JSModuleManifestStaticFilesStorage.__qualname__ = "JSModuleManifestStaticFilesStorage"
     module = sys.modules[__name__]
     module.JSModuleManifestStaticFilesStorage = JSModuleManifestStaticFilesStorage
     storage_backend = (
@@ -155,7 +157,7 @@ def main(argv):
         context = [
             line for line in err.getvalue().splitlines() if line.strip()
         ]
-        message = str(exc) or type(exc).__name__
+        message = str(exc).rstrip() or type(exc).__name__
         # "with <...ManifestStaticFilesStorage object at 0x7f...>" differs on
         # every run; drop the address so the line is stable.
         message = re.sub(r" object at 0x[0-9a-fA-F]+>", ">", message)
