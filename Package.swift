@@ -41,7 +41,7 @@ let package = Package(
         ),
         .testTarget(name: "HushCoreTests", dependencies: ["HushCore"]),
         .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "CZlib", "CBrotli"]),
-        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore"]),
+        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "HushServeTests",
             dependencies: [

@@ -14,9 +14,10 @@ public struct SourceDirectory: Sendable, Equatable {
         self.path = path
     }
 
-    /// Parses the CLI form: `DIR` or `PREFIX=DIR`.
+    /// Parses the CLI form: `DIR` or `PREFIX=DIR`, split at the first `=` (a directory whose
+    /// name contains `=` is given as `=DIR`: an empty prefix).
     public init(argument: String) {
-        if let equals = argument.firstIndex(of: "="), !argument[..<equals].contains("/") {
+        if let equals = argument.firstIndex(of: "=") {
             self.init(prefix: String(argument[..<equals]), path: String(argument[argument.index(after: equals)...]))
         } else {
             self.init(path: argument)

@@ -117,8 +117,7 @@ private struct PipelineRun {
         let (finalNames, rewritten) = try rewriteReferences(tree: tree, copies: copies)
         summary.rewritten = rewritten.count
         try writeHashedCopies(finalNames: finalNames, rewritten: rewritten)
-        var manifest = Manifest(paths: [:])
-        for i in files.indices { manifest.paths[PythonString.replaceBackslashes(files[i].name)] = finalNames[i]! }
+        let manifest = Manifest(entries: files.indices.map { (PythonString.replaceBackslashes(files[$0].name), finalNames[$0]!) })
         try FileSystem.write(manifest.encoded(), to: staging + "/" + Manifest.fileName)
         summary.hashed = files.count
         summary.written = files.count * 2 + 1

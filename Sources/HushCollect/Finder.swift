@@ -46,16 +46,17 @@ public struct Finder: Sendable {
 
     public func find() throws(CollectError) -> FindResult {
         var result = FindResult(files: [], shadowed: [], ignored: 0)
-        var winners: [String: String] = [:]
+        // Keyed by exact bytes: Python compares names by code point, Swift strings by canonical equivalence.
+        var winners: [[UInt8]: String] = [:]
         for source in sources {
             var state = WalkState(source: source, ignorePatterns: ignorePatterns)
             try state.walk(relative: "")
             result.ignored += state.ignored
             for file in state.files {
-                if let winner = winners[file.name] {
+                if let winner = winners[Array(file.name.utf8)] {
                     result.shadowed.append(ShadowedFile(name: file.name, sourcePath: file.sourcePath, winnerPath: winner))
                 } else {
-                    winners[file.name] = file.sourcePath
+                    winners[Array(file.name.utf8)] = file.sourcePath
                     result.files.append(file)
                 }
             }

@@ -2,26 +2,27 @@
 /// name, the directories holding them, and each file's original-content hash.
 struct TreeIndex: Sendable {
     let files: [FoundFile]
-    /// `clean_name(name)` → index into ``files``.
-    let indexByName: [String: Int]
-    let directories: Set<String>
+    /// `clean_name(name)` → index into ``files``, keyed by exact UTF-8 bytes (Python compares
+    /// names by code point; Swift strings would merge NFC and NFD spellings).
+    let indexByName: [[UInt8]: Int]
+    let directories: Set<[UInt8]>
     /// First 12 hex digits of the MD5 of each file's original content.
     let originalHashes: [String]
 
     init(files: [FoundFile], originalHashes: [String]) {
         self.files = files
         self.originalHashes = originalHashes
-        var index: [String: Int] = [:]
-        var directories: Set<String> = [""]
+        var index: [[UInt8]: Int] = [:]
+        var directories: Set<[UInt8]> = [[]]
         for (i, file) in files.enumerated() {
             let key = PythonString.replaceBackslashes(file.name)
-            if index[key] == nil { index[key] = i }
+            if index[Array(key.utf8)] == nil { index[Array(key.utf8)] = i }
             var parts = PythonString.split(key, "/")
             parts.removeLast()
             var prefix = ""
             for part in parts {
                 prefix = prefix.isEmpty ? part : prefix + "/" + part
-                directories.insert(prefix)
+                directories.insert(Array(prefix.utf8))
             }
         }
         self.indexByName = index
@@ -29,8 +30,8 @@ struct TreeIndex: Sendable {
     }
 
     func entry(at path: String) -> TreeEntry {
-        if let i = indexByName[path] { return .file(originalHash: originalHashes[i]) }
-        return directories.contains(path) ? .directory : .missing
+        if let i = indexByName[Array(path.utf8)] { return .file(originalHash: originalHashes[i]) }
+        return directories.contains(Array(path.utf8)) ? .directory : .missing
     }
 }
 
@@ -49,7 +50,7 @@ final class CollectedLookup: HashedNameLookup {
     }
 
     func hashedName(ofCollected key: String) throws(ReferenceFailure) -> String? {
-        guard let i = tree.indexByName[key] else { return nil }
+        guard let i = tree.indexByName[Array(key.utf8)] else { return nil }
         if let name = finalNames[i] { return name }
         guard discovering else { throw .pending(key) }
         dependencies.insert(i)
