@@ -89,7 +89,8 @@ enum FileSystem {
         var total: Int64 = 0
         var content: [UInt8]? = keepContent ? [] : nil
         if keepContent { content?.reserveCapacity(Int(before.st_size)) }
-        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        // Small files get a small buffer: zeroing a full chunk per file would cost more than the copy.
+        var buffer = [UInt8](repeating: 0, count: Int(min(Int64(chunkSize), max(4096, Int64(before.st_size) + 1))))
         var readError: Int32 = 0, writeError: Int32 = 0
         buffer.withUnsafeMutableBytes { raw in
             while true {

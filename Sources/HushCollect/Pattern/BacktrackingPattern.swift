@@ -109,9 +109,12 @@ struct BacktrackingPattern: Sendable {
             var nullable = false
             for branch in branches { nullable = merge(firstBytes(branch[...] + rest)) || nullable }
             return (set, nullable)
-        case .backreference, .lineStart, .lineEnd:
-            // Zero-width or data-dependent: allow any start and let the matcher decide.
-            return (set, true)
+        case .lineStart, .lineEnd:
+            // Zero-width: what follows decides which bytes can start a match.
+            return firstBytes(rest)
+        case .backreference:
+            // Data-dependent: allow any start and let the matcher decide.
+            return ([Bool](repeating: true, count: 256), true)
         }
     }
 }
