@@ -44,8 +44,9 @@ extension Compressor {
         var offset = 0
         repeat {
             let slice = min(input.count - offset, Int(Int32.max))
+            // zlib never writes through next_in; the mutable pointer type is a C API artefact.
             stream.pointee.next_in = slice > 0
-                ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self))
+                ? input.baseAddress.map { UnsafeMutablePointer(mutating: $0.advanced(by: offset).assumingMemoryBound(to: Bytef.self)) }
                 : nil
             stream.pointee.avail_in = uInt(slice)
             offset += slice

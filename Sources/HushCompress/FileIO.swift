@@ -1,7 +1,13 @@
 #if canImport(Glibc)
 import Glibc
+private let systemRead = Glibc.read
+private let systemWrite = Glibc.write
+private let systemClose = Glibc.close
 #elseif canImport(Darwin)
 import Darwin
+private let systemRead = Darwin.read
+private let systemWrite = Darwin.write
+private let systemClose = Darwin.close
 #endif
 
 /// A source file opened for sequential reading, remembering its size and modification time so
@@ -18,7 +24,7 @@ struct InputFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let code = errno
-            _ = Glibc.close(fd)
+            _ = systemClose(fd)
             throw .cannotRead(path: path, errno: code)
         }
         descriptor = fd
@@ -30,9 +36,10 @@ struct InputFile {
         let capacity = buffer.count
         let fd = descriptor
         let result: Result<Int, CompressError> = buffer.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return .success(0) }
             var filled = 0
             while filled < capacity {
-                let got = Glibc.read(fd, raw.baseAddress! + filled, capacity - filled)
+                let got = systemRead(fd, base + filled, capacity - filled)
                 if got < 0 {
                     if errno == EINTR { continue }
                     return .failure(.cannotRead(path: path, errno: errno))
@@ -49,13 +56,20 @@ struct InputFile {
     func checkUnchanged() throws(CompressError) {
         var now = stat()
         guard fstat(descriptor, &now) == 0 else { throw .cannotRead(path: path, errno: errno) }
-        if now.st_size != before.st_size || now.st_mtim.tv_sec != before.st_mtim.tv_sec
-            || now.st_mtim.tv_nsec != before.st_mtim.tv_nsec {
+        if now.st_size != before.st_size || Self.modified(now) != Self.modified(before) {
             throw .changedWhileReading(path: path)
         }
     }
 
-    func close() { _ = Glibc.close(descriptor) }
+    func close() { _ = systemClose(descriptor) }
+
+    private static func modified(_ info: stat) -> (Int, Int) {
+        #if canImport(Darwin)
+        return (info.st_mtimespec.tv_sec, info.st_mtimespec.tv_nsec)
+        #else
+        return (info.st_mtim.tv_sec, info.st_mtim.tv_nsec)
+        #endif
+    }
 }
 
 /// A file written under a temporary name next to its final one and renamed into place by
@@ -77,7 +91,7 @@ struct OutputFile: ~Copyable {
 
     deinit {
         if descriptor >= 0 {
-            _ = Glibc.close(descriptor)
+            _ = systemClose(descriptor)
             _ = unlink(temporaryPath)
         }
     }
@@ -88,9 +102,10 @@ struct OutputFile: ~Copyable {
         let fd = descriptor
         let path = finalPath
         let result: Result<Void, CompressError> = bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return .success(()) }
             var offset = 0
             while offset < raw.count {
-                let done = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let done = systemWrite(fd, base + offset, raw.count - offset)
                 if done < 0 {
                     if errno == EINTR { continue }
                     return .failure(.cannotWrite(path: path, errno: errno))
@@ -109,7 +124,7 @@ struct OutputFile: ~Copyable {
         let fd = descriptor
         descriptor = -1
         // close() reports delayed write errors (NFS, quotas): a failure here means a bad file.
-        if Glibc.close(fd) != 0 {
+        if systemClose(fd) != 0 {
             let code = errno
             _ = unlink(temporaryPath)
             throw .cannotWrite(path: finalPath, errno: code)
@@ -125,7 +140,7 @@ struct OutputFile: ~Copyable {
     /// Closes and removes the temporary file.
     mutating func discard() {
         guard descriptor >= 0 else { return }
-        _ = Glibc.close(descriptor)
+        _ = systemClose(descriptor)
         descriptor = -1
         _ = unlink(temporaryPath)
     }

@@ -49,7 +49,7 @@ public struct CompressionPolicy: Sendable, Equatable {
     }
 
     /// Whether `path` should be compressed at all: false when it ends in `.` + a skipped
-    /// extension, compared ASCII case-insensitively.
+    /// extension, compared ASCII case-insensitively, or when no coding is enabled.
     ///
     /// This is WhiteNoise's `re.search(r"\.(jpg|jpeg|…)$", name, re.IGNORECASE)` on the whole
     /// name: `archive.tar.GZ` and a file named just `.gz` are skipped, `gz` (no dot) is not.

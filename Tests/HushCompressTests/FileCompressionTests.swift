@@ -106,3 +106,23 @@ final class FileCompressionTests: XCTestCase {
         XCTAssertEqual(try entries(dir), ["empty.css"])
     }
 }
+
+final class InputFileTests: XCTestCase {
+    func testAFileThatGrowsWhileBeingReadIsReported() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let path = dir + "/app.js"
+        try Data("let a = 1;\n".utf8).write(to: URL(fileURLWithPath: path))
+        let input = try InputFile(path: path)
+        defer { input.close() }
+        XCTAssertNoThrow(try input.checkUnchanged())
+        // Another process appends while we read.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("let b = 2;\n".utf8))
+        try handle.close()
+        XCTAssertThrowsError(try input.checkUnchanged()) { error in
+            XCTAssertEqual(error as? CompressError, .changedWhileReading(path: path))
+            XCTAssertEqual("\(error)", path + ": changed while being read; run again once it is stable")
+        }
+    }
+}
