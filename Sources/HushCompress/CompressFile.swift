@@ -3,8 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CBrotli
-import CZlib
 import HushCore
 
 /// Bytes read from a source file per step: big enough that system calls are noise next to
@@ -17,7 +15,8 @@ let fileChunkSize = 256 * 1024
 /// The output is written to a temporary name in the destination's directory
 /// (`destination.hush-tmp-<random>`) and renamed onto `destination` only when complete, so no
 /// reader ever sees a half-written file; on failure the temporary file is removed and
-/// `destination` is untouched. An existing `destination` is replaced.
+/// `destination` is untouched. An existing `destination` is replaced. There is no fsync: the
+/// collector's publish step (staging directory + rename) decides durability for the whole tree.
 ///
 /// - Throws: ``CompressError`` naming the file that could not be read or written.
 @discardableResult
