@@ -1,0 +1,221 @@
+import HushCore
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension FileTable {
+    /// Scans `configuration.root` into a table.
+    ///
+    /// Dotfiles and dot directories (`.hush-cache`) are never taken in, nor symlinks whose target
+    /// lies outside the root. `name.br` / `name.gz` next to `name` become its pre-compressed
+    /// representations rather than URLs of their own. Every representation is read once to hash
+    /// it for its ETag (MD5, a few ms per MB); with `previous`, files whose device, inode, size and
+    /// modification time are unchanged keep their ETag without being hashed again.
+    public static func load(configuration: ServeConfiguration, previous: FileTable? = nil) throws(ServeError) -> FileTable {
+        guard let realRoot = realPath(configuration.root) else { throw .rootNotADirectory(configuration.root) }
+        var info = stat()
+        guard stat(realRoot, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw .rootNotADirectory(configuration.root)
+        }
+        var found: [String: String] = [:]  // relative path → absolute path
+        var visited: Set<[UInt64]> = [[UInt64(info.st_dev), UInt64(info.st_ino)]]
+        try walk(directory: realRoot, relative: "", realRoot: realRoot, into: &found, visited: &visited)
+
+        let hashedNames = try manifestValues(realRoot: realRoot, found: found)
+        var primaries: [String] = []
+        var siblings: [String: (br: String?, gz: String?)] = [:]
+        for rel in found.keys {
+            if rel.hasSuffix(ContentCoding.br.fileSuffix), found[String(rel.dropLast(3))] != nil {
+                siblings[String(rel.dropLast(3)), default: (nil, nil)].br = rel
+            } else if rel.hasSuffix(ContentCoding.gzip.fileSuffix), found[String(rel.dropLast(3))] != nil {
+                siblings[String(rel.dropLast(3)), default: (nil, nil)].gz = rel
+            } else {
+                primaries.append(rel)
+            }
+        }
+
+        // Smallest files first into memory until the budget is spent: many small files gain the
+        // most from skipping a sendfile call each.
+        var sizes: [(rel: String, size: Int)] = []
+        for rel in found.keys {
+            var s = stat()
+            if let path = found[rel], stat(path, &s) == 0 { sizes.append((rel, Int(s.st_size))) }
+        }
+        sizes.sort { $0.size != $1.size ? $0.size < $1.size : $0.rel < $1.rel }
+        var inMemory: Set<String> = []
+        var budget = configuration.memoryCacheBytes
+        for (rel, size) in sizes where size <= configuration.memoryFileLimit && size <= budget {
+            inMemory.insert(rel)
+            budget -= size
+        }
+
+        var resources: [String: Resource] = [:]
+        var fingerprints: [String: FileFingerprint] = [:]
+        var indexed: Set<String> = []
+        var memoryBytes = 0
+        let renderer = HeadRenderer(maxAge: configuration.maxAge, cors: configuration.cors)
+        for rel in primaries {
+            guard let loaded = readFile(rel: rel, absolute: found[rel], memory: inMemory.contains(rel), previous: previous) else { continue }
+            let sib = siblings[rel]
+            let br = sib?.br.flatMap { readFile(rel: $0, absolute: found[$0], memory: inMemory.contains($0), previous: previous) }
+            let gz = sib?.gz.flatMap { readFile(rel: $0, absolute: found[$0], memory: inMemory.contains($0), previous: previous) }
+            let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
+            let lastModified = loaded.fingerprint.modifiedSeconds
+            let meta = HeadRenderer.Metadata(
+                contentType: MediaType.contentType(forFileName: rel), isHashed: isHashed,
+                hasSiblings: br != nil || gz != nil, lastModified: lastModified)
+            func representation(_ file: LoadedFile, _ coding: ContentCoding?) -> Representation {
+                fingerprints[file.rel] = file.fingerprint
+                if case .memory(let buffer) = file.body { memoryBytes += buffer.readableBytes }
+                return renderer.representation(meta: meta, coding: coding, length: file.fingerprint.size,
+                                               digest: file.fingerprint.digest, body: file.body)
+            }
+            resources[rel] = Resource(
+                identity: representation(loaded, nil), brotli: br.map { representation($0, .br) },
+                gzip: gz.map { representation($0, .gzip) }, isHashed: isHashed, lastModified: lastModified)
+            if !configuration.index.isEmpty {
+                let slash = rel.lastIndex(of: "/")
+                let name = slash.map { String(rel[rel.index(after: $0)...]) } ?? rel
+                if name == configuration.index { indexed.insert(slash.map { String(rel[..<$0]) } ?? "") }
+            }
+        }
+        return FileTable(root: configuration.root, resources: resources, indexedDirectories: indexed,
+                         indexName: configuration.index, memoryBytes: memoryBytes, fingerprints: fingerprints)
+    }
+
+    /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
+    private static func manifestValues(realRoot: String, found: [String: String]) throws(ServeError) -> Set<String>? {
+        let path = realRoot + "/" + Manifest.fileName
+        guard found[Manifest.fileName] != nil else { return nil }
+        guard let bytes = readAll(path: path) else { throw .unreadable(path: path, errno: errno) }
+        do {
+            return Set(try Manifest.decode(bytes).paths.values)
+        } catch {
+            throw .badManifest(path: path, reason: error.description)
+        }
+    }
+
+    private struct LoadedFile {
+        var rel: String
+        var fingerprint: FileFingerprint
+        var body: Body
+    }
+
+    /// Opens, checks and hashes one file; nil when it vanished or cannot be read (it is left out).
+    private static func readFile(rel: String, absolute: String?, memory: Bool, previous: FileTable?) -> LoadedFile? {
+        guard let absolute else { return nil }
+        let fd = open(absolute, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var s = stat()
+        guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else { _ = close(fd); return nil }
+        var fingerprint = FileFingerprint(
+            device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int(s.st_size),
+            modifiedSeconds: Int64(s.st_mtim.tv_sec), modifiedNanoseconds: Int(s.st_mtim.tv_nsec), digest: "")
+        var known = previous?.fingerprints[rel]
+        known?.digest = ""
+        let reuse = known == fingerprint ? previous?.fingerprints[rel]?.digest : nil
+
+        if memory {
+            var buffer = ByteBufferAllocator().buffer(capacity: fingerprint.size)
+            var md5 = MD5()
+            var ok = true
+            reading: while true {
+                var result = 0
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 << 10) { raw -> Int in
+                    result = read(fd, raw.baseAddress, raw.count)
+                    return max(result, 0)
+                }
+                switch result {
+                case 0: break reading
+                case ..<0 where errno == EINTR: continue
+                case ..<0: ok = false; break reading
+                default: continue
+                }
+            }
+            if ok, reuse == nil { buffer.withUnsafeReadableBytes { md5.update($0) } }
+            _ = close(fd)
+            guard ok else { return nil }
+            fingerprint.size = buffer.readableBytes
+            fingerprint.digest = reuse ?? md5.hexDigest()
+            return LoadedFile(rel: rel, fingerprint: fingerprint, body: .memory(buffer))
+        }
+        if let reuse {
+            fingerprint.digest = reuse
+        } else {
+            var md5 = MD5()
+            var chunk = [UInt8](repeating: 0, count: 256 << 10)
+            var offset: off_t = 0
+            while true {
+                let r = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+                if r < 0 { _ = close(fd); return nil }
+                if r == 0 { break }
+                chunk.withUnsafeBytes { md5.update(UnsafeRawBufferPointer(rebasing: $0[..<r])) }
+                offset += off_t(r)
+            }
+            fingerprint.digest = md5.hexDigest()
+        }
+        return LoadedFile(rel: rel, fingerprint: fingerprint, body: .file(OpenFile(descriptor: fd)))
+    }
+
+    /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
+    private static func walk(directory: String, relative: String, realRoot: String,
+                             into found: inout [String: String], visited: inout Set<[UInt64]>) throws(ServeError) {
+        guard let dir = opendir(directory) else {
+            if relative.isEmpty { throw .unreadable(path: directory, errno: errno) }
+            return
+        }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name: String? = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
+            }
+            // A name that is not UTF-8 could never be requested (paths must decode to UTF-8).
+            guard let name, !name.isEmpty, !name.hasPrefix(".") else { continue }
+            let path = directory + "/" + name
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            var s = stat()
+            guard lstat(path, &s) == 0 else { continue }
+            if (s.st_mode & S_IFMT) == S_IFLNK {
+                // Follow a symlink only when it resolves inside the root and not into a dot entry.
+                guard let target = realPath(path), target.hasPrefix(realRoot + "/"),
+                      !target.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: { $0.hasPrefix(".") }),
+                      stat(target, &s) == 0
+                else { continue }
+            }
+            switch s.st_mode & S_IFMT {
+            case S_IFDIR:
+                // Symlinked directories could form a loop; each directory is entered once.
+                guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
+                try walk(directory: path, relative: rel, realRoot: realRoot, into: &found, visited: &visited)
+            case S_IFREG:
+                found[rel] = path
+            default:
+                continue
+            }
+        }
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(validatingCString: resolved)
+    }
+
+    static func readAll(path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { _ = close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let r = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if r < 0 { return nil }
+            if r == 0 { return out }
+            out += chunk[..<r]
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import HushCore
+import NIOCore
+
+/// Everything the server can send, built once from STATIC_ROOT and never changed afterwards.
+///
+/// A request is a dictionary lookup here plus a choice between pre-rendered heads: all header
+/// bytes that do not depend on the request are rendered at scan time (WhiteNoise's approach).
+/// Only files in the table are ever served, so no request path can reach outside it.
+/// A reload builds a new table and swaps it in whole (see ``TableBox``).
+public struct FileTable: Sendable {
+    /// The STATIC_ROOT this table was scanned from, as given.
+    public let root: String
+    /// URL path below the prefix (`css/app.0123456789ab.css`, no leading slash) → resource.
+    public let resources: [String: Resource]
+    /// Directories (relative, no trailing slash; `""` is the root) that contain the index file.
+    public let indexedDirectories: Set<String>
+    /// The index file name (`index.html`), or empty when directory indexes are off.
+    public let indexName: String
+    /// Bytes of file content held in memory.
+    public let memoryBytes: Int
+    /// Per file: what it was hashed from, so a reload can reuse ETags of unchanged files.
+    let fingerprints: [String: FileFingerprint]
+
+    /// How many files (URLs) the table serves.
+    public var count: Int { resources.count }
+
+    /// The resource at `path` (relative to the prefix), if any.
+    @inline(__always)
+    public func resource(at path: String) -> Resource? { resources[path] }
+
+    init(root: String, resources: [String: Resource], indexedDirectories: Set<String>, indexName: String,
+         memoryBytes: Int, fingerprints: [String: FileFingerprint]) {
+        self.root = root
+        self.resources = resources
+        self.indexedDirectories = indexedDirectories
+        self.indexName = indexName
+        self.memoryBytes = memoryBytes
+        self.fingerprints = fingerprints
+    }
+}
+
+/// One file as a URL serves it: its identity bytes and any pre-compressed siblings.
+public struct Resource: Sendable {
+    /// The file itself.
+    public let identity: Representation
+    /// The `.br` sibling, if collected.
+    public let brotli: Representation?
+    /// The `.gz` sibling, if collected.
+    public let gzip: Representation?
+    /// Whether the name carries a content hash (and so is cached for ten years, immutable).
+    public let isHashed: Bool
+    /// Modification time of the identity file, whole seconds since the epoch (`Last-Modified`).
+    public let lastModified: Int64
+
+    /// Whether any sibling exists, i.e. whether responses must say `Vary: Accept-Encoding`.
+    public var hasSiblings: Bool { brotli != nil || gzip != nil }
+
+    /// The representation for a coding chosen by ``Negotiation/chooseCoding(acceptEncoding:available:)``.
+    @inline(__always)
+    public func representation(for coding: ContentCoding?) -> Representation {
+        switch coding {
+        case .br?: return brotli ?? identity
+        case .gzip?: return gzip ?? identity
+        case nil: return identity
+        }
+    }
+}
+
+/// One sendable form of a resource (RFC 9110 §3.2), with its validators and pre-rendered heads.
+public struct Representation: Sendable {
+    /// Its content coding, nil for identity.
+    public let coding: ContentCoding?
+    /// Length of the bytes sent for a full response.
+    public let length: Int
+    /// Strong entity tag with quotes, `"<md5 hex>"`: derived from the bytes only, so every replica
+    /// serving the same files sends the same tag (RFC 9110 §8.8.3).
+    public let etag: String
+    /// Where the bytes come from.
+    public let body: Body
+    /// `HTTP/1.1 200 OK` and every header that does not depend on the request, each line ending
+    /// in CRLF; the final empty line is not included.
+    public let head200: ByteBuffer
+    /// `HTTP/1.1 206 Partial Content` and the same headers less `Content-Length`.
+    public let head206: ByteBuffer
+    /// `HTTP/1.1 304 Not Modified` with ETag, Cache-Control, Vary (RFC 9110 §15.4.5).
+    public let head304: ByteBuffer
+    /// Whether the resource has siblings, so every response says `Vary: Accept-Encoding`.
+    public let varies: Bool
+    /// ETag bytes without quotes, for fast comparison with request validators.
+    let opaqueTag: [UInt8]
+}
+
+/// The bytes of a representation.
+public enum Body: Sendable {
+    /// Held in memory (small files, within the memory-cache budget).
+    case memory(ByteBuffer)
+    /// Sent with sendfile from this open descriptor.
+    case file(OpenFile)
+}
+
+/// A read-only file descriptor kept open for the life of the table that holds it. Each response
+/// sends from a `dup` of it, so a swapped-out table may close it while responses still run.
+public final class OpenFile: Sendable {
+    /// The descriptor; valid until this object is released.
+    public let descriptor: CInt
+
+    init(descriptor: CInt) { self.descriptor = descriptor }
+
+    deinit { _ = close(descriptor) }
+}
+
+/// What a file's ETag was computed from; equal fingerprints mean the bytes need not be hashed again.
+struct FileFingerprint: Sendable, Equatable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int
+    var modifiedSeconds: Int64
+    var modifiedNanoseconds: Int
+    var digest: String
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

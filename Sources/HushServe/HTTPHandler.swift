@@ -1,0 +1,270 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Serves HTTP/1.1 on one connection straight from bytes: parses request heads, answers each from
+/// the file table with pre-rendered heads, and writes all answers of a read burst with one flush.
+///
+/// No HTTPServerPipelineHandler or HTTP codec sits in front: every response is synchronous (a
+/// lookup plus writes), so pipelined requests are answered in order simply by handling them in
+/// order. Back-pressure: while the channel is not writable no further request is handled and no
+/// read is issued, so a client that pipelines without reading cannot grow our buffers.
+final class HTTPHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = Never
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// Per-server settings, shared by every connection.
+    struct Settings: Sendable {
+        var responder: Responder
+        /// How long a client may take to send a complete head once it began one.
+        var headerTimeout: TimeAmount
+        /// How long an idle keep-alive connection stays open.
+        var idleTimeout: TimeAmount
+    }
+
+    private let settings: Settings
+    private let tables: TableBox
+    private let accessLog: AccessLog?
+
+    /// Received bytes not yet consumed (an incomplete head, or requests held back by back-pressure).
+    private var buffered: ByteBuffer?
+    /// Responses of the current burst not yet handed to the channel.
+    private var pendingOut: ByteBuffer?
+    /// Bursts written but not yet completed.
+    private var burstsInFlight = 0
+    /// No further request will be handled; close once everything written has completed.
+    private var closeAfterWrites = false
+    /// The server is stopping: finish what is in flight, then close.
+    private var draining = false
+    /// Waiting for the channel to become writable again.
+    private var pausedForWritability = false
+    /// A `read` was held back while paused.
+    private var readSuppressed = false
+    /// Whether an incomplete head is waiting for more bytes (its deadline does not move).
+    private var headStarted = false
+    private var deadline = NIODeadline.distantFuture
+    private var timer: Scheduled<Void>?
+    private var dateLine = DateLine()
+    private var client = "-"
+
+    init(settings: Settings, tables: TableBox, accessLog: AccessLog?) {
+        self.settings = settings
+        self.tables = tables
+        self.accessLog = accessLog
+    }
+
+    // MARK: Lifecycle
+
+    func channelActive(context: ChannelHandlerContext) {
+        if accessLog != nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
+        // A new connection must send its first head within the header timeout (slowloris).
+        arm(context, at: .now() + settings.headerTimeout)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        buffered = nil
+        pendingOut = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Resets, broken pipes and the like: nothing to answer, just let the connection go.
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        draining = true
+        closeAfterWrites = true
+        if burstsInFlight == 0, pendingOut == nil { context.close(promise: nil) }
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        guard !closeAfterWrites else { return }
+        if buffered == nil {
+            buffered = incoming
+        } else {
+            buffered?.writeBuffer(&incoming)
+        }
+        handleRequests(context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushBurst(context)
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if pausedForWritability || closeAfterWrites {
+            readSuppressed = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, pausedForWritability {
+            pausedForWritability = false
+            handleRequests(context)
+            flushBurst(context)
+            if readSuppressed, !pausedForWritability, !closeAfterWrites {
+                readSuppressed = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Answers every complete request in `buffered`, in order.
+    private func handleRequests(_ context: ChannelHandlerContext) {
+        guard !closeAfterWrites, !pausedForWritability, var input = buffered else { return }
+        buffered = nil
+        let table = tables.current
+        while input.readableBytes > 0 {
+            if !context.channel.isWritable {
+                pausedForWritability = true
+                break
+            }
+            let parsed = input.withUnsafeReadableBytes { RequestParser.parse($0) }
+            switch parsed {
+            case .incomplete:
+                break
+            case .failure(let failure):
+                // Framing is lost: answer, then close (RFC 9112 §2.2 lets a server close on errors).
+                let status = Status(failure)
+                _ = emit(.status(status), isHead: false, connection: .close, context)
+                accessLog?.recordUnparsed(client: client, status: status.code)
+                closeAfterWrites = true
+                input.clear()
+                continue
+            case .complete(let request, let consumed):
+                input.moveReaderIndex(forwardBy: consumed)
+                headStarted = false
+                let reply = settings.responder.reply(to: request, table: table)
+                var keepAlive = request.keepAlive && !draining
+                // A request body is not read; closing is the safe way not to misread it as a request.
+                if let length = request.contentLength, length > 0 { keepAlive = false }
+                if case .status(let status, _) = reply, status.closesConnection { keepAlive = false }
+                let connection: ResponseWriter.ConnectionHeader =
+                    !keepAlive ? .close : (request.versionMinor == 0 ? .keepAlive : .none)
+                let bytes = emit(reply, isHead: request.method == .head, connection: connection, context)
+                accessLog?.record(client: client, method: request.methodText, target: request.target,
+                                  versionMinor: request.versionMinor, status: reply.code, bytes: bytes)
+                if !keepAlive {
+                    closeAfterWrites = true
+                    input.clear()
+                }
+                continue
+            }
+            break
+        }
+        if input.readableBytes > 0, !closeAfterWrites {
+            if !pausedForWritability, !headStarted {
+                // The deadline for this head starts now and does not move as bytes trickle in.
+                headStarted = true
+                arm(context, at: .now() + settings.headerTimeout)
+            }
+            input.discardReadBytes()
+            buffered = input
+        }
+    }
+
+    /// Renders a reply into the burst's buffer, writing it out first when a body follows
+    /// separately. Returns the body length, for the log.
+    private func emit(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader, _ context: ChannelHandlerContext) -> Int {
+        var out = pendingOut ?? context.channel.allocator.buffer(capacity: 4096)
+        pendingOut = nil
+        let (tail, bytes) = ResponseWriter.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(), into: &out)
+        switch tail {
+        case .none:
+            pendingOut = out
+        case .buffer(let body):
+            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
+            context.write(wrapOutboundOut(.byteBuffer(body)), promise: nil)
+        case .file(let file, let offset, let length):
+            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
+            let copy = dup(file.descriptor)
+            guard copy >= 0 else {
+                // Out of descriptors: the head promised a body we cannot send; end the connection.
+                closeAfterWrites = true
+                return 0
+            }
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
+            let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: offset + length)
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in try? handle.close() }
+            context.write(wrapOutboundOut(.fileRegion(region)), promise: written)
+        }
+        burstHasWrites = true
+        return bytes
+    }
+
+    private var burstHasWrites = false
+
+    /// Hands the burst to the channel with one flush, and tracks its completion.
+    private func flushBurst(_ context: ChannelHandlerContext) {
+        guard burstHasWrites else {
+            if closeAfterWrites, burstsInFlight == 0 { context.close(promise: nil) }
+            return
+        }
+        burstHasWrites = false
+        let out = pendingOut ?? context.channel.allocator.buffer(capacity: 0)
+        pendingOut = nil
+        burstsInFlight += 1
+        let done = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(out)), promise: done)
+        done.futureResult.assumeIsolated().whenComplete { result in
+            self.burstsInFlight -= 1
+            guard self.burstsInFlight == 0 else { return }
+            if case .failure = result {
+                context.close(promise: nil)
+            } else if self.closeAfterWrites {
+                context.close(promise: nil)
+            } else if !self.headStarted {
+                self.arm(context, at: .now() + self.settings.idleTimeout)
+            }
+        }
+    }
+
+    // MARK: Timeouts
+
+    /// Sets the connection's deadline, scheduling the timer only when none is pending: a timer
+    /// that fires early re-arms itself for the current deadline, so moving a deadline per
+    /// request costs no timer operation.
+    private func arm(_ context: ChannelHandlerContext, at newDeadline: NIODeadline) {
+        deadline = newDeadline
+        if timer == nil { schedule(context) }
+    }
+
+    private func schedule(_ context: ChannelHandlerContext) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.timer = nil
+            self.deadlineReached(context)
+        }
+    }
+
+    private func deadlineReached(_ context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        if burstsInFlight > 0 {
+            // A response is being written; its completion re-arms the idle deadline.
+            deadline = .now() + settings.idleTimeout
+            schedule(context)
+        } else if NIODeadline.now() >= deadline {
+            context.close(promise: nil)
+        } else {
+            schedule(context)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import HushCore
+
+/// What to answer to one request, decided without touching the connection.
+enum Reply {
+    /// 200 with the whole representation.
+    case full(Representation)
+    /// 206 with these bytes of the representation (RFC 9110 §14.4).
+    case partial(Representation, ClosedRange<Int>)
+    /// 304 (RFC 9110 §15.4.5).
+    case notModified(Representation)
+    /// 416 with `Content-Range: bytes */length` (RFC 9110 §15.5.17).
+    case rangeNotSatisfiable(Representation)
+    /// Anything else: an error or a redirect with a tiny text body.
+    case status(Status, location: String? = nil)
+
+    /// The status code, for the access log.
+    var code: Int {
+        switch self {
+        case .full: return 200
+        case .partial: return 206
+        case .notModified: return 304
+        case .rangeNotSatisfiable: return 416
+        case .status(let status, _): return status.code
+        }
+    }
+}
+
+/// Statuses Hush sends besides 200/206/304/416, with the body each carries.
+enum Status: Int, Sendable {
+    case movedPermanently = 301, badRequest = 400, notFound = 404, methodNotAllowed = 405,
+         requestTimeout = 408, preconditionFailed = 412, uriTooLong = 414,
+         headerFieldsTooLarge = 431, versionNotSupported = 505
+
+    var code: Int { rawValue }
+
+    var reason: String {
+        switch self {
+        case .movedPermanently: return "Moved Permanently"
+        case .badRequest: return "Bad Request"
+        case .notFound: return "Not Found"
+        case .methodNotAllowed: return "Method Not Allowed"
+        case .requestTimeout: return "Request Timeout"
+        case .preconditionFailed: return "Precondition Failed"
+        case .uriTooLong: return "URI Too Long"
+        case .headerFieldsTooLarge: return "Request Header Fields Too Large"
+        case .versionNotSupported: return "HTTP Version Not Supported"
+        }
+    }
+
+    /// Whether the connection must close after it: the request could not be framed reliably.
+    var closesConnection: Bool {
+        switch self {
+        case .badRequest, .uriTooLong, .headerFieldsTooLarge, .versionNotSupported, .requestTimeout: return true
+        default: return false
+        }
+    }
+
+    init(_ failure: RequestParser.Failure) {
+        switch failure {
+        case .badRequest: self = .badRequest
+        case .uriTooLong: self = .uriTooLong
+        case .headTooLarge: self = .headerFieldsTooLarge
+        case .versionNotSupported: self = .versionNotSupported
+        }
+    }
+}
+
+/// Decides the reply to a parsed request from the current file table.
+struct Responder: Sendable {
+    /// The URL prefix, with leading and trailing slash.
+    let prefix: String
+
+    func reply(to request: RequestHead, table: FileTable) -> Reply {
+        // RFC 9110 §9.1: a static origin supports GET and HEAD; 405 lists them in Allow.
+        guard request.method != .other else { return .status(.methodNotAllowed) }
+        switch RequestPath.resolve(target: request.target, prefix: prefix) {
+        case .badRequest:
+            return .status(.badRequest)
+        case .notFound:
+            return .status(.notFound)
+        case .prefixWithoutSlash(let query):
+            guard table.indexedDirectories.contains("") else { return .status(.notFound) }
+            return .status(.movedPermanently, location: prefix + query)
+        case .path(let rel, let query, let rawPath):
+            let isDirectoryURL = rel.isEmpty || rel.hasSuffix("/")
+            if isDirectoryURL {
+                guard !table.indexName.isEmpty, let resource = table.resource(at: rel + table.indexName) else {
+                    return .status(.notFound)
+                }
+                return serve(resource, request)
+            }
+            if let resource = table.resource(at: rel) { return serve(resource, request) }
+            // A directory URL without its slash: redirect so relative links inside resolve.
+            if table.indexedDirectories.contains(rel) { return .status(.movedPermanently, location: rawPath + "/" + query) }
+            return .status(.notFound)
+        }
+    }
+
+    @inline(__always)
+    private func serve(_ resource: Resource, _ request: RequestHead) -> Reply {
+        let coding = resource.hasSiblings
+            ? Negotiation.chooseCoding(acceptEncoding: request.acceptEncoding, hasBrotli: resource.brotli != nil, hasGzip: resource.gzip != nil)
+            : nil
+        let representation = resource.representation(for: coding)
+        if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil || request.ifUnmodifiedSince != nil {
+            switch Negotiation.evaluateConditionals(
+                ifMatch: request.ifMatch, ifUnmodifiedSince: request.ifUnmodifiedSince,
+                ifNoneMatch: request.ifNoneMatch, ifModifiedSince: request.ifModifiedSince,
+                opaqueTag: representation.opaqueTag, lastModified: resource.lastModified)
+            {
+            case .notModified: return .notModified(representation)
+            case .preconditionFailed: return .status(.preconditionFailed)
+            case .proceed: break
+            }
+        }
+        // RFC 9110 §14.2: Range applies to GET only; the range is of the representation sent.
+        guard request.method == .get, let range = request.range else { return .full(representation) }
+        if let ifRange = request.ifRange,
+           !Negotiation.ifRangeMatches(ifRange, opaqueTag: representation.opaqueTag, lastModified: resource.lastModified) {
+            return .full(representation)
+        }
+        switch Negotiation.range(range, length: representation.length) {
+        case .full: return .full(representation)
+        case .partial(let bytes): return .partial(representation, bytes)
+        case .unsatisfiable: return .rangeNotSatisfiable(representation)
+        }
+    }
+}

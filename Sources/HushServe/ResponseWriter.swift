@@ -1,0 +1,102 @@
+import NIOCore
+
+/// Renders a ``Reply`` into bytes: the pre-rendered head of the representation, then the
+/// request-dependent lines (Content-Range, Connection, Date) and, for small bodies, the body.
+struct ResponseWriter {
+    /// What follows the bytes written into the output buffer.
+    enum Tail {
+        /// Nothing: the response is complete in the buffer.
+        case none
+        /// A body held in memory, written as its own buffer (too large to be worth copying).
+        case buffer(ByteBuffer)
+        /// Bytes of an open file, written with sendfile.
+        case file(OpenFile, offset: Int, length: Int)
+    }
+
+    /// Bodies up to this size are copied behind the head, so a response is one buffer and a
+    /// burst of pipelined responses one write.
+    static let copyLimit = 16 << 10
+
+    static let crlf: StaticString = "\r\n"
+    static let connectionClose: StaticString = "Connection: close\r\n"
+    static let connectionKeepAlive: StaticString = "Connection: keep-alive\r\n"
+
+    /// Writes `reply` into `out`; returns what must be written after it and the body length.
+    static func write(
+        _ reply: Reply, isHead: Bool, connection: ConnectionHeader, dateLine: ByteBuffer, into out: inout ByteBuffer
+    ) -> (Tail, bodyBytes: Int) {
+        switch reply {
+        case .full(let representation):
+            out.writeImmutableBuffer(representation.head200)
+            endHead(connection, dateLine, &out)
+            guard !isHead else { return (.none, 0) }
+            return (body(representation, offset: 0, length: representation.length, &out), representation.length)
+
+        case .partial(let representation, let range):
+            let length = range.count
+            out.writeImmutableBuffer(representation.head206)
+            out.writeString("Content-Range: bytes \(range.lowerBound)-\(range.upperBound)/\(representation.length)\r\nContent-Length: \(length)\r\n")
+            endHead(connection, dateLine, &out)
+            return (body(representation, offset: range.lowerBound, length: length, &out), length)
+
+        case .notModified(let representation):
+            out.writeImmutableBuffer(representation.head304)
+            endHead(connection, dateLine, &out)
+            return (.none, 0)
+
+        case .rangeNotSatisfiable(let representation):
+            out.writeString("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */\(representation.length)\r\nContent-Length: 0\r\n")
+            if representation.varies { out.writeString("Vary: Accept-Encoding\r\n") }
+            endHead(connection, dateLine, &out)
+            return (.none, 0)
+
+        case .status(let status, let location):
+            let text = status.reason + "\n"
+            out.writeString("HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n")
+            if let location { out.writeString("Location: " + location + "\r\n") }
+            if status == .methodNotAllowed { out.writeString("Allow: GET, HEAD\r\n") }
+            if status == .notFound || status == .movedPermanently { out.writeString("Cache-Control: no-cache\r\n") }
+            endHead(connection, dateLine, &out)
+            guard !isHead else { return (.none, 0) }
+            out.writeString(text)
+            return (.none, text.utf8.count)
+        }
+    }
+
+    /// The `Connection` line a response needs (RFC 9112 §9.3, §9.6).
+    enum ConnectionHeader {
+        /// HTTP/1.1 keep-alive: nothing to say.
+        case none
+        /// HTTP/1.0 client asked to keep the connection: confirm it.
+        case keepAlive
+        /// The connection closes after this response.
+        case close
+    }
+
+    @inline(__always)
+    private static func endHead(_ connection: ConnectionHeader, _ dateLine: ByteBuffer, _ out: inout ByteBuffer) {
+        switch connection {
+        case .none: break
+        case .keepAlive: out.writeStaticString(connectionKeepAlive)
+        case .close: out.writeStaticString(connectionClose)
+        }
+        out.writeImmutableBuffer(dateLine)
+        out.writeStaticString(crlf)
+    }
+
+    @inline(__always)
+    private static func body(_ representation: Representation, offset: Int, length: Int, _ out: inout ByteBuffer) -> Tail {
+        guard length > 0 else { return .none }
+        switch representation.body {
+        case .memory(let buffer):
+            guard let slice = buffer.getSlice(at: buffer.readerIndex + offset, length: length) else { return .none }
+            if length <= copyLimit {
+                out.writeImmutableBuffer(slice)
+                return .none
+            }
+            return .buffer(slice)
+        case .file(let file):
+            return .file(file, offset: offset, length: length)
+        }
+    }
+}

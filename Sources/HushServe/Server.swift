@@ -1,0 +1,178 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A running `hush serve`: a listening socket, its event loops and the current file table.
+///
+/// Start with ``start(configuration:table:)`` (async) or ``startBlocking(configuration:table:)``;
+/// ``reload()`` rescans STATIC_ROOT and swaps the table; ``stop()`` stops accepting, lets
+/// responses in flight finish within ``ServeConfiguration/shutdownTimeout`` and shuts the loops down.
+public final class Server: Sendable {
+    /// The configuration the server runs with.
+    public let configuration: ServeConfiguration
+    /// The table requests are answered from.
+    public let tables: TableBox
+    /// The port actually bound (differs from the configured one when that was 0).
+    public let localPort: Int
+
+    private let group: MultiThreadedEventLoopGroup
+    private let listener: Channel
+    private let accessLog: AccessLog?
+    private let logFlusher: RepeatedTask?
+    private let reloadLock = NIOLock()
+
+    private init(configuration: ServeConfiguration, tables: TableBox, localPort: Int, group: MultiThreadedEventLoopGroup,
+                 listener: Channel, accessLog: AccessLog?, logFlusher: RepeatedTask?) {
+        self.configuration = configuration
+        self.tables = tables
+        self.localPort = localPort
+        self.group = group
+        self.listener = listener
+        self.accessLog = accessLog
+        self.logFlusher = logFlusher
+    }
+
+    /// Scans the root (unless `table` is given), binds and starts serving.
+    public static func start(configuration: ServeConfiguration, table: FileTable? = nil) async throws -> Server {
+        let (group, future) = try prepare(configuration: configuration, table: table)
+        do {
+            return try await future.get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw bindError(error, configuration)
+        }
+    }
+
+    /// Blocking form of ``start(configuration:table:)`` for synchronous callers (the CLI).
+    public static func startBlocking(configuration: ServeConfiguration, table: FileTable? = nil) throws -> Server {
+        let (group, future) = try prepare(configuration: configuration, table: table)
+        do {
+            return try future.wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw bindError(error, configuration)
+        }
+    }
+
+    private static func bindError(_ error: Error, _ configuration: ServeConfiguration) -> Error {
+        if error is ServeError { return error }
+        return ServeError.cannotBind(host: configuration.host, port: configuration.port, reason: "\(error)")
+    }
+
+    private static func prepare(configuration: ServeConfiguration, table: FileTable?) throws -> (MultiThreadedEventLoopGroup, EventLoopFuture<Server>) {
+        guard configuration.threads >= 1 else { throw ServeError.invalidConfiguration("--threads must be at least 1") }
+        guard (0...65_535).contains(configuration.port) else { throw ServeError.invalidConfiguration("--port must be 0...65535") }
+        guard configuration.maxConnections >= 1 else { throw ServeError.invalidConfiguration("the connection cap must be at least 1") }
+        let table = try table ?? FileTable.load(configuration: configuration)
+        let accessLog = try AccessLog.open(configuration.accessLog)
+        raiseDescriptorLimit()
+        let tables = TableBox(table)
+        let settings = HTTPHandler.Settings(
+            responder: Responder(prefix: ServeConfiguration.normalizedPrefix(configuration.prefix)),
+            headerTimeout: .nanoseconds(Int64(configuration.headerTimeout * 1e9)),
+            idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))
+        let maxConnections = configuration.maxConnections
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(maxConnections: maxConnections))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 8)
+            .childChannelOption(.autoRead, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPHandler(settings: settings, tables: tables, accessLog: accessLog))
+                }
+            }
+        let future = bootstrap.bind(host: configuration.host, port: configuration.port).map { listener in
+            let logFlusher = accessLog.map { log in
+                group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
+            }
+            return Server(configuration: configuration, tables: tables, localPort: listener.localAddress?.port ?? configuration.port,
+                          group: group, listener: listener, accessLog: accessLog, logFlusher: logFlusher)
+        }
+        return (group, future)
+    }
+
+    /// Rescans STATIC_ROOT and makes the new table current. Requests in flight finish from the
+    /// table they started with; unchanged files keep their ETags without being hashed again.
+    /// On error the current table stays.
+    @discardableResult
+    public func reload() throws(ServeError) -> FileTable {
+        reloadLock.lock()
+        defer { reloadLock.unlock() }
+        let table = try FileTable.load(configuration: configuration, previous: tables.current)
+        tables.swap(table)
+        return table
+    }
+
+    /// How many connections are open now.
+    public func openConnectionCount() async throws -> Int {
+        try await listener.eventLoop.submit {
+            try self.listener.pipeline.syncOperations.handler(type: ConnectionLimiter.self).openCount
+        }.get()
+    }
+
+    /// Stops accepting, asks every connection to close after its response in flight, force-closes
+    /// what remains after the shutdown timeout, then stops the event loops.
+    public func stop() async {
+        try? await quiesce().get()
+        try? await group.shutdownGracefully()
+        accessLog?.flush()
+    }
+
+    /// Blocking form of ``stop()``.
+    public func stopBlocking() {
+        try? quiesce().wait()
+        try? group.syncShutdownGracefully()
+        accessLog?.flush()
+    }
+
+    private func quiesce() -> EventLoopFuture<Void> {
+        let grace = TimeAmount.nanoseconds(Int64(configuration.shutdownTimeout * 1e9))
+        let loop = listener.eventLoop
+        logFlusher?.cancel()
+        // Taking the connection list and closing the listener in one turn of its loop: no
+        // connection can be accepted in between and missed.
+        let open: EventLoopFuture<[Channel]> = loop.submit {
+            let channels = (try? self.listener.pipeline.syncOperations.handler(type: ConnectionLimiter.self).openChannels) ?? []
+            self.listener.close(promise: nil)
+            return channels
+        }
+        return open.flatMap { channels in
+            for channel in channels { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+            let closed = EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: loop)
+            let timeout = loop.scheduleTask(in: grace) {
+                for channel in channels { channel.close(promise: nil) }
+            }
+            return closed.always { _ in timeout.cancel() }
+        }
+    }
+
+    /// Lifts the soft limit on open descriptors to the hard limit: each connection and each large
+    /// file takes one.
+    private static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
+    }
+}
+
+#if canImport(Glibc)
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#else
+private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+#endif
