@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import HushCollect
+import HushCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,6 +41,27 @@ struct CollectCommand: ParsableCommand {
     @Option(help: "Worker threads (default: one per core).")
     var jobs = 0
 
+    @Flag(help: "Write no .br siblings.")
+    var noBrotli = false
+
+    @Flag(help: "Write no .gz siblings.")
+    var noGzip = false
+
+    @Option(help: ArgumentHelp("Keep a compressed sibling only when it is at most this fraction of the original (WhiteNoise: 0.95).", valueName: "RATIO"))
+    var maxRatio = CompressionPolicy.defaultRatio
+
+    @Flag(help: "Publish only hashed copies (and their siblings); staticfiles.json still lists every file.")
+    var keepOnlyHashed = false
+
+    @Option(help: ArgumentHelp("Keep the hashed files of this many previous runs, for rolling deploys.", valueName: "N"))
+    var keepVersions = 2
+
+    @Option(help: ArgumentHelp("Also keep the hashed files of runs retired within D days.", valueName: "D"))
+    var maxAgeDays: Int?
+
+    @Flag(help: "Ignore the previous run's cache and do all the work again.")
+    var noCache = false
+
     @Flag(name: .shortAndLong, help: "Name every shadowed file.")
     var verbose = false
 
@@ -53,6 +75,15 @@ struct CollectCommand: ParsableCommand {
         configuration.jsModules = jsModules
         configuration.dryRun = dryRun
         configuration.jobs = jobs
+        guard maxRatio > 0 && maxRatio <= 1 else { throw CLIFailure(message: "--max-ratio \(maxRatio): expected a fraction in (0, 1]", exitCode: 1) }
+        guard keepVersions >= 0 else { throw CLIFailure(message: "--keep-versions \(keepVersions): expected 0 or more", exitCode: 1) }
+        var codings: Set<ContentCoding> = [.br, .gzip]
+        if noBrotli { codings.remove(.br) }
+        if noGzip { codings.remove(.gzip) }
+        configuration.compression = CompressionPolicy(codings: codings, ratio: maxRatio)
+        configuration.keepOnlyHashed = keepOnlyHashed
+        configuration.retention = RetentionPolicy(keepVersions: keepVersions, maxAgeDays: maxAgeDays)
+        configuration.incremental = !noCache
 
         let cancellation = CancellationFlag()
         let signals = SignalWatch(signals: [SIGINT, SIGTERM]) { cancellation.cancel() }

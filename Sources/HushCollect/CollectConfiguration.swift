@@ -1,4 +1,5 @@
 import HushCore
+import HushCompress
 
 /// One source directory, optionally mounted under a prefix (Django's `("prefix", "path")`
 /// form of a STATICFILES_DIRS entry).
@@ -45,10 +46,26 @@ public struct CollectConfiguration: Sendable {
     public var dryRun = false
     /// Threads for hashing, rewriting and compressing; 0 means one per core.
     public var jobs = 0
+    /// Which pre-compressed siblings to write and keep (default: Brotli and gzip, kept when at most
+    /// 95 % of the original, WhiteNoise's rule).
+    public var compression = CompressionPolicy()
+    /// Publish only the hashed copies (and their siblings); the manifest still lists every file
+    /// (WhiteNoise's `KEEP_ONLY_HASHED_FILES`).
+    public var keepOnlyHashed = false
+    /// How many earlier manifests' hashed files stay published, for rolling deploys.
+    public var retention = RetentionPolicy()
+    /// Reuse work from the previous run recorded in `STATIC_ROOT/.hush/cache.json`.
+    public var incremental = true
 
     public init(sources: [SourceDirectory], output: String) {
         self.sources = sources
         self.output = output
+    }
+
+    /// Everything that changes the bytes of the output besides the sources themselves: a cache
+    /// written under other settings is not used.
+    public var cacheFingerprint: String {
+        "hush-collect-1;static=\(staticURL);js-modules=\(jsModules);only-hashed=\(keepOnlyHashed);\(compression.fingerprint);\(Compressor.fingerprint)"
     }
 
     /// All ignore patterns, normalized as Django normalizes them (`os.path.normpath`).

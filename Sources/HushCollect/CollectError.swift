@@ -20,6 +20,7 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
     case referenceCycle([String])
     case writeFailed(path: String, reason: String)
     case changedWhileReading(String)
+    case compressionFailed(String)
     case interrupted
 
     public var description: String {
@@ -50,6 +51,7 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
             return "reference cycle: \((files + [files.first ?? ""]).joined(separator: " → ")) — hashed names cannot depend on each other; break the cycle"
         case .writeFailed(let path, let reason): return "\(path): cannot write: \(reason)"
         case .changedWhileReading(let path): return "\(path): changed while it was being read; run again"
+        case .compressionFailed(let message): return message
         case .interrupted: return "interrupted; STATIC_ROOT left as it was"
         }
     }

@@ -120,6 +120,26 @@ enum FileSystem {
         return Copied(md5: md5.hexDigest(), size: total, content: content)
     }
 
+    /// The `sha384-…` Subresource Integrity value of a file, read in chunks.
+    static func subresourceIntegrity(_ path: String) throws(CollectError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path, reason: Errno.describe(errno)) }
+        defer { close(fd) }
+        var sha = SHA384()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var failure: Int32 = 0
+        buffer.withUnsafeMutableBytes { raw in
+            while true {
+                let n = read(fd, raw.baseAddress!, raw.count)
+                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                if n == 0 { return }
+                sha.update(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+            }
+        }
+        if failure != 0 { throw .unreadable(path: path, reason: Errno.describe(failure)) }
+        return sha.subresourceIntegrity
+    }
+
     /// A second name for the same bytes (`link`), or a copy where links are not possible.
     static func duplicate(_ source: String, as destination: String) throws(CollectError) {
         unlink(destination)

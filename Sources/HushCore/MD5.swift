@@ -15,7 +15,7 @@ public struct MD5: Sendable {
     /// Adds `bytes` to the message being digested.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
-        if handled == nil { update(UnsafeRawBufferPointer(Array(bytes).withUnsafeBufferPointer { $0 })) }
+        if handled == nil { Array(bytes).withUnsafeBytes { update($0) } }
     }
 
     /// Adds the bytes in `raw` to the message being digested.

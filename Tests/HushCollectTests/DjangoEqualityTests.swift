@@ -37,7 +37,7 @@ final class DjangoEqualityTests: XCTestCase {
         try process.run()
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let tree = FileManager.default.fileExists(atPath: root) ? try snapshot(root, skipping: [".hush"]) : [:]
+        let tree = FileManager.default.fileExists(atPath: root) ? try snapshot(root, skipping: [".hush", "hush-manifest.json"]) : [:]
         return Outcome(status: process.terminationStatus, stderr: String(decoding: errors, as: UTF8.self), tree: tree)
     }
 
