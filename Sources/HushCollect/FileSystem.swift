@@ -140,6 +140,29 @@ enum FileSystem {
         return sha.subresourceIntegrity
     }
 
+    /// The whole content of a file.
+    static func readAll(_ path: String) throws(CollectError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path, reason: Errno.describe(errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: Errno.describe(errno)) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { raw in
+            while offset < raw.count {
+                let n = read(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                if n == 0 { break }
+                offset += n
+            }
+        }
+        if failure != 0 { throw .unreadable(path: path, reason: Errno.describe(failure)) }
+        guard offset == bytes.count else { throw .changedWhileReading(path) }
+        return bytes
+    }
+
     /// A second name for the same bytes (`link`), or a copy where links are not possible.
     static func duplicate(_ source: String, as destination: String) throws(CollectError) {
         unlink(destination)

@@ -5,7 +5,7 @@ extension PipelineRun {
     /// run published.
     func writeCache(
         copies: Slots<FileSystem.Copied>, published: [(path: String, md5: String, size: Int64)],
-        contents: [String: CollectCache.ContentRecord], carried: [String]
+        contents: [String: CollectCache.ContentRecord], rewrites: [String: CollectCache.RewriteRecord], carried: [String]
     ) throws(CollectError) -> Int {
         var cache = CollectCache(settings: configuration.cacheFingerprint)
         for i in files.indices {
@@ -30,6 +30,7 @@ extension PipelineRun {
             written += 1
         }
         cache.contents = contents
+        cache.rewrites = rewrites
         try FileSystem.makeDirectories(staging + "/" + Staging.markerDirectory)
         try FileSystem.write(cache.encoded(), to: staging + "/" + CollectCache.fileName)
         return written + 2  // + staticfiles.json and hush-manifest.json

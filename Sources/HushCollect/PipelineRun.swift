@@ -22,9 +22,10 @@ struct PipelineRun {
         summary.found = files.count
         let copies = try copyAndHash()
         let tree = TreeIndex(files: files, originalHashes: files.indices.map { String(copies[$0]!.md5.prefix(HashedName.hashLength)) })
-        let (finalNames, rewritten) = try rewriteReferences(tree: tree, copies: copies)
-        summary.rewritten = rewritten.count
-        try writeHashedCopies(finalNames: finalNames, rewritten: rewritten)
+        let outcome = try rewriteReferences(tree: tree, copies: copies)
+        let finalNames = outcome.finalNames
+        summary.rewritten = outcome.rewritten.count
+        try writeHashedCopies(outcome)
         let manifest = Manifest(entries: files.indices.map { (PythonString.replaceBackslashes(files[$0].name), finalNames[$0]!) })
         try FileSystem.write(manifest.encoded(), to: staging + "/" + Manifest.fileName)
 
@@ -33,11 +34,8 @@ struct PipelineRun {
         for i in files.indices {
             let original = copies[i]!
             if !configuration.keepOnlyHashed { published.append((files[i].name, original.md5, original.size)) }
-            if let content = rewritten[i] {
-                published.append((finalNames[i]!, MD5.hex(content), Int64(content.count)))
-            } else {
-                published.append((finalNames[i]!, original.md5, original.size))
-            }
+            let final = outcome.outputs[i] ?? (original.md5, original.size)
+            published.append((finalNames[i]!, final.md5, final.size))
         }
         let contents = try compress(published)
         try writeIntegrityManifest(finalNames: finalNames, published: published, contents: contents)
@@ -46,7 +44,7 @@ struct PipelineRun {
         }
         let carried = try carryOverEarlierVersions(current: manifest)
         summary.hashed = files.count
-        summary.written = try writeCache(copies: copies, published: published, contents: contents, carried: carried)
+        summary.written = try writeCache(copies: copies, published: published, contents: contents, rewrites: outcome.records, carried: carried)
         return summary
     }
 
@@ -67,7 +65,8 @@ struct PipelineRun {
 
     /// Phase 1: every file into staging with its MD5; the text of the files whose references get
     /// rewritten is kept in memory. An unchanged file the previous run already published is linked
-    /// from the old STATIC_ROOT instead of read again.
+    /// from the old STATIC_ROOT instead of read again (a CSS/JS file is then read only if its
+    /// rewrite cannot be reused).
     func copyAndHash() throws(CollectError) -> Slots<FileSystem.Copied> {
         try makeParents(files.map(\.name))
         let copies = Slots<FileSystem.Copied>(count: files.count)
@@ -77,7 +76,7 @@ struct PipelineRun {
             let file = files[i]
             let keep = rewriter.rewrites(file.relativePath)
             let target = staging + "/" + file.name
-            if !keep, let known = previous.cache?.sources[file.sourcePath],
+            if let known = previous.cache?.sources[file.sourcePath],
                let signature = FileSignature(following: file.sourcePath), signature.matches(known),
                let output = previous.reusable(file.name), output.md5 == known.md5,
                link(previous.root + "/" + file.name, target) == 0 {
@@ -94,8 +93,10 @@ struct PipelineRun {
         return copies
     }
 
-    /// Phase 3: the hashed copies: rewritten text, or a second link to the unchanged original.
-    func writeHashedCopies(finalNames: Slots<String>, rewritten: [Int: [UInt8]]) throws(CollectError) {
+    /// Phase 3: the hashed copies: rewritten text, the previous run's identical output, or a
+    /// second link to the unchanged original.
+    func writeHashedCopies(_ outcome: RewriteOutcome) throws(CollectError) {
+        let finalNames = outcome.finalNames
         for i in files.indices {
             guard DjangoNaming.storagePath(finalNames[i]!) != nil else {
                 throw .writeFailed(path: files[i].sourcePath, reason: "its hashed name \(finalNames[i]!) would lie outside STATIC_ROOT")
@@ -105,9 +106,12 @@ struct PipelineRun {
         let done = Atomic<Int>(0)
         let total = files.count
         try parallelForEach(bySize, jobs: jobs, cancellation: cancellation) { i throws(CollectError) in
-            let target = staging + "/" + finalNames[i]!
-            if let content = rewritten[i] {
+            let name = finalNames[i]!
+            let target = staging + "/" + name
+            if let content = outcome.rewritten[i] {
                 try FileSystem.write(content, to: target)
+            } else if outcome.reused.contains(i) {
+                try FileSystem.duplicate(previous.root + "/" + name, as: target)
             } else {
                 try FileSystem.duplicate(staging + "/" + files[i].name, as: target)
             }
