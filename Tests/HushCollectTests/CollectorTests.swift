@@ -213,6 +213,19 @@ final class CollectorTests: XCTestCase {
         XCTAssertEqual(try bytes("img/icon.\(Self.md5(svg)).svg"), svg, "only *.css and *.js are rewritten")
     }
 
+    /// A source file named `staticfiles.json` is collected like any other (Django copies it, hashes
+    /// it, then replaces only the unhashed name with the manifest): its hashed copy keeps the
+    /// source bytes. Checked with Django 6.1: `staticfiles.99914b932bd3.json` contains `{}`.
+    func testSourceFileNamedLikeTheManifestKeepsItsHashedCopy() throws {
+        try root.write("src/staticfiles.json", "{}")
+        try collect()
+        let hashed = "staticfiles.\(Self.md5("{}")).json"
+        XCTAssertEqual(Self.md5("{}"), "99914b932bd3")
+        XCTAssertEqual(try text(hashed), "{}", "writing the manifest must not change the hashed copy of the source file")
+        let manifest = Manifest(entries: [("staticfiles.json", hashed)])
+        XCTAssertEqual(try bytes(Manifest.fileName), manifest.encoded())
+    }
+
     func testFirstSourceWinsInTheCollectedTree() throws {
         try root.write("src1/a.txt", "first")
         try root.write("src2/a.txt", "second")
