@@ -247,6 +247,17 @@ final class CollectorTests: XCTestCase {
         XCTAssertEqual(try text("vendor/img/\(v)"), "v")
     }
 
+    /// A prefix that climbs out (`../evil=DIR`) makes Django refuse the run (SuspiciousFileOperation
+    /// "The joined path … is located outside of the base path component"). Hush must refuse it too,
+    /// and without writing anything outside its staging directory first.
+    func testPrefixClimbingOutOfTheRootIsRefusedWithoutWritingOutsideStaging() throws {
+        try root.write("src/a.txt", "a")
+        XCTAssertThrowsError(try collect(["../evil=" + path("src")]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("public/evil")), "a failed run wrote beside STATIC_ROOT")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        XCTAssertEqual(try leftovers(), [])
+    }
+
     // MARK: - STATIC_URL
 
     func testRelativeStaticURLGetsALeadingSlash() throws {
