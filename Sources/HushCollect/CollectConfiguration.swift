@@ -54,8 +54,10 @@ public struct CollectConfiguration: Sendable {
     public var keepOnlyHashed = false
     /// How many earlier manifests' hashed files stay published, for rolling deploys.
     public var retention = RetentionPolicy()
-    /// Reuse work from the previous run recorded in `STATIC_ROOT/.hush/cache.json`.
+    /// Reuse work from the previous run recorded in `STATIC_ROOT/.hush/cache`.
     public var incremental = true
+    /// Called at fixed points of a run, so tests can make files vanish or writes fail mid-run.
+    var faultInjection: (@Sendable (FaultPoint) -> Void)?
 
     public init(sources: [SourceDirectory], output: String) {
         self.sources = sources
@@ -73,4 +75,14 @@ public struct CollectConfiguration: Sendable {
         var seen = Set<String>()
         return (Self.defaultIgnorePatterns + extraIgnorePatterns).map(PosixPath.normpath).filter { seen.insert($0).inserted }
     }
+}
+
+/// Points in a run where tests inject faults (see ``CollectConfiguration/faultInjection``).
+enum FaultPoint: Sendable, Equatable {
+    /// Before a source file is read (its collected name).
+    case beforeCopy(String)
+    /// Before a published file is compressed (its path in staging).
+    case beforeCompress(String)
+    /// Before the staged tree is published.
+    case beforePublish(staging: String)
 }

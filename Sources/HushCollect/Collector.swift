@@ -38,7 +38,7 @@ public struct Collector: Sendable {
         let staticURL = try Self.normalizedStaticURL(configuration.staticURL)
         try validateLayout()
         let found = try Finder(sources: configuration.sources, ignorePatterns: configuration.ignorePatterns).find()
-        let staging = try Staging.prepare(output: configuration.output)
+        let staging = try Staging.prepare(output: configuration.output, dryRun: configuration.dryRun)
         var summary = CollectSummary()
         do throws(CollectError) {
             let previous = PreviousRun.load(
@@ -51,6 +51,7 @@ public struct Collector: Sendable {
             )
             summary = try run.execute()
             if cancellation.isCancelled { throw .interrupted }
+            configuration.faultInjection?(.beforePublish(staging: staging.path))
             if configuration.dryRun {
                 staging.discard()
             } else {

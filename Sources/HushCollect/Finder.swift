@@ -13,6 +13,9 @@ public struct FoundFile: Sendable, Equatable {
     /// The file on disk.
     public var sourcePath: String
     public var size: Int64
+    /// Why the file cannot be collected (a broken symlink, a FIFO…). Reported only if the file
+    /// wins: like Django, a shadowed file is never opened.
+    public var problem: CollectError?
 }
 
 /// A file that lost to an earlier source with the same collected name.
@@ -56,6 +59,7 @@ public struct Finder: Sendable {
                 if let winner = winners[Array(file.name.utf8)] {
                     result.shadowed.append(ShadowedFile(name: file.name, sourcePath: file.sourcePath, winnerPath: winner))
                 } else {
+                    if let problem = file.problem { throw problem }
                     winners[Array(file.name.utf8)] = file.sourcePath
                     result.files.append(file)
                 }
@@ -71,6 +75,10 @@ public struct Finder: Sendable {
         guard info.st_mode & S_IFMT == S_IFDIR else { throw .sourceNotADirectory(source.path) }
         if source.prefix.hasSuffix("/") { throw .invalidPrefix(source.prefix, reason: "must not end with a slash (Django's rule)") }
         if source.prefix.hasPrefix("/") { throw .invalidPrefix(source.prefix, reason: "must be relative") }
+        let segments = source.prefix.split(separator: "/", omittingEmptySubsequences: false)
+        if !source.prefix.isEmpty, segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            throw .invalidPrefix(source.prefix, reason: "must be a plain relative path (no empty, '.' or '..' segments)")
+        }
     }
 }
 
@@ -108,15 +116,18 @@ private struct WalkState {
             let path = relative.isEmpty ? fileName : relative + "/" + fileName
             if !relative.isEmpty && ignores(path) { ignored += 1; continue }
             let onDisk = diskPath(path)
-            var fileInfo = stat()
-            guard stat(onDisk, &fileInfo) == 0 else {
-                var linkInfo = stat()
-                if lstat(onDisk, &linkInfo) == 0 && linkInfo.st_mode & S_IFMT == S_IFLNK { throw .brokenSymlink(onDisk) }
-                throw .unreadable(path: onDisk, reason: Errno.describe(errno))
-            }
-            guard fileInfo.st_mode & S_IFMT == S_IFREG else { throw .notRegularFile(onDisk) }
             let name = source.prefix.isEmpty ? path : source.prefix + "/" + path
-            files.append(FoundFile(name: name, relativePath: path, sourcePath: onDisk, size: Int64(fileInfo.st_size)))
+            var fileInfo = stat()
+            var problem: CollectError?
+            if stat(onDisk, &fileInfo) != 0 {
+                let reason = Errno.describe(errno)
+                var linkInfo = stat()
+                let isLink = lstat(onDisk, &linkInfo) == 0 && linkInfo.st_mode & S_IFMT == S_IFLNK
+                problem = isLink ? .brokenSymlink(onDisk) : .unreadable(path: onDisk, reason: reason)
+            } else if fileInfo.st_mode & S_IFMT != S_IFREG {
+                problem = .notRegularFile(onDisk)
+            }
+            files.append(FoundFile(name: name, relativePath: path, sourcePath: onDisk, size: Int64(fileInfo.st_size), problem: problem))
         }
         for directoryName in directoryNames {
             if ignores(directoryName) { ignored += 1; continue }
@@ -126,10 +137,12 @@ private struct WalkState {
 
     /// The directory's entries in listing order (as `os.scandir` gives them), split into files and
     /// directories; symlinks count as what they point to, as `DirEntry.is_dir()` decides.
-    func list(_ directory: String) throws(CollectError) -> (files: [String], directories: [String]) {
+    mutating func list(_ directory: String) throws(CollectError) -> (files: [String], directories: [String]) {
         guard let handle = opendir(directory) else { throw .unreadable(path: directory, reason: Errno.describe(errno)) }
         defer { closedir(handle) }
         var files: [String] = [], directories: [String] = []
+        var ignoredNames = 0
+        defer { ignored += ignoredNames }
         while true {
             errno = 0
             guard let entry = readdir(handle) else {
@@ -141,6 +154,9 @@ private struct WalkState {
             }
             if bytes == [0x2e] || bytes == [0x2e, 0x2e] { continue }
             guard let name = String(validating: bytes, as: UTF8.self) else {
+                // Django would ignore such a name if a pattern matches it (`.*`, `*~`): check the
+                // patterns on its readable part before refusing it.
+                if ignores(String(decoding: bytes, as: UTF8.self)) { ignoredNames += 1; continue }
                 throw .notUTF8Name(directory: directory, escaped: Errno.escape(bytes))
             }
             var isDirectory = false

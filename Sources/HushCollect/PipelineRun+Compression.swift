@@ -41,6 +41,7 @@ extension PipelineRun {
         try parallelForEach(order, jobs: jobs, cancellation: cancellation) { g throws(CollectError) in
             let group = groups[g]
             let representative = group.paths[0]
+            configuration.faultInjection?(.beforeCompress(staging + "/" + representative))
             let cached = previous.cache?.contents[group.md5]
             let integrity: String
             if let known = cached?.integrity {

@@ -138,6 +138,8 @@ extension PipelineRun {
     }
 
     static func collectError(_ failure: ReferenceRewriter.Failure, file: String) -> CollectError {
+        // The matched text may span lines (`@import\n "x"`); the error must stay one line.
+        let failure = ReferenceRewriter.Failure(reason: failure.reason, line: failure.line, matched: oneLine(failure.matched))
         switch failure.reason {
         case .missing(let target):
             return .missingReference(file: file, line: failure.line, reference: failure.matched, target: target)
@@ -148,5 +150,18 @@ extension PipelineRun {
         case .pending(let key):
             return .unsupportedReference(file: file, line: failure.line, reference: failure.matched, reason: "internal ordering error on \(key)")
         }
+    }
+
+    static func oneLine(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

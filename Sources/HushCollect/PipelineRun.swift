@@ -74,6 +74,7 @@ struct PipelineRun {
         let total = files.count
         try parallelForEach(bySize, jobs: jobs, cancellation: cancellation) { i throws(CollectError) in
             let file = files[i]
+            configuration.faultInjection?(.beforeCopy(file.name))
             let keep = rewriter.rewrites(file.relativePath)
             let target = staging + "/" + file.name
             if let known = previous.cache?.sources[file.sourcePath],

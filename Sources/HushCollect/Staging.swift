@@ -18,9 +18,13 @@ struct Staging {
     let path: String
 
     /// Checks that `output` may be replaced and creates an empty staging directory beside it.
-    static func prepare(output: String) throws(CollectError) -> Staging {
+    /// A dry run stages in the system's temporary directory and creates nothing beside `output`.
+    static func prepare(output: String, dryRun: Bool = false) throws(CollectError) -> Staging {
         var info = stat()
         if lstat(output, &info) == 0 {
+            if info.st_mode & S_IFMT == S_IFLNK {
+                throw .writeFailed(path: output, reason: "is a symlink; publishing would replace the link, so give the directory it points to")
+            }
             guard info.st_mode & S_IFMT == S_IFDIR else {
                 throw .writeFailed(path: output, reason: "exists and is not a directory")
             }
@@ -28,12 +32,29 @@ struct Staging {
             if !entries.isEmpty && !entries.contains(markerDirectory) { throw .outputNotOwned(output) }
         }
         let (parent, base) = PosixPath.split(PosixPath.normpath(output))
-        let directory = parent.isEmpty ? "." : parent
-        try FileSystem.makeDirectories(directory)
+        let directory: String
+        if dryRun {
+            directory = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+        } else {
+            directory = parent.isEmpty ? "." : parent
+            try FileSystem.makeDirectories(directory)
+            removeAbandonedStaging(in: directory, base: base)
+        }
         let staging = directory + "/.\(base).hush-staging-\(getpid())"
         FileSystem.removeTree(staging)
         guard mkdir(staging, 0o755) == 0 else { throw .writeFailed(path: staging, reason: Errno.describe(errno)) }
         return Staging(output: output, path: staging)
+    }
+
+    /// Staging directories of runs that were killed (their process is gone) are removed.
+    private static func removeAbandonedStaging(in directory: String, base: String) {
+        let prefix = ".\(base).hush-staging-"
+        for entry in FileSystem.entries(directory) ?? [] where entry.hasPrefix(prefix) {
+            let suffix = entry.dropFirst(prefix.count)
+            let pidText = suffix.hasSuffix(".old") ? suffix.dropLast(4) : suffix
+            guard let pid = Int32(pidText), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { FileSystem.removeTree(directory + "/" + entry) }
+        }
     }
 
     /// Makes the staged tree STATIC_ROOT: an atomic exchange when an old tree exists

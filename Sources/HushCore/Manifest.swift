@@ -1,5 +1,3 @@
-import Foundation
-
 /// Django's `staticfiles.json`, as `ManifestStaticFilesStorage` writes and reads it.
 ///
 /// The bytes Hush writes are those of Django 6.1's `save_manifest()`: `json.dumps` of
@@ -66,22 +64,18 @@ public struct Manifest: Sendable, Equatable {
         return Array(out.utf8)
     }
 
-    /// Reads a manifest written by Hush or Django (versions 1.0 and 1.1, as Django accepts).
+    /// Reads a manifest written by Hush or Django (versions 1.0 and 1.1, as Django accepts),
+    /// keeping names exactly as written.
     public static func decode(_ bytes: [UInt8]) throws(ManifestError) -> Manifest {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes))
-        } catch {
-            throw .malformed("not valid JSON")
-        }
-        guard let root = object as? [String: Any] else { throw .malformed("the top level is not an object") }
-        guard let version = root["version"] as? String, version == "1.0" || version == "1.1" else {
+        guard let root = OrderedJSON.parse(bytes) else { throw .malformed("not valid JSON") }
+        guard case .object = root else { throw .malformed("the top level is not an object") }
+        guard case .string(let version)? = root["version"], version == "1.0" || version == "1.1" else {
             throw .malformed("unsupported or missing \"version\" (Django reads 1.0 and 1.1)")
         }
-        guard let rawPaths = root["paths"] as? [String: Any] else { return Manifest(entries: []) }
+        guard case .object(let members)? = root["paths"] else { return Manifest(entries: []) }
         var entries: [(key: String, value: String)] = []
-        for (key, value) in rawPaths {
-            guard let hashed = value as? String else { throw .malformed("the entry for \"\(key)\" is not a string") }
+        for (key, value) in members {
+            guard case .string(let hashed) = value else { throw .malformed("the entry for \"\(key)\" is not a string") }
             entries.append((key, hashed))
         }
         return Manifest(entries: entries)
@@ -117,7 +111,7 @@ public enum PythonJSON {
             case 0x09: out += [0x5c, 0x74]
             case 0x08: out += [0x5c, 0x62]
             case 0x0c: out += [0x5c, 0x66]
-            case 0x20...0x7e, 0x7f: out.append(UInt8(unit))
+            case 0x20...0x7e: out.append(UInt8(unit))
             default:
                 out += [0x5c, 0x75]
                 for shift in [12, 8, 4, 0] { out.append(hex[Int((unit >> UInt16(shift)) & 0xf)]) }

@@ -74,8 +74,9 @@ enum PythonURL {
     }
 
     /// `urlparse` + `urlunparse` without the fragment: what `urldefrag` keeps.
-    private static func parse(_ url: String) -> (split: SplitResult, params: String) {
+    private static func parse(_ url: String, defaultScheme: String = "") -> (split: SplitResult, params: String) {
         var split = urlsplit(url)
+        if split.scheme.isEmpty { split.scheme = defaultScheme }
         var params = ""
         if usesParams.contains(split.scheme) && PythonString.contains(split.path, ";") {
             let scalars = Array(split.path.unicodeScalars)
@@ -113,8 +114,7 @@ enum PythonURL {
         if base.isEmpty { return url }
         if url.isEmpty { return base }
         let (b, bparams) = parse(base)
-        var (u, params) = parse(url)
-        if u.scheme.isEmpty { u.scheme = b.scheme }
+        var (u, params) = parse(url, defaultScheme: b.scheme)
         if u.scheme != b.scheme || !usesRelative.contains(u.scheme) { return url }
         if usesNetloc.contains(u.scheme) {
             if !u.netloc.isEmpty { return unparse(u, params: params) }
