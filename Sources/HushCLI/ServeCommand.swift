@@ -58,6 +58,8 @@ struct ServeCommand: ParsableCommand {
         } catch {
             throw Self.fail("\(error)")
         }
+        // Before any thread starts, so every thread inherits the mask and no signal is lost.
+        Server.blockHandledSignals()
         let server: Server
         do {
             server = try Server.startBlocking(configuration: configuration)

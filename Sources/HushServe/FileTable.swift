@@ -7,7 +7,7 @@ import NIOCore
 /// bytes that do not depend on the request are rendered at scan time (WhiteNoise's approach).
 /// Only files in the table are ever served, so no request path can reach outside it.
 /// A reload builds a new table and swaps it in whole (see ``TableBox``).
-public struct FileTable: Sendable {
+public final class FileTable: Sendable {
     /// The STATIC_ROOT this table was scanned from, as given.
     public let root: String
     /// URL path below the prefix (`css/app.0123456789ab.css`, no leading slash) → resource.

@@ -36,8 +36,8 @@ final class HTTPHandler: ChannelDuplexHandler {
     private var buffered: ByteBuffer?
     /// Responses of the current burst not yet handed to the channel.
     private var pendingOut: ByteBuffer?
-    /// Bursts written but not yet completed.
-    private var burstsInFlight = 0
+    /// File bodies handed to the channel and not yet sent (each holds a duplicated descriptor).
+    private var fileWritesInFlight = 0
     /// No further request will be handled; close once everything written has completed.
     private var closeAfterWrites = false
     /// The server is stopping: finish what is in flight, then close.
@@ -64,7 +64,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         if accessLog != nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
         // A new connection must send its first head within the header timeout (slowloris).
-        arm(context, at: .now() + settings.headerTimeout)
+        arm(context, at: context.eventLoop.now + settings.headerTimeout)
         context.fireChannelActive()
     }
 
@@ -85,7 +85,8 @@ final class HTTPHandler: ChannelDuplexHandler {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         closeAfterWrites = true
-        if burstsInFlight == 0, pendingOut == nil { context.close(promise: nil) }
+        // Anything written is still queued in the channel: close behind it, not over it.
+        if !burstHasWrites { closeBehindWrites(context) }
     }
 
     // MARK: Reading
@@ -174,7 +175,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             if !pausedForWritability, !headStarted {
                 // The deadline for this head starts now and does not move as bytes trickle in.
                 headStarted = true
-                arm(context, at: .now() + settings.headerTimeout)
+                arm(context, at: context.eventLoop.now + settings.headerTimeout)
             }
             input.discardReadBytes()
             buffered = input
@@ -186,6 +187,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     private func emit(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader, _ context: ChannelHandlerContext) -> Int {
         var out = pendingOut ?? context.channel.allocator.buffer(capacity: 4096)
         pendingOut = nil
+        burstHasWrites = true
         let (tail, bytes) = ResponseWriter.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(), into: &out)
         switch tail {
         case .none:
@@ -204,38 +206,41 @@ final class HTTPHandler: ChannelDuplexHandler {
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
             let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: offset + length)
             let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenComplete { _ in try? handle.close() }
+            fileWritesInFlight += 1
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                try? handle.close()
+                self.fileWritesInFlight -= 1
+            }
             context.write(wrapOutboundOut(.fileRegion(region)), promise: written)
         }
-        burstHasWrites = true
         return bytes
     }
 
     private var burstHasWrites = false
 
-    /// Hands the burst to the channel with one flush, and tracks its completion.
+    /// Hands the burst to the channel with one flush. Only a burst after which the connection
+    /// closes carries a promise; keep-alive bursts cost no allocation beyond their buffer.
     private func flushBurst(_ context: ChannelHandlerContext) {
-        guard burstHasWrites else {
-            if closeAfterWrites, burstsInFlight == 0 { context.close(promise: nil) }
-            return
-        }
+        guard burstHasWrites else { return }
         burstHasWrites = false
-        let out = pendingOut ?? context.channel.allocator.buffer(capacity: 0)
-        pendingOut = nil
-        burstsInFlight += 1
-        let done = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(out)), promise: done)
-        done.futureResult.assumeIsolated().whenComplete { result in
-            self.burstsInFlight -= 1
-            guard self.burstsInFlight == 0 else { return }
-            if case .failure = result {
-                context.close(promise: nil)
-            } else if self.closeAfterWrites {
-                context.close(promise: nil)
-            } else if !self.headStarted {
-                self.arm(context, at: .now() + self.settings.idleTimeout)
-            }
+        if let out = pendingOut {
+            pendingOut = nil
+            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
         }
+        if closeAfterWrites {
+            closeBehindWrites(context)
+        } else {
+            context.flush()
+            // The idle deadline moves with every response; the timer notices when it fires.
+            if !headStarted { deadline = context.eventLoop.now + settings.idleTimeout }
+        }
+    }
+
+    /// Flushes, then closes once everything written so far has been sent.
+    private func closeBehindWrites(_ context: ChannelHandlerContext) {
+        let done = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: done)
+        done.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     // MARK: Timeouts
@@ -257,11 +262,11 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     private func deadlineReached(_ context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        if burstsInFlight > 0 {
-            // A response is being written; its completion re-arms the idle deadline.
-            deadline = .now() + settings.idleTimeout
+        if fileWritesInFlight > 0 {
+            // A file is still being sent to a slow reader: give it another idle period.
+            deadline = context.eventLoop.now + settings.idleTimeout
             schedule(context)
-        } else if NIODeadline.now() >= deadline {
+        } else if context.eventLoop.now >= deadline {
             context.close(promise: nil)
         } else {
             schedule(context)

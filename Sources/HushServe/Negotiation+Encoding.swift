@@ -15,10 +15,15 @@ extension Negotiation {
     /// Returns nil for identity.
     public static func chooseCoding(acceptEncoding: ArraySlice<UInt8>?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
         guard let field = acceptEncoding, hasBrotli || hasGzip else { return nil }
-        guard let elements = FieldBytes.listElements(field) else { return nil }
         var br: Int?, gzip: Int?, identity: Int?, star: Int?
-        for element in elements {
-            guard let (coding, q) = codingAndWeight(element) else { continue }
+        // One pass over the comma-separated members, no intermediate arrays (per request).
+        var start = field.startIndex
+        while start < field.endIndex {
+            var end = start
+            while end < field.endIndex, field[end] != FieldBytes.comma { end += 1 }
+            let element = FieldBytes.trimmed(field[start..<end])
+            start = end + 1
+            guard !element.isEmpty, let (coding, q) = codingAndWeight(element) else { continue }
             if FieldBytes.equalsLowercase(coding, "br") { br = max(br ?? -1, q) }
             else if FieldBytes.equalsLowercase(coding, "gzip") || FieldBytes.equalsLowercase(coding, "x-gzip") { gzip = max(gzip ?? -1, q) }
             else if FieldBytes.equalsLowercase(coding, "identity") { identity = max(identity ?? -1, q) }
@@ -43,12 +48,11 @@ extension Negotiation {
     /// `coding *( OWS ";" OWS parameter )` → the coding and its q in thousandths (default 1000).
     /// nil when the weight is malformed, so the element is ignored.
     static func codingAndWeight(_ element: ArraySlice<UInt8>) -> (ArraySlice<UInt8>, Int)? {
-        let parts = element.split(separator: FieldBytes.semicolon, omittingEmptySubsequences: false)
-        guard let first = parts.first else { return nil }
-        let coding = FieldBytes.trimmed(first)
+        guard let semicolon = element.firstIndex(of: FieldBytes.semicolon) else { return (element, 1000) }
+        let coding = FieldBytes.trimmed(element[element.startIndex..<semicolon])
         guard !coding.isEmpty else { return nil }
         var q = 1000
-        for parameter in parts.dropFirst() {
+        for parameter in element[(semicolon + 1)...].split(separator: FieldBytes.semicolon, omittingEmptySubsequences: false) {
             let p = FieldBytes.trimmed(parameter)
             guard p.count >= 2, FieldBytes.lower(p[p.startIndex]) == UInt8(ascii: "q"),
                   p[p.startIndex + 1] == FieldBytes.equals

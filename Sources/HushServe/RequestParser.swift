@@ -73,49 +73,62 @@ enum RequestParser {
         return base.distance(to: UnsafeRawPointer(hit))
     }
 
-    /// Splits a complete head into its lines and fields.
+    /// Splits a complete head into its lines and fields, walking indices (no intermediate arrays:
+    /// this runs once per request).
     static func parseHead(_ head: [UInt8]) -> Swift.Result<RequestHead, Failure> {
         var request = RequestHead()
         let all = head[...]
-        var lines = all.split(separator: lf, omittingEmptySubsequences: false).makeIterator()
-        guard let rawLine = lines.next() else { return .failure(.badRequest) }
-        let line = rawLine.last == cr ? rawLine.dropLast() : rawLine
+        var cursor = all.startIndex
+        /// The next line without its terminator, or nil at the end.
+        func nextLine() -> ArraySlice<UInt8>? {
+            guard cursor < all.endIndex else { return nil }
+            var end = cursor
+            while end < all.endIndex, all[end] != lf { end += 1 }
+            var line = all[cursor..<end]
+            cursor = end + 1
+            if line.last == cr { line = line.dropLast() }
+            return line
+        }
+        guard let line = nextLine() else { return .failure(.badRequest) }
         // request-line = method SP request-target SP HTTP-version (§3)
-        let parts = line.split(separator: sp, maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts[0].allSatisfy(isTokenByte), parts[1].allSatisfy({ $0 > 0x20 && $0 != 0x7f })
-        else { return .failure(.badRequest) }
-        request.methodText = parts[0]
-        request.target = parts[1]
-        if parts[0].elementsEqual("GET".utf8) { request.method = .get } else if parts[0].elementsEqual("HEAD".utf8) { request.method = .head }
+        guard let sp1 = line.firstIndex(of: sp) else { return .failure(.badRequest) }
+        let afterMethod = line[(sp1 + 1)...]
+        guard let sp2 = afterMethod.firstIndex(of: sp) else { return .failure(.badRequest) }
+        let method = line[line.startIndex..<sp1], target = line[(sp1 + 1)..<sp2], version = line[(sp2 + 1)...]
+        guard !method.isEmpty, !target.isEmpty else { return .failure(.badRequest) }
+        for b in method where !isTokenByte(b) { return .failure(.badRequest) }
+        for b in target where b <= 0x20 || b == 0x7f { return .failure(.badRequest) }
+        request.methodText = method
+        request.target = target
+        if method.elementsEqual("GET".utf8) { request.method = .get } else if method.elementsEqual("HEAD".utf8) { request.method = .head }
         // HTTP-version = "HTTP/" DIGIT "." DIGIT (§2.3)
-        let version = parts[2]
-        guard version.count == 8, version.prefix(5).elementsEqual("HTTP/".utf8),
-              let major = digit(version[version.startIndex + 5]), version[version.startIndex + 6] == UInt8(ascii: "."),
-              let minor = digit(version[version.startIndex + 7])
+        let v = version.startIndex
+        guard version.count == 8, version[v] == UInt8(ascii: "H"), version[v + 1] == UInt8(ascii: "T"),
+              version[v + 2] == UInt8(ascii: "T"), version[v + 3] == UInt8(ascii: "P"), version[v + 4] == UInt8(ascii: "/"),
+              let major = digit(version[v + 5]), version[v + 6] == UInt8(ascii: "."), let minor = digit(version[v + 7])
         else { return .failure(.badRequest) }
         guard major == 1 else { return .failure(major == 0 ? .badRequest : .versionNotSupported) }
         request.versionMinor = minor
 
         var hosts = 0
-        while let rawField = lines.next() {
-            let field = rawField.last == cr ? rawField.dropLast() : rawField
+        var rangeCount = 0
+        while let field = nextLine() {
             if field.isEmpty { break }
             // obs-fold (§5.2) and whitespace before the colon (§5.1) are rejected with 400.
             guard let first = field.first, first != sp, first != tab,
                   let colon = field.firstIndex(of: colon), colon > field.startIndex
             else { return .failure(.badRequest) }
             let name = field[field.startIndex..<colon]
-            guard name.allSatisfy(isTokenByte) else { return .failure(.badRequest) }
+            for b in name where !isTokenByte(b) { return .failure(.badRequest) }
             let value = FieldBytes.trimmed(field[(colon + 1)...])
             // No NUL, bare CR or other controls but HTAB in a value (§5.5).
-            guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == tab }) else { return .failure(.badRequest) }
+            for b in value where (b < 0x20 && b != tab) || b == 0x7f { return .failure(.badRequest) }
             switch name.count {
             case 4 where FieldBytes.equalsLowercase(name, "host"):
                 hosts += 1
                 request.host = value
             case 5 where FieldBytes.equalsLowercase(name, "range"):
-                guard request.range == nil else { request.range = "invalid"[...].utf8Slice; continue }
+                rangeCount += 1
                 request.range = value
             case 8 where FieldBytes.equalsLowercase(name, "if-range"):
                 request.ifRange = value
@@ -149,9 +162,13 @@ enum RequestParser {
                 continue
             }
         }
+        // Two Range fields cannot be combined meaningfully: ignore Range (§14.2 allows it).
+        if rangeCount > 1 { request.range = nil }
         // §3.2: HTTP/1.1 needs exactly one Host; more than one is an error in any version.
         if hosts > 1 || (minor >= 1 && hosts == 0) { return .failure(.badRequest) }
-        if let host = request.host, !host.allSatisfy(isHostByte) { return .failure(.badRequest) }
+        if let host = request.host {
+            for b in host where !isHostByte(b) { return .failure(.badRequest) }
+        }
         return .success(request)
     }
 
@@ -182,9 +199,6 @@ enum RequestParser {
     }
 }
 
-private extension Substring {
-    var utf8Slice: ArraySlice<UInt8> { ArraySlice(Array(self.utf8)) }
-}
 
 #if canImport(Glibc)
 import Glibc

@@ -80,7 +80,7 @@ struct Responder: Sendable {
             return .status(.notFound)
         case .prefixWithoutSlash(let query):
             guard table.indexedDirectories.contains("") else { return .status(.notFound) }
-            return .status(.movedPermanently, location: prefix + query)
+            return .status(.movedPermanently, location: prefix + String(decoding: query, as: UTF8.self))
         case .path(let rel, let query, let rawPath):
             let isDirectoryURL = rel.isEmpty || rel.hasSuffix("/")
             if isDirectoryURL {
@@ -91,7 +91,9 @@ struct Responder: Sendable {
             }
             if let resource = table.resource(at: rel) { return serve(resource, request) }
             // A directory URL without its slash: redirect so relative links inside resolve.
-            if table.indexedDirectories.contains(rel) { return .status(.movedPermanently, location: rawPath + "/" + query) }
+            if table.indexedDirectories.contains(rel) {
+                return .status(.movedPermanently, location: String(decoding: rawPath, as: UTF8.self) + "/" + String(decoding: query, as: UTF8.self))
+            }
             return .status(.notFound)
         }
     }

@@ -1,0 +1,207 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hush serve` end to end: the real binary, its start-up line, signals and exit codes.
+final class ServeCLITests: XCTestCase {
+    /// `.build/debug/hush`, found from this file's location (Tests/HushCLITests/…).
+    private static let binary: String = {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.appendingPathComponent(".build/debug/hush").path
+    }()
+
+    private var root: String!
+
+    override func setUpWithError() throws {
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: \(Self.binary)")
+        root = NSTemporaryDirectory() + "hush-cli-serve-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root + "/css", withIntermediateDirectories: true)
+        try Data("body{}\n".utf8).write(to: URL(fileURLWithPath: root + "/css/app.0123456789ab.css"))
+        try Data("<h1>hi</h1>\n".utf8).write(to: URL(fileURLWithPath: root + "/index.html"))
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/.secret"))
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func testPrintsTheStartupLineServesAndExitsZeroOnSIGTERM() throws {
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0"])
+        let line = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving"))
+        let port = try XCTUnwrap(Self.port(in: line))
+        XCTAssertEqual(line, "hush: serving \(root!) at http://127.0.0.1:\(port)/static/ (2 files)")
+        let connection = try ServeRawConnection(port: port)
+        try connection.send("GET /static/css/app.0123456789ab.css HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try connection.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("Cache-Control"), "public, max-age=315360000, immutable")
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+    }
+
+    func testSIGINTAlsoStopsWithExitZero() throws {
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0"])
+        XCTAssertNotNil(hush.waitForStdoutLine(containing: "hush: serving"))
+        hush.signal(SIGINT)
+        XCTAssertEqual(hush.waitForExit(), 0)
+    }
+
+    func testEnvironmentConfiguresEveryFlagAndPORTIsHonoured() throws {
+        let hush = try HushProcess(["serve"], environment: [
+            "HUSH_ROOT": root, "PORT": "0", "HUSH_PREFIX": "assets", "HUSH_MAX_AGE": "5", "HUSH_NO_CORS": "1",
+            "HUSH_THREADS": "1", "HUSH_MEMORY_CACHE": "1MiB",
+        ])
+        let line = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving"))
+        let port = try XCTUnwrap(Self.port(in: line))
+        XCTAssertTrue(line.hasSuffix(":\(port)/assets/ (2 files)"), line)
+        let connection = try ServeRawConnection(port: port)
+        try connection.send("GET /assets/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try connection.readResponse()
+        XCTAssertEqual(response.header("Cache-Control"), "public, max-age=5")
+        XCTAssertNil(response.header("Access-Control-Allow-Origin"))
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+    }
+
+    func testFlagsWinOverEnvironment() throws {
+        let hush = try HushProcess(["serve", "--root", root, "--prefix", "/b/", "--port", "0"],
+                                   environment: ["HUSH_PREFIX": "/a/", "HUSH_PORT": "1", "HUSH_ROOT": "/nonexistent"])
+        let line = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving"))
+        XCTAssertTrue(line.contains("/b/ (2 files)"), line)
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+    }
+
+    func testSIGHUPRescansAndServesNewFiles() throws {
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0"])
+        let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
+        try Data("new".utf8).write(to: URL(fileURLWithPath: root + "/new.txt"))
+        let before = try ServeRawConnection(port: port)
+        try before.send("GET /static/new.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try before.readResponse().status, 404)
+        hush.signal(SIGHUP)
+        XCTAssertEqual(hush.waitForStderrLine(containing: "hush: reloaded"), "hush: reloaded \(root!) (3 files)")
+        try before.send("GET /static/new.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try before.readResponse().text, "new", "the same keep-alive connection sees the new table")
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+    }
+
+    func testAccessLogWritesCommonLogFormat() throws {
+        let log = root + "-access.log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0", "--access-log", log])
+        let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
+        let connection = try ServeRawConnection(port: port)
+        try connection.send("GET /static/index.html?x=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /static/missing HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = try connection.readResponse()
+        _ = try connection.readResponse()
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        let pattern = #"^127\.0\.0\.1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET /static/index\.html\?x=1 HTTP/1\.1" 200 12$"#
+        XCTAssertNotNil(lines[0].range(of: pattern, options: .regularExpression), String(lines[0]))
+        XCTAssertTrue(lines[1].hasSuffix("\"GET /static/missing HTTP/1.1\" 404 10"), String(lines[1]))
+    }
+
+    func testMissingRootFailsWithOneActionableLine() throws {
+        let hush = try HushProcess(["serve", "--root", root + "/nope", "--port", "0"])
+        XCTAssertEqual(hush.waitForExit(), 1)
+        let stderr = hush.stderrText.trimmingCharacters(in: .newlines)
+        XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+        XCTAssertTrue(stderr.hasPrefix("hush: \(root!)/nope: not a directory"), stderr)
+    }
+
+    func testNoRootAtAllFails() throws {
+        let hush = try HushProcess(["serve", "--port", "0"])
+        XCTAssertEqual(hush.waitForExit(), 1)
+        XCTAssertTrue(hush.stderrText.contains("HUSH_ROOT"), hush.stderrText)
+    }
+
+    func testPortInUseFailsWithOneLine() throws {
+        let first = try HushProcess(["serve", "--root", root, "--port", "0"])
+        let port = try XCTUnwrap(first.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
+        let second = try HushProcess(["serve", "--root", root, "--port", "\(port)"])
+        XCTAssertEqual(second.waitForExit(), 1)
+        XCTAssertTrue(second.stderrText.hasPrefix("hush: cannot listen on 127.0.0.1:\(port)"), second.stderrText)
+        first.signal(SIGTERM)
+        XCTAssertEqual(first.waitForExit(), 0)
+    }
+
+    private static func port(in line: String) -> Int? {
+        guard let match = line.range(of: #":[0-9]+/"#, options: .regularExpression) else { return nil }
+        return Int(line[match].dropFirst().dropLast())
+    }
+}
+
+/// The `hush` binary as a child process, with its output collected as it arrives.
+final class HushProcess: @unchecked Sendable {
+    private let process = Process()
+    private let lock = NSLock()
+    private let changed = DispatchSemaphore(value: 0)
+    private var stdoutData = Data(), stderrData = Data()
+    private let exited = DispatchSemaphore(value: 0)
+
+    /// How long any wait may take before the test fails instead of hanging.
+    static let timeout: TimeInterval = 30
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/hush")
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUSH_") && $0.key != "PORT" }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle.availableData, toStdout: true) }
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle.availableData, toStdout: false) }
+        process.terminationHandler = { [exited] _ in exited.signal() }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            process.interrupt()
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
+    private func append(_ data: Data, toStdout: Bool) {
+        lock.lock()
+        if toStdout { stdoutData.append(data) } else { stderrData.append(data) }
+        lock.unlock()
+        changed.signal()
+    }
+
+    var stdoutText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutData, as: UTF8.self) }
+    var stderrText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
+
+    func waitForStdoutLine(containing needle: String) -> String? { waitForLine(containing: needle) { self.stdoutText } }
+    func waitForStderrLine(containing needle: String) -> String? { waitForLine(containing: needle) { self.stderrText } }
+
+    /// Blocks until a complete line containing `needle` has been printed, the process exits, or
+    /// the timeout passes.
+    private func waitForLine(containing needle: String, _ text: () -> String) -> String? {
+        let deadline = Date().addingTimeInterval(Self.timeout)
+        while true {
+            if let line = text().split(separator: "\n").first(where: { $0.contains(needle) }) { return String(line) }
+            if !process.isRunning || Date() > deadline { return nil }
+            _ = changed.wait(timeout: .now() + 0.5)
+        }
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// The exit status, or nil if the process is still running after the timeout.
+    func waitForExit() -> Int32? {
+        guard exited.wait(timeout: .now() + Self.timeout) == .success else { return nil }
+        return process.terminationStatus
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking loopback TCP client for bytes no HTTP client would send. Every read has a
+/// timeout, so a test waiting on a server that misbehaves fails instead of hanging.
+final class ServeRawConnection {
+    struct Response {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var body: [UInt8]
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    enum Failure: Error { case socket(Int32), timedOut, closed, malformed(String) }
+
+    private let fd: CInt
+    private var pending: [UInt8] = []
+
+    init(port: Int, timeout: Double = 10) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure.socket(errno) }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int32((timeout - Double(Int(timeout))) * 1e6).magnitude > 0 ? Int((timeout - Double(Int(timeout))) * 1e6) : 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw Failure.socket(e)
+        }
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure.socket(errno) }
+            offset += n
+        }
+    }
+
+    /// Reads more bytes; false at end of stream.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 256 << 10)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK { throw Failure.timedOut }
+            if errno == ECONNRESET { return false }
+            throw Failure.socket(errno)
+        }
+        if n == 0 { return false }
+        pending += chunk[..<n]
+        return true
+    }
+
+    /// Reads one response; `bodyless` for answers to HEAD.
+    func readResponse(bodyless: Bool = false) throws -> Response {
+        var headEnd: Int?
+        while true {
+            if let range = findHeadEnd() { headEnd = range; break }
+            guard try fill() else { throw Failure.closed }
+        }
+        guard let end = headEnd else { throw Failure.closed }
+        let head = String(decoding: pending[..<end], as: UTF8.self)
+        pending.removeFirst(end + 4)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst()
+        let parts = statusLine.split(separator: " ")
+        guard parts.count >= 2, let status = Int(parts[1]) else { throw Failure.malformed(statusLine) }
+        let headers = lines.compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        var response = Response(status: status, headers: headers, body: [])
+        let length = bodyless || status == 304 ? 0 : Int(response.header("Content-Length") ?? "0") ?? 0
+        while pending.count < length {
+            guard try fill() else { throw Failure.closed }
+        }
+        response.body = Array(pending[..<length])
+        pending.removeFirst(length)
+        return response
+    }
+
+    /// Whether the server closed the connection (reads to end of stream, dropping bytes).
+    func readUntilClosed() throws -> Bool {
+        while try fill() { pending.removeAll() }
+        return true
+    }
+
+    private func findHeadEnd() -> Int? {
+        guard pending.count >= 4 else { return nil }
+        for i in 0...(pending.count - 4) where pending[i] == 13 && pending[i + 1] == 10 && pending[i + 2] == 13 && pending[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+}

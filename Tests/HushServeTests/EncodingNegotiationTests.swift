@@ -1,0 +1,61 @@
+import HushCore
+@testable import HushServe
+import XCTest
+
+final class EncodingNegotiationTests: XCTestCase {
+    private func choose(_ field: String?, br: Bool = true, gzip: Bool = true) -> ContentCoding? {
+        Negotiation.chooseCoding(acceptEncoding: field, hasBrotli: br, hasGzip: gzip)
+    }
+
+    func testNoHeaderGetsIdentity() {
+        XCTAssertNil(choose(nil))
+    }
+
+    func testEmptyHeaderMeansIdentityOnly() {
+        XCTAssertNil(choose(""))
+    }
+
+    func testTiesPreferBrotliThenGzip() {
+        XCTAssertEqual(choose("gzip, br"), .br)
+        XCTAssertEqual(choose("gzip, deflate, br, zstd"), .br)
+        XCTAssertEqual(choose("gzip, br", br: false), .gzip)
+        XCTAssertEqual(choose("br", br: false), nil)
+    }
+
+    func testHighestQValueWins() {
+        XCTAssertEqual(choose("br;q=0.5, gzip;q=0.8"), .gzip)
+        XCTAssertEqual(choose("br;q=1.0, gzip;q=0.999"), .br)
+        XCTAssertEqual(choose("gzip; q=0.2, identity;q=0.5"), nil)
+    }
+
+    func testZeroQualityExcludes() {
+        XCTAssertEqual(choose("br;q=0, gzip"), .gzip)
+        XCTAssertEqual(choose("br;q=0.000, gzip;q=0"), nil)
+    }
+
+    func testStarCoversUnnamedCodings() {
+        XCTAssertEqual(choose("*"), .br)
+        XCTAssertEqual(choose("br;q=0, *;q=0.5"), .gzip)
+        XCTAssertEqual(choose("*;q=0"), nil)
+    }
+
+    func testCodingNamesAreCaseInsensitiveAndXGzipIsGzip() {
+        XCTAssertEqual(choose("GZIP", br: true), .gzip)
+        XCTAssertEqual(choose("x-gzip"), .gzip)
+        XCTAssertEqual(choose("Br;Q=0.9"), .br)
+    }
+
+    func testMalformedWeightIgnoresOnlyThatMember() {
+        XCTAssertEqual(choose("br;q=2, gzip"), .gzip)
+        XCTAssertEqual(choose("br;q=0.1234, gzip;q=0.5"), .gzip)
+        XCTAssertEqual(choose("br;q=abc"), nil)
+    }
+
+    func testUnnamedIdentityRanksBelowAnyNamedCoding() {
+        XCTAssertEqual(choose("gzip;q=0.001"), .gzip)
+    }
+
+    func testWithoutSiblingsAlwaysIdentity() {
+        XCTAssertNil(choose("br, gzip", br: false, gzip: false))
+    }
+}

@@ -1,0 +1,121 @@
+import HushCore
+@testable import HushServe
+import NIOCore
+import XCTest
+
+final class FileTableTests: XCTestCase {
+    func testTakesInFilesWithSiblingsAsRepresentations() throws {
+        let f = try Fixture.site()
+        let table = try f.table()
+        XCTAssertEqual(Set(table.resources.keys), ["css/app.0123456789ab.css", "css/app.css", "js/app.js", "index.html",
+                                                   "docs/index.html", "fonts/f.woff2", "staticfiles.json"])
+        let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
+        XCTAssertEqual(css.brotli?.length, "BROTLI-BYTES".utf8.count)
+        XCTAssertEqual(css.gzip?.length, "GZIP-BYTES".utf8.count)
+        XCTAssertNil(table.resource(at: "css/app.0123456789ab.css.br"), "siblings are not URLs of their own")
+        XCTAssertEqual(table.indexedDirectories, ["", "docs"])
+    }
+
+    func testNeverTakesInDotfilesOrSymlinksLeavingTheRoot() throws {
+        let f = try Fixture.site()
+        let outside = try Fixture()
+        try outside.write("secret.txt", "outside")
+        try f.symlink("escape.txt", to: outside.root + "/secret.txt")
+        try f.symlink("escape-dir", to: outside.root)
+        try f.symlink("inside.css", to: f.root + "/css/app.css")
+        try f.symlink("loop", to: f.root)
+        let table = try f.table()
+        XCTAssertNil(table.resource(at: "escape.txt"))
+        XCTAssertNil(table.resource(at: "escape-dir/secret.txt"))
+        XCTAssertNil(table.resource(at: ".env"))
+        XCTAssertNil(table.resource(at: ".hush-cache/secret.txt"))
+        XCTAssertNotNil(table.resource(at: "inside.css"), "a symlink inside the root is served")
+    }
+
+    func testHashedNamesComeFromTheManifestWhenPresent() throws {
+        let f = try Fixture.site()
+        try f.write("img/logo.abcdef012345.png", [1])  // hash-like but not in the manifest
+        let table = try f.table()
+        XCTAssertEqual(table.resource(at: "css/app.0123456789ab.css")?.isHashed, true)
+        XCTAssertEqual(table.resource(at: "css/app.css")?.isHashed, false)
+        XCTAssertEqual(table.resource(at: "img/logo.abcdef012345.png")?.isHashed, false)
+    }
+
+    func testWithoutManifestTwelveHexNamesAreHashed() throws {
+        let f = try Fixture.site()
+        try f.remove(Manifest.fileName)
+        let table = try f.table()
+        XCTAssertEqual(table.resource(at: "css/app.0123456789ab.css")?.isHashed, true)
+        XCTAssertEqual(table.resource(at: "js/app.js")?.isHashed, false)
+    }
+
+    func testPreRenderedHeadsCarryExactHeaders() throws {
+        let f = try Fixture.site()
+        let table = try f.table()
+        let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
+        let etag = "\"" + MD5.hex(Array("BROTLI-BYTES".utf8)) + "\""
+        XCTAssertEqual(String(buffer: try XCTUnwrap(css.brotli).head200),
+            "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/css; charset=utf-8\r\nETag: \(etag)\r\n"
+            + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nCache-Control: public, max-age=315360000, immutable\r\n"
+            + "Vary: Accept-Encoding\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\nAccess-Control-Allow-Origin: *\r\n")
+        XCTAssertEqual(String(buffer: try XCTUnwrap(css.brotli).head304),
+            "HTTP/1.1 304 Not Modified\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
+            + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n")
+        let js = try XCTUnwrap(try f.table { $0.maxAge = 42; $0.cors = false }.resource(at: "js/app.js"))
+        XCTAssertEqual(String(buffer: js.identity.head200),
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/javascript; charset=utf-8\r\n"
+            + "ETag: \"\(MD5.hex(Array(String(repeating: "x", count: 1000).utf8)))\"\r\n"
+            + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nCache-Control: public, max-age=42\r\nAccept-Ranges: bytes\r\n")
+    }
+
+    func testETagIsDerivedFromContentOnly() throws {
+        let a = try Fixture(), b = try Fixture()
+        try a.write("x.css", "same", modified: 1_000)
+        try b.write("x.css", "same", modified: 2_000)
+        XCTAssertEqual(try a.table().resource(at: "x.css")?.identity.etag, try b.table().resource(at: "x.css")?.identity.etag)
+    }
+
+    func testMemoryBudgetKeepsSmallestFilesInMemoryAndSendsTheRestFromDisk() throws {
+        let f = try Fixture()
+        try f.write("small.txt", String(repeating: "s", count: 100))
+        try f.write("medium.txt", String(repeating: "m", count: 1_000))
+        try f.write("large.txt", String(repeating: "l", count: 5_000))
+        let table = try f.table { $0.memoryCacheBytes = 1_200; $0.memoryFileLimit = 4_000 }
+        func inMemory(_ rel: String) -> Bool {
+            if case .memory? = table.resource(at: rel)?.identity.body { return true }
+            return false
+        }
+        XCTAssertTrue(inMemory("small.txt"))
+        XCTAssertTrue(inMemory("medium.txt"))
+        XCTAssertFalse(inMemory("large.txt"))
+        XCTAssertEqual(table.memoryBytes, 1_100)
+    }
+
+    func testReloadReusesETagsOfUnchangedFilesAndSeesChanges() throws {
+        let f = try Fixture()
+        try f.write("a.txt", "one", modified: 1_000)
+        let first = try f.table()
+        try f.write("a.txt", "two", modified: 2_000)
+        try f.write("b.txt", "new")
+        let second = try FileTable.load(configuration: f.configuration(), previous: first)
+        XCTAssertEqual(second.resource(at: "a.txt")?.identity.etag, "\"" + MD5.hex(Array("two".utf8)) + "\"")
+        XCTAssertNotNil(second.resource(at: "b.txt"))
+        let third = try FileTable.load(configuration: f.configuration(), previous: second)
+        XCTAssertEqual(third.fingerprints, second.fingerprints)
+    }
+
+    func testMissingRootIsAnActionableError() {
+        XCTAssertThrowsError(try FileTable.load(configuration: ServeConfiguration(root: "/nonexistent/hush"))) { error in
+            XCTAssertEqual(error as? ServeError, .rootNotADirectory("/nonexistent/hush"))
+            XCTAssertTrue("\(error)".contains("--root"))
+        }
+    }
+
+    func testBadManifestIsAnActionableError() throws {
+        let f = try Fixture()
+        try f.write(Manifest.fileName, "{nope")
+        XCTAssertThrowsError(try f.table()) { error in
+            guard case .badManifest? = error as? ServeError else { return XCTFail("\(error)") }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+@testable import HushServe
+import XCTest
+
+final class RangeTests: XCTestCase {
+    private func range(_ field: String?, _ length: Int = 1000) -> Negotiation.RangeDecision {
+        Negotiation.range(field, length: length)
+    }
+
+    func testNoRangeIsFull() { XCTAssertEqual(range(nil), .full) }
+
+    func testSingleClosedRange() {
+        XCTAssertEqual(range("bytes=0-99"), .partial(0...99))
+        XCTAssertEqual(range("bytes=500-500"), .partial(500...500))
+    }
+
+    func testLastPastTheEndIsClamped() {
+        XCTAssertEqual(range("bytes=900-5000"), .partial(900...999))
+        XCTAssertEqual(range("bytes=0-99999999999999999999999"), .partial(0...999))
+    }
+
+    func testOpenEndedRange() { XCTAssertEqual(range("bytes=990-"), .partial(990...999)) }
+
+    func testSuffixRange() {
+        XCTAssertEqual(range("bytes=-10"), .partial(990...999))
+        XCTAssertEqual(range("bytes=-5000"), .partial(0...999))
+    }
+
+    func testUnitIsCaseInsensitiveAndWhitespaceTolerated() {
+        XCTAssertEqual(range("Bytes=0-1"), .partial(0...1))
+        XCTAssertEqual(range("bytes= 0-1 "), .partial(0...1))
+    }
+
+    func testUnsatisfiable() {
+        XCTAssertEqual(range("bytes=1000-"), .unsatisfiable)
+        XCTAssertEqual(range("bytes=5000-6000"), .unsatisfiable)
+        XCTAssertEqual(range("bytes=-0"), .unsatisfiable)
+        XCTAssertEqual(range("bytes=0-", 0), .unsatisfiable)
+        XCTAssertEqual(range("bytes=2000-, 3000-4000"), .unsatisfiable)
+    }
+
+    func testMalformedIsIgnored() {
+        for bad in ["bytes=5-1", "bytes=a-b", "bytes=", "bytes", "items=0-1", "bytes=1", "bytes=--1", "bytes=0-1-2", "bytes=+1-2"] {
+            XCTAssertEqual(range(bad), .full, bad)
+        }
+    }
+
+    func testMultipleRangesAreAnsweredInFull() {
+        XCTAssertEqual(range("bytes=0-1, 5-6"), .full)
+        XCTAssertEqual(range("bytes=0-1, 5000-"), .full)
+    }
+
+    func testTooManyRangesAreIgnored() {
+        let many = "bytes=" + (0..<200).map { "\($0)-\($0)" }.joined(separator: ",")
+        XCTAssertEqual(range(many), .full)
+    }
+
+    func testIfRangeWithStrongETagOrExactDate() {
+        let tag = Array("abc".utf8)
+        XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("\"abc\""), opaqueTag: tag, lastModified: 784_111_777))
+        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("W/\"abc\""), opaqueTag: tag, lastModified: 784_111_777))
+        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("\"abd\""), opaqueTag: tag, lastModified: 784_111_777))
+        XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("Sun, 06 Nov 1994 08:49:37 GMT"), opaqueTag: tag, lastModified: 784_111_777))
+        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("Sun, 06 Nov 1994 08:49:38 GMT"), opaqueTag: tag, lastModified: 784_111_777))
+        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("garbage"), opaqueTag: tag, lastModified: 784_111_777))
+    }
+}

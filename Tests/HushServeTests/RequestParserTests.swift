@@ -1,0 +1,95 @@
+@testable import HushServe
+import XCTest
+
+final class RequestParserTests: XCTestCase {
+    private func parse(_ text: String) -> RequestParser.Result {
+        Array(text.utf8).withUnsafeBytes { RequestParser.parse($0) }
+    }
+
+    private func head(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> RequestHead? {
+        guard case .complete(let head, _) = parse(text) else {
+            XCTFail("not a complete head: \(parse(text))", file: file, line: line)
+            return nil
+        }
+        return head
+    }
+
+    private func failure(_ text: String) -> RequestParser.Failure? {
+        if case .failure(let failure) = parse(text) { return failure }
+        return nil
+    }
+
+    func testParsesMethodTargetVersionAndFields() throws {
+        let h = try XCTUnwrap(head("GET /static/a.css?v=1 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip\r\nRange: bytes=0-1\r\nIf-None-Match: \"a\"\r\n\r\n"))
+        XCTAssertEqual(h.method, .get)
+        XCTAssertEqual(Array(h.target), Array("/static/a.css?v=1".utf8))
+        XCTAssertEqual(h.acceptEncoding.map { Array($0) }, Array("br, gzip".utf8))
+        XCTAssertEqual(h.range.map { Array($0) }, Array("bytes=0-1".utf8))
+        XCTAssertEqual(h.ifNoneMatch.map { Array($0) }, Array("\"a\"".utf8))
+        XCTAssertTrue(h.keepAlive)
+    }
+
+    func testConsumesExactlyOneHeadForPipelining() {
+        let two = "HEAD /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+        guard case .complete(let first, let consumed) = parse(two) else { return XCTFail() }
+        XCTAssertEqual(first.method, .head)
+        XCTAssertEqual(consumed, "HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n".utf8.count)
+    }
+
+    func testIncompleteHeadWaitsForMore() {
+        guard case .incomplete = parse("GET /a HTTP/1.1\r\nHost: x\r\n") else { return XCTFail() }
+    }
+
+    func testAcceptsBareLineFeedsAndLeadingEmptyLine() {
+        XCTAssertNotNil(head("\r\nGET /a HTTP/1.1\nHost: x\n\n"))
+    }
+
+    func testHTTP11WithoutHostIsBadRequest() {
+        XCTAssertEqual(failure("GET / HTTP/1.1\r\n\r\n"), .badRequest)
+        XCTAssertNotNil(head("GET / HTTP/1.0\r\n\r\n"))
+    }
+
+    func testDuplicateHostIsBadRequest() {
+        XCTAssertEqual(failure("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), .badRequest)
+    }
+
+    func testMalformedHeadsAreBadRequests() {
+        for bad in ["GET  / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1 x\r\nHost: x\r\n\r\n", "GET / HTTP/x\r\nHost: x\r\n\r\n",
+                    "GET / HTTP/1.1\r\nHost : x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+                    "GET / HTTP/1.1\r\nno colon\r\n\r\n", "G(T / HTTP/1.1\r\nHost: x\r\n\r\n",
+                    "GET / HTTP/1.1\r\nHost: x\r\nX: a\u{0}b\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n",
+                    "GET / HTTP/1.1\r\nHost: x y\r\n\r\n"] {
+            XCTAssertEqual(failure(bad), .badRequest, bad.debugDescription)
+        }
+    }
+
+    func testUnsupportedMajorVersion() {
+        XCTAssertEqual(failure("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), .versionNotSupported)
+    }
+
+    func testLongRequestLineIs414AndLongHeadIs431() {
+        let longTarget = "/" + String(repeating: "a", count: RequestParser.maxRequestLine)
+        XCTAssertEqual(failure("GET \(longTarget) HTTP/1.1\r\nHost: x\r\n\r\n"), .uriTooLong)
+        XCTAssertEqual(failure("GET \(longTarget)"), .uriTooLong)
+        let bigField = "X-Big: " + String(repeating: "b", count: RequestParser.maxHead) + "\r\n"
+        XCTAssertEqual(failure("GET / HTTP/1.1\r\nHost: x\r\n" + bigField + "\r\n"), .headTooLarge)
+        XCTAssertEqual(failure("GET / HTTP/1.1\r\nHost: x\r\n" + bigField), .headTooLarge)
+    }
+
+    func testConnectionTokens() {
+        XCTAssertEqual(head("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n")?.keepAlive, false)
+        XCTAssertEqual(head("GET / HTTP/1.0\r\n\r\n")?.keepAlive, false)
+        XCTAssertEqual(head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")?.keepAlive, true)
+        XCTAssertEqual(head("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")?.keepAlive, false)
+    }
+
+    func testRepeatedListFieldsCombine() {
+        XCTAssertEqual(head("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nAccept-Encoding: br\r\n\r\n")?.acceptEncoding.map { Array($0) },
+                       Array("gzip, br".utf8))
+    }
+
+    func testOtherMethodsParseAsOther() {
+        XCTAssertEqual(head("DELETE /a HTTP/1.1\r\nHost: x\r\n\r\n")?.method, .other)
+        XCTAssertEqual(head("get /a HTTP/1.1\r\nHost: x\r\n\r\n")?.method, .other)
+    }
+}

@@ -1,0 +1,45 @@
+@testable import HushServe
+import XCTest
+
+final class RequestPathTests: XCTestCase {
+    private func resolve(_ target: String, prefix: String = "/static/") -> RequestPath.Resolution {
+        RequestPath.resolve(target: ArraySlice(Array(target.utf8)), prefix: prefix)
+    }
+
+    func testPathBelowPrefix() {
+        XCTAssertEqual(resolve("/static/css/a.css"), .path("css/a.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/css/a.css".utf8)))
+        XCTAssertEqual(resolve("/static/?x=1"), .path("", query: ArraySlice("?x=1".utf8), rawPath: ArraySlice("/static/".utf8)))
+    }
+
+    func testPercentDecodedExactlyOnce() {
+        XCTAssertEqual(resolve("/static/a%20b.css"), .path("a b.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/a%20b.css".utf8)))
+        XCTAssertEqual(resolve("/static/a%2520b"), .path("a%20b", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/a%2520b".utf8)))
+        XCTAssertEqual(resolve("/static/caf%C3%A9.txt"), .path("café.txt", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/caf%C3%A9.txt".utf8)))
+    }
+
+    func testAbsoluteFormDropsAuthority() {
+        XCTAssertEqual(resolve("http://example.com/static/a.css?q"), .path("a.css", query: ArraySlice("?q".utf8), rawPath: ArraySlice("/static/a.css".utf8)))
+    }
+
+    func testTraversalAndSmugglingNeverReachAFile() {
+        XCTAssertEqual(resolve("/static/../etc/passwd"), .notFound)
+        XCTAssertEqual(resolve("/static/%2e%2e/etc/passwd"), .notFound)
+        XCTAssertEqual(resolve("/static/a/./b"), .notFound)
+        XCTAssertEqual(resolve("/static/a%2fb"), .notFound)
+        XCTAssertEqual(resolve("/static/a%5Cb"), .notFound)
+        XCTAssertEqual(resolve("/static/a\\b"), .notFound)
+        XCTAssertEqual(resolve("/static/a%00.css"), .badRequest)
+        XCTAssertEqual(resolve("/static/a%zz"), .badRequest)
+        XCTAssertEqual(resolve("/static/a%4"), .badRequest)
+        XCTAssertEqual(resolve("/static/%ff%fe"), .badRequest)
+        XCTAssertEqual(resolve("*"), .badRequest)
+        XCTAssertEqual(resolve("/static/a#frag"), .badRequest)
+    }
+
+    func testOutsidePrefixIsNotFoundAndBarePrefixRedirects() {
+        XCTAssertEqual(resolve("/other/a.css"), .notFound)
+        XCTAssertEqual(resolve("/staticx/a.css"), .notFound)
+        XCTAssertEqual(resolve("/static?x"), .prefixWithoutSlash(query: ArraySlice("?x".utf8)))
+        XCTAssertEqual(resolve("/a.css", prefix: "/"), .path("a.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/a.css".utf8)))
+    }
+}
