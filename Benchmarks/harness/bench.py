@@ -247,6 +247,10 @@ class Bench:
         return True, f"200 {want or 'identity'}", headers
 
     def section_serve(self) -> None:
+        if not (shutil.which("wrk") and shutil.which("taskset")):
+            log("serve: wrk or taskset not installed; skipping serve")
+            self.results.notes.append("serve: skipped, wrk or taskset not installed")
+            return
         root, made_by = self.serve_root()
         if root is None:
             log("serve: no STATIC_ROOT could be collected; skipping serve")
@@ -425,6 +429,8 @@ class Bench:
                          res.peak_rss_kb / 1024 if res.ok else None, note=note)
 
     def scaling_connections(self) -> None:
+        if not (shutil.which("wrk") and shutil.which("taskset")):
+            return
         root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
         if root is None:
             return

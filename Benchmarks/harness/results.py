@@ -90,6 +90,10 @@ class Results:
         for r in self.rows:
             if r.section == section and r.key not in keys:
                 keys.append(r.key)
+        # Grouped by scenario (in the order measured), then metric, then connection count.
+        scenarios = list(dict.fromkeys(k[1] for k in keys))
+        metrics = list(dict.fromkeys(k[3] for k in keys))
+        keys.sort(key=lambda k: (scenarios.index(k[1]), metrics.index(k[3]), k[2]))
         header = ["scenario", "conc", "metric"] + tools
         body = []
         for key in keys:
