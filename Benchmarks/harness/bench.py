@@ -66,6 +66,7 @@ class Bench:
         self.corpus_info: dict = {}
         self.versions: dict[str, str] = {}
         self.started = time.monotonic()
+        self.load_at_start = os.getloadavg()
 
     # ------------------------------------------------------------ helpers
 
@@ -519,6 +520,10 @@ class Bench:
             print(titles.get(section, section))
             print(render_text_table(header, body))
             md += [f"**{titles.get(section, section)}**", "", render_markdown_table(header, body), ""]
+        load_end = os.getloadavg()
+        res.notes.append("load average (1/5/15 min) at start {:.2f}/{:.2f}/{:.2f}, at end {:.2f}/{:.2f}/{:.2f} "
+                         "(this machine's 2 cores are shared; a high load means noisy figures)"
+                         .format(*self.load_at_start, *load_end))
         for note in res.notes:
             print(f"note: {note}")
             md.append(f"- {note}")
