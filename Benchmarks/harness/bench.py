@@ -272,7 +272,8 @@ class Bench:
                 why = self.hush_subcommand("serve")
             if why:
                 unavailable[s.name] = why if why.startswith("hush") or s.name != HUSH else f"hush: {why}"
-                log(f"serve: {s.name}: {unavailable[s.name]}")
+                reason = unavailable[s.name]
+                log(f"serve: {reason}" if reason.startswith(f"{s.name}:") else f"serve: {s.name}: {reason}")
             else:
                 self.versions[s.name] = s.version() or s.name
         # Rounds interleave the servers, so a burst of load from elsewhere on this shared machine
@@ -637,7 +638,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--duration", type=float, default=None, help="wrk seconds at 64 connections (10; quick 2)")
     p.add_argument("--side-duration", type=float, default=None,
-                   help="wrk seconds at the other connection counts (3; quick 2)")
+                   help="wrk seconds at the other connection counts (2; quick 2)")
     p.add_argument("--warmup", type=float, default=None, help="wrk warm-up seconds per server start (1; quick 0)")
     p.add_argument("--runs", type=int, default=None, help="rounds per figure, median taken (3; quick 1)")
     p.add_argument("--concurrency", default="1,64,512")
@@ -652,7 +653,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.files = a.files or (300 if q else 1000)
     a.total_mb = a.total_mb or (12.0 if q else 50.0)
     a.duration = a.duration or (2.0 if q else 10.0)
-    a.side_duration = a.side_duration or (2.0 if q else 3.0)
+    a.side_duration = a.side_duration or 2.0
     a.warmup = a.warmup if a.warmup is not None else (0.0 if q else 1.0)
     a.runs = a.runs or (1 if q else 3)
     a.scaling_sizes = [int(x) for x in (a.scaling_sizes or ("500,2000" if q else "1000,10000,100000")).split(",")]

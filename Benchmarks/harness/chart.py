@@ -22,7 +22,8 @@ WIDTH = 960
 PANEL_HEIGHT = 300
 MARGIN_LEFT = 80
 MARGIN_RIGHT = 170           # legend column
-PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#862e9c", "#e67700", "#495057", "#0b7285", "#c2255c"]
+# Hush keeps the one warm colour; peers get cool, clearly different ones.
+PALETTE = ["#1c7ed6", "#2b8a3e", "#862e9c", "#495057", "#0b7285", "#c2255c", "#5c940d", "#364fc7"]
 FIXED_COLOURS = {"hush": "#d9480f"}
 
 

@@ -181,14 +181,16 @@ class Plan:
         # Path clashes: theme and vendor copies of some of app's paths (first source wins).
         app_files = [e for e in variable if e.source == "app" and e.kind in ("css", "png", "svg", "json")]
         clash_count = min(len(app_files), max(2, self.files // 50))
+        theme_by_kind: dict[str, list[Entry]] = {}
+        for e in variable:
+            if e.source == "theme" and not e.has_map:
+                theme_by_kind.setdefault(e.kind, []).append(e)
         for original in rng.sample(app_files, clash_count) if app_files else []:
-            victim = rng.choice([e for e in variable if e.source == "theme" and e.kind == original.kind
-                                 and not e.has_map] or [None])
-            if victim is None or (original.source, original.rel) == (victim.source, victim.rel):
+            pool = theme_by_kind.get(original.kind)
+            if not pool or ("theme", original.rel) in self.taken:
                 continue
+            victim = pool.pop(rng.randrange(len(pool)))
             self.taken.discard((victim.source, victim.rel))
-            if ("theme", original.rel) in self.taken:
-                continue
             victim.rel = original.rel
             self.taken.add(("theme", victim.rel))
         # Scale the variable files so the tree meets --total-mb.
@@ -205,24 +207,36 @@ class Plan:
         by_ns: dict[str, Entry] = {}
         for e in self.entries:
             by_ns.setdefault(e.ns, e)          # first source wins, as the finders do
-        assets = [ns for ns, e in by_ns.items() if e.kind in ("png", "jpg", "gif", "webp", "svg", "woff2", "woff")]
-        assets.sort()
-        fonts = [ns for ns in assets if ns.endswith((".woff", ".woff2"))]
+        # What stylesheets point at, as on real sites: mostly small icons and sprites, fonts, and a
+        # few large backgrounds. (Django re-reads and hashes the target of every url() it rewrites,
+        # so which files CSS names, not only how many, shapes collectstatic's time.)
+        images = sorted(ns for ns, e in by_ns.items() if e.kind in ("png", "jpg", "gif", "webp", "svg"))
+        icons = [ns for ns in images if by_ns[ns].size <= 24 * 1024] or images
+        fonts = sorted(ns for ns, e in by_ns.items() if e.kind in ("woff2", "woff"))
+
+        def pick_asset() -> str:
+            r = rng.random()
+            if r < 0.8 or not images:
+                return rng.choice(icons)
+            return rng.choice(images)
         css = sorted((e for e in self.entries if e.kind == "css"), key=lambda e: (e.source, e.rel))
         level: dict[str, int] = {}
+        importable: list[str] = []        # winners below level 2, in the order they were planned
         for e in css:
-            count = max(1, min(40, e.size // 600))
-            e.refs = [rng.choice(assets) for _ in range(count)] if assets else []
+            count = max(1, min(30, e.size // 1500))
+            e.refs = [pick_asset() for _ in range(count)] if images else []
             if fonts and rng.random() < 0.3:
                 e.refs.append(rng.choice(fonts))
             # Only CSS already given a level can be imported, and it must sit below level 2.
-            candidates = [ns for ns, lv in level.items() if lv < 2]
+            candidates = importable
             if candidates and rng.random() < 0.45:
                 e.imports = sorted(set(rng.sample(candidates, min(len(candidates), rng.randint(1, 3)))))
                 e.imports = [ns for ns in e.imports if ns != e.ns and by_ns[ns].kind == "css"]
             my_level = 1 + max((level[ns] for ns in e.imports), default=-1)
             if by_ns.get(e.ns) is e:
                 level[e.ns] = my_level
+                if my_level < 2:
+                    importable.append(e.ns)
 
 
 # ---------------------------------------------------------------- content
