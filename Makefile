@@ -6,7 +6,7 @@ DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
 HUSH := .build/release/hush
 
-.PHONY: deps build demo test bench clean-demo
+.PHONY: deps build demo test bench bench-smoke clean-demo
 
 # System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
 # exact command is printed and the build stops.
@@ -43,3 +43,7 @@ test: deps $(DJANGO_VENV)/bin/python
 
 bench: build
 	bash Benchmarks/run.sh
+
+# Smoke tests of the benchmark harness (corpus generator, chart writer); no server, a few seconds.
+bench-smoke:
+	python3 -m unittest discover -s Benchmarks/tests -v
