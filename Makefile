@@ -24,10 +24,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product hush
 
-# Collects sample-static/ into ./staticfiles.
+# Collects sample-static/ into ./staticfiles, then serves it on http://127.0.0.1:8080/static/
+# (Ctrl-C stops the server; HUSH_PORT=NNNN picks another port).
 demo: build
 	$(HUSH) collect sample-static/site sample-static/theme vendor=sample-static/vendor --output staticfiles
-	@echo "demo: collected into ./staticfiles (manifest: staticfiles/staticfiles.json)"
+	@echo "demo: collected into ./staticfiles; open http://127.0.0.1:$${HUSH_PORT:-8080}/static/index.html (Ctrl-C to stop)"
+	$(HUSH) serve --root staticfiles --host 127.0.0.1 --port $${HUSH_PORT:-8080}
 
 # Django itself, for the tests that compare Hush's output with collectstatic's byte for byte.
 $(DJANGO_VENV)/bin/python:
@@ -36,9 +38,10 @@ $(DJANGO_VENV)/bin/python:
 	done; \
 	if [ -z "$$py" ]; then echo "make: Django $(DJANGO_VERSION) needs Python >= 3.12 (python3.13 not found)"; exit 1; fi; \
 	PYENV_VERSION=3.13.0 $$py -m venv $(DJANGO_VENV) && \
-	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "django==$(DJANGO_VERSION)"
+	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "django==$(DJANGO_VERSION)" whitenoise brotli
 
-test: deps $(DJANGO_VENV)/bin/python
+# The harness smoke tests first (seconds), then the Swift suite, whose summary closes the output.
+test: deps $(DJANGO_VENV)/bin/python bench-smoke
 	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python $(SWIFT) test
 
 bench: build
