@@ -6,7 +6,7 @@ DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
 HUSH := .build/release/hush
 
-.PHONY: deps build demo test bench clean-demo
+.PHONY: deps build demo test bench bench-smoke clean-demo
 
 # System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
 # exact command is printed and the build stops.
@@ -24,10 +24,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product hush
 
-# Collects sample-static/ into ./staticfiles.
+# Collects sample-static/ into ./staticfiles, then serves it on http://127.0.0.1:8080/static/
+# (Ctrl-C stops the server; HUSH_PORT=NNNN picks another port).
 demo: build
 	$(HUSH) collect sample-static/site sample-static/theme vendor=sample-static/vendor --output staticfiles
-	@echo "demo: collected into ./staticfiles (manifest: staticfiles/staticfiles.json)"
+	@echo "demo: collected into ./staticfiles; open http://127.0.0.1:$${HUSH_PORT:-8080}/static/index.html (Ctrl-C to stop)"
+	$(HUSH) serve --root staticfiles --host 127.0.0.1 --port $${HUSH_PORT:-8080}
 
 # Django itself, for the tests that compare Hush's output with collectstatic's byte for byte.
 $(DJANGO_VENV)/bin/python:
@@ -36,10 +38,15 @@ $(DJANGO_VENV)/bin/python:
 	done; \
 	if [ -z "$$py" ]; then echo "make: Django $(DJANGO_VERSION) needs Python >= 3.12 (python3.13 not found)"; exit 1; fi; \
 	PYENV_VERSION=3.13.0 $$py -m venv $(DJANGO_VENV) && \
-	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "django==$(DJANGO_VERSION)"
+	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "django==$(DJANGO_VERSION)" whitenoise brotli
 
-test: deps $(DJANGO_VENV)/bin/python
+# The harness smoke tests first (seconds), then the Swift suite, whose summary closes the output.
+test: deps $(DJANGO_VENV)/bin/python bench-smoke
 	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python $(SWIFT) test
 
 bench: build
 	bash Benchmarks/run.sh
+
+# Smoke tests of the benchmark harness (corpus generator, chart writer); no server, a few seconds.
+bench-smoke:
+	python3 -m unittest discover -s Benchmarks/tests -v

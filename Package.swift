@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .target(name: "HushCore"),
-        .target(name: "HushCompress", dependencies: ["CZlib", "CBrotli"]),
+        .target(name: "HushCompress", dependencies: ["HushCore", "CZlib", "CBrotli"]),
         .target(name: "HushCollect", dependencies: ["HushCore", "HushCompress"]),
         .target(name: "HushServe", dependencies: ["HushCore"] + nio),
         .executableTarget(
@@ -41,8 +41,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HushCoreTests", dependencies: ["HushCore"]),
-        .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "CZlib", "CBrotli"]),
-        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore"]),
+        .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "CZlib", "CBrotli"]),
+        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "HushServeTests",
             dependencies: [

@@ -31,7 +31,12 @@ public enum HashedName {
     public static func isHashed(_ path: String) -> Bool {
         let fileName = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
         let (root, _) = splitExtension(fileName)
-        let utf8 = Array(root.utf8)
+        // `name.<hash>.ext`, or `name.<hash>` when the original had no extension.
+        return endsWithHash(root) || endsWithHash(fileName)
+    }
+
+    private static func endsWithHash(_ name: String) -> Bool {
+        let utf8 = Array(name.utf8)
         guard utf8.count > hashLength + 1 else { return false }
         let hashStart = utf8.count - hashLength
         guard utf8[hashStart - 1] == UInt8(ascii: ".") else { return false }

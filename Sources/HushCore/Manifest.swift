@@ -1,5 +1,3 @@
-import Foundation
-
 /// Django's `staticfiles.json`, as `ManifestStaticFilesStorage` writes and reads it.
 ///
 /// The bytes Hush writes are those of Django 6.1's `save_manifest()`: `json.dumps` of
@@ -12,17 +10,36 @@ public struct Manifest: Sendable, Equatable {
     /// The file name Django reads (`manifest_name`).
     public static let fileName = "staticfiles.json"
 
-    /// Original relative path → hashed relative path, both with `/` separators.
-    public var paths: [String: String]
+    /// (original relative path, hashed relative path), `/`-separated, sorted as Python sorts
+    /// `str` keys: by code point, i.e. UTF-8 byte order. Names are compared by their exact code
+    /// points, as Python does: the NFC and NFD spellings of `café` are two different files.
+    public private(set) var entries: [(key: String, value: String)]
+
+    /// A manifest of `entries`; a repeated key (same code points) keeps its first value.
+    public init(entries: [(key: String, value: String)]) {
+        var seen = Set<[UInt8]>()
+        self.entries = entries
+            .filter { seen.insert(Array($0.key.utf8)).inserted }
+            .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+    }
 
     public init(paths: [String: String]) {
-        self.paths = paths
+        self.init(entries: paths.map { (key: $0.key, value: $0.value) })
+    }
+
+    /// The mapping as a dictionary (Swift compares keys by canonical equivalence, so NFC/NFD
+    /// twins collapse here; use ``entries`` where that matters).
+    public var paths: [String: String] {
+        Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public static func == (lhs: Manifest, rhs: Manifest) -> Bool {
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.entries, rhs.entries).allSatisfy { Array($0.key.utf8) == Array($1.key.utf8) && Array($0.value.utf8) == Array($1.value.utf8) }
     }
 
     /// The entries sorted as Python sorts `str` keys: by code point, which is UTF-8 byte order.
-    public var sortedEntries: [(key: String, value: String)] {
-        paths.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-    }
+    public var sortedEntries: [(key: String, value: String)] { entries }
 
     /// Django's manifest hash: the first 12 hex digits of the MD5 of
     /// `json.dumps(sorted(paths.items()))`.
@@ -47,25 +64,21 @@ public struct Manifest: Sendable, Equatable {
         return Array(out.utf8)
     }
 
-    /// Reads a manifest written by Hush or Django (versions 1.0 and 1.1, as Django accepts).
+    /// Reads a manifest written by Hush or Django (versions 1.0 and 1.1, as Django accepts),
+    /// keeping names exactly as written.
     public static func decode(_ bytes: [UInt8]) throws(ManifestError) -> Manifest {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes))
-        } catch {
-            throw .malformed("not valid JSON")
-        }
-        guard let root = object as? [String: Any] else { throw .malformed("the top level is not an object") }
-        guard let version = root["version"] as? String, version == "1.0" || version == "1.1" else {
+        guard let root = OrderedJSON.parse(bytes) else { throw .malformed("not valid JSON") }
+        guard case .object = root else { throw .malformed("the top level is not an object") }
+        guard case .string(let version)? = root["version"], version == "1.0" || version == "1.1" else {
             throw .malformed("unsupported or missing \"version\" (Django reads 1.0 and 1.1)")
         }
-        guard let rawPaths = root["paths"] as? [String: Any] else { return Manifest(paths: [:]) }
-        var paths: [String: String] = [:]
-        for (key, value) in rawPaths {
-            guard let hashed = value as? String else { throw .malformed("the entry for \"\(key)\" is not a string") }
-            paths[key] = hashed
+        guard case .object(let members)? = root["paths"] else { return Manifest(entries: []) }
+        var entries: [(key: String, value: String)] = []
+        for (key, value) in members {
+            guard case .string(let hashed) = value else { throw .malformed("the entry for \"\(key)\" is not a string") }
+            entries.append((key, hashed))
         }
-        return Manifest(paths: paths)
+        return Manifest(entries: entries)
     }
 }
 
@@ -98,7 +111,7 @@ public enum PythonJSON {
             case 0x09: out += [0x5c, 0x74]
             case 0x08: out += [0x5c, 0x62]
             case 0x0c: out += [0x5c, 0x66]
-            case 0x20...0x7e, 0x7f: out.append(UInt8(unit))
+            case 0x20...0x7e: out.append(UInt8(unit))
             default:
                 out += [0x5c, 0x75]
                 for shift in [12, 8, 4, 0] { out.append(hex[Int((unit >> UInt16(shift)) & 0xf)]) }

@@ -1,0 +1,31 @@
+// swift-tools-version:6.1
+// Hush micro-benchmarks (ordo-one/benchmark). A package of its own, depending on the root package
+// by path, so that the root build and `make test` never compile the benchmark tooling.
+//
+//   cd Benchmarks && swift package benchmark                      # run all, wall time + allocations
+//   swift package benchmark baseline update main                  # record a baseline
+//   swift package benchmark baseline check main --check-absolute-path Thresholds
+//
+// One executable target per Hush module under Benchmarks/<Module>Benchmarks/, named for the module
+// it measures; each depends only on that module (plus what its inputs need).
+import PackageDescription
+
+let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
+
+let package = Package(
+    name: "HushBenchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "Hush", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "HushCoreBenchmarks",
+            dependencies: [benchmark, .product(name: "HushCore", package: "Hush")],
+            path: "Benchmarks/HushCoreBenchmarks",
+            plugins: [benchmarkPlugin]
+        ),
+    ]
+)

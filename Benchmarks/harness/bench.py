@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""Hush side by side with Django/WhiteNoise (collect) and nginx/Caddy/WhiteNoise (serve).
+
+Normally started by Benchmarks/run.sh (`make bench`), which installs the peers and builds Hush.
+Everything here is stdlib; the peers' Python side runs in the venv given by --venv.
+
+Sections (all by default, or --only collect,serve,scaling):
+  collect  hush collect vs collectstatic (ManifestStaticFilesStorage; WhiteNoise's
+           CompressedManifestStaticFilesStorage): cold run, then a warm re-run after editing one
+           CSS file that others import; wall time, peak RSS; compressed totals hush vs WhiteNoise.
+  serve    hush serve vs nginx, Caddy, WhiteNoise+gunicorn over one STATIC_ROOT; each server on
+           CPU 0 with one worker, wrk -t1 on CPU 1; 3 KB CSS, 100 KB JS, 5 MB binary, 304, 404;
+           every scenario is checked (status, Content-Encoding, body bytes) before it is timed.
+  scaling  collect time and server start-up/RSS at 1k/10k/100k files; hush req/s from 1 to 1,024
+           connections (nginx alongside as the reference line).
+
+Outputs: a table on stdout, RESULTS/NAME.csv, RESULTS/NAME.svg, RESULTS/NAME.md
+(NAME is `latest`, or `quick` with --quick so a quick pass never replaces published figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import datetime
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import chart  # noqa: E402
+import corpus  # noqa: E402
+import measure  # noqa: E402
+import servers  # noqa: E402
+from results import HUSH, Results, render_markdown_table, render_text_table  # noqa: E402
+
+ACCEPT = {"Accept-Encoding": "br, gzip"}
+NOT_BUILT = "not built"
+PEERS = ("nginx", "caddy", "whitenoise", "django")
+
+
+def log(msg: str) -> None:
+    print(f"bench: {msg}", flush=True)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace):
+        self.a = args
+        self.work = os.path.abspath(args.work)
+        os.makedirs(self.work, exist_ok=True)
+        self.results = Results()
+        self.registry = servers.PidRegistry(os.path.join(self.work, "servers.pids"))
+        self.running: list[servers.Running] = []
+        self.venv_python = os.path.join(args.venv, "bin", "python")
+        self.hush = os.path.abspath(args.hush) if args.hush else ""
+        self.collected: dict[str, str] = {}       # tool -> its STATIC_ROOT from the collect section
+        self.corpus_info: dict = {}
+        self.versions: dict[str, str] = {}
+        self.started = time.monotonic()
+        self.load_at_start = os.getloadavg()
+
+    # ------------------------------------------------------------ helpers
+
+    def peer(self, name: str) -> bool:
+        return name in self.a.peers
+
+    def hush_subcommand(self, sub: str) -> str | None:
+        """None when `hush SUB` can run, else why not ('not built')."""
+        if not (self.hush and os.path.isfile(self.hush) and os.access(self.hush, os.X_OK)):
+            return NOT_BUILT
+        probe = subprocess.run([self.hush, sub, "--help"], capture_output=True, timeout=30)
+        return None if probe.returncode == 0 else NOT_BUILT
+
+    def stop_all(self) -> None:
+        for r in list(self.running):
+            servers.stop(r, self.registry)
+            self.running.remove(r)
+
+    def make_corpus(self, name: str, files: int, total_mb: float) -> dict:
+        out = os.path.join(self.work, name)
+        t0 = time.monotonic()
+        info = corpus.generate(out, files, total_mb, self.a.seed)
+        log(f"corpus {name}: {info['files']} files, {info['bytes'] / 2**20:.1f} MB "
+            f"({time.monotonic() - t0:.1f} s to generate)")
+        return info
+
+    # ------------------------------------------------------------ collect
+
+    def collect_argv(self, tool: str, sources: list[str], out: str, extra: list[str] | None = None) -> list[str]:
+        if tool == HUSH:
+            return [self.hush, "collect", *sources, "--output", out, "--quiet", *(extra or [])]
+        storage = "whitenoise" if tool == "whitenoise" else "manifest"
+        return [self.venv_python, os.path.join(HERE, "django_collect.py"), "--root", out,
+                "--storage", storage, *sources]
+
+    def run_collect(self, tool: str, sources: list[str], out: str, extra: list[str] | None = None
+                    ) -> measure.CommandResult:
+        return measure.run_measured(self.collect_argv(tool, sources, out, extra), timeout=self.a.collect_timeout)
+
+    def section_collect(self) -> None:
+        info = self.corpus_info
+        sources = info["sources"]
+        tools = [HUSH] + [t for t in ("django", "whitenoise") if self.peer(t)]
+        touch_path = info["touch_path"]
+        with open(touch_path, "rb") as f:
+            original = f.read()
+        st = os.stat(touch_path)
+        edit = original + b"\n.bench-warm-edit{color:#c92a2a}\n"
+        for tool in tools:
+            label = {"django": "django-manifest"}.get(tool, tool)
+            out = os.path.join(self.work, f"root-{tool}")
+            if tool == HUSH:
+                why = self.hush_subcommand("collect")
+                if why:
+                    log(f"collect: hush: {why}")
+                    for phase in ("cold", "warm"):
+                        self.results.add("collect", phase, HUSH, "seconds", None, note=f"hush: {why}")
+                    continue
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(out + ".staging", ignore_errors=True)
+            cold = self.run_collect(tool, sources, out)
+            self.record_collect("cold", label, cold)
+            if not cold.ok:
+                continue
+            self.collected[tool] = out
+            try:
+                with open(touch_path, "wb") as f:
+                    f.write(edit)
+                warm = self.run_collect(tool, sources, out)
+            finally:
+                with open(touch_path, "wb") as f:
+                    f.write(original)
+                os.utime(touch_path, ns=(st.st_atime_ns, st.st_mtime_ns))
+            self.record_collect("warm", label, warm)
+        # Compressed totals: the bytes a CDN or server would send, Hush vs WhiteNoise.
+        for tool in (HUSH, "whitenoise"):
+            root = self.collected.get(tool)
+            if root is None:
+                if tool == HUSH:
+                    self.results.add("collect", "compressed", HUSH, "br_bytes", None, note=f"hush: {NOT_BUILT}")
+                    self.results.add("collect", "compressed", HUSH, "gz_bytes", None, note=f"hush: {NOT_BUILT}")
+                continue
+            totals = compressed_totals(root)
+            for metric in ("br_bytes", "gz_bytes", "br_files", "gz_files"):
+                self.results.add("collect", "compressed", tool, metric, totals[metric])
+        # Same manifest as Django's, the contract of issue 2 (reported, not timed).
+        if HUSH in self.collected and "django" in self.collected:
+            same = manifest_paths(self.collected[HUSH]) == manifest_paths(self.collected["django"])
+            self.results.notes.append(f"hush staticfiles.json paths {'identical to' if same else 'DIFFER from'} "
+                                      "Django's on the benchmark corpus")
+
+    def record_collect(self, phase: str, tool: str, res: measure.CommandResult) -> None:
+        note = "" if res.ok else f"failed: {res.first_error_line()}"
+        log(f"collect {phase:4} {tool:16} {res.seconds:7.2f} s  peak RSS {res.peak_rss_kb / 1024:7.1f} MB"
+            + (f"  {note}" if note else ""))
+        self.results.add("collect", phase, tool, "seconds", res.seconds if res.ok else None, note=note)
+        self.results.add("collect", phase, tool, "peak_rss_mb", res.peak_rss_kb / 1024 if res.ok else None,
+                         note=note)
+
+    # ------------------------------------------------------------ serve
+
+    def serve_root(self) -> tuple[str | None, str]:
+        for tool in (HUSH, "whitenoise", "django"):
+            if tool in self.collected:
+                return self.collected[tool], tool
+        # --only serve: collect once, quietly, with what is there.
+        if self.hush_subcommand("collect") is None:
+            tool = HUSH
+        elif os.path.exists(self.venv_python):
+            tool = "whitenoise"
+        else:
+            return None, ""
+        out = os.path.join(self.work, f"root-{tool}")
+        shutil.rmtree(out, ignore_errors=True)
+        log(f"serve: collecting the corpus with {tool} to have a STATIC_ROOT")
+        res = self.run_collect(tool, self.corpus_info["sources"], out)
+        if not res.ok:
+            log(f"serve: {tool} collect failed: {res.first_error_line()}")
+            return None, ""
+        self.collected[tool] = out
+        return out, tool
+
+    def server_objects(self) -> list[servers.Server]:
+        out: list[servers.Server] = [servers.Hush(self.work, self.hush)]
+        if self.peer("nginx"):
+            out.append(servers.Nginx(self.work))
+        if self.peer("caddy"):
+            out.append(servers.Caddy(self.work))
+        if self.peer("whitenoise"):
+            out.append(servers.WhiteNoiseGunicorn(self.work, self.a.venv, HERE))
+        return out
+
+    def scenarios(self, root: str) -> list[dict]:
+        paths = manifest_paths(root)
+        targets = self.corpus_info.get("targets") or {}
+        out = []
+        for name, key in (("css-3KB", "css"), ("js-100KB", "js"), ("binary-5MB", "binary")):
+            if key in targets and targets[key] in paths:
+                rel = paths[targets[key]]
+                out.append({"name": name, "rel": rel, "url": "/static/" + rel, "expect": 200})
+        if out:
+            out.append({"name": "304-revalidate", "rel": out[0]["rel"], "url": out[0]["url"], "expect": 304})
+        out.append({"name": "404", "rel": None, "url": "/static/css/no-such-file.0123456789ab.css", "expect": 404})
+        return out
+
+    def check(self, running: servers.Running, root: str, sc: dict) -> tuple[bool, str, dict]:
+        """One request as wrk will send it: status, Content-Encoding and the exact body bytes
+        (the sibling on disk the server should pick) must match. Returns (ok, reason, headers for wrk)."""
+        headers = dict(ACCEPT)
+        try:
+            conn = http.client.HTTPConnection(servers.HOST, running.port, timeout=10)
+            if sc["expect"] == 304:
+                conn.request("GET", sc["url"], headers=headers)
+                first = conn.getresponse()
+                first.read()
+                etag = first.getheader("ETag")
+                if not etag:
+                    return False, "no ETag on the 200 response", headers
+                headers["If-None-Match"] = etag
+            conn.request("GET", sc["url"], headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            conn.close()
+        except OSError as e:
+            return False, f"request failed: {e}", headers
+        if resp.status != sc["expect"]:
+            return False, f"status {resp.status}, expected {sc['expect']}", headers
+        if sc["expect"] != 200:
+            return True, f"{resp.status}", headers
+        base = os.path.join(root, sc["rel"])
+        want = "br" if os.path.exists(base + ".br") else "gzip" if os.path.exists(base + ".gz") else None
+        got = resp.getheader("Content-Encoding")
+        if (got or None) != want:
+            return False, f"Content-Encoding {got or 'none'}, expected {want or 'none'}", headers
+        path = base + {"br": ".br", "gzip": ".gz", None: ""}[want]
+        with open(path, "rb") as f:
+            if f.read() != body:
+                return False, f"body differs from {os.path.basename(path)} ({len(body)} bytes)", headers
+        return True, f"200 {want or 'identity'}", headers
+
+    def section_serve(self) -> None:
+        if not (shutil.which("wrk") and shutil.which("taskset")):
+            log("serve: wrk or taskset not installed; skipping serve")
+            self.results.notes.append("serve: skipped, wrk or taskset not installed")
+            return
+        root, made_by = self.serve_root()
+        if root is None:
+            log("serve: no STATIC_ROOT could be collected; skipping serve")
+            self.results.notes.append("serve: skipped, no collector available")
+            return
+        self.results.notes.append(f"serve: all servers read the STATIC_ROOT written by {made_by}")
+        scenarios = self.scenarios(root)
+        probe_path = scenarios[0]["url"]
+        concs = self.a.concurrency
+        runs: dict[tuple, list] = {}            # (server, scenario, conc) -> [WrkResult]
+        failed: dict[tuple, str] = {}           # (server, scenario) -> reason
+        unavailable: dict[str, str] = {}
+        sessions: dict[str, list] = {}          # server -> [(startup_s, rss_start_kb, rss_end_kb)]
+        srv_objs = self.server_objects()
+        for s in srv_objs:
+            why = s.available()
+            if s.name == HUSH and not why:
+                why = self.hush_subcommand("serve")
+            if why:
+                unavailable[s.name] = why if why.startswith("hush") or s.name != HUSH else f"hush: {why}"
+                reason = unavailable[s.name]
+                log(f"serve: {reason}" if reason.startswith(f"{s.name}:") else f"serve: {s.name}: {reason}")
+            else:
+                self.versions[s.name] = s.version() or s.name
+        # Rounds interleave the servers, so a burst of load from elsewhere on this shared machine
+        # lands on every server's runs alike instead of on one server's.
+        for rnd in range(self.a.runs):
+            for s in srv_objs:
+                if s.name in unavailable:
+                    continue
+                try:
+                    r = s.start(root, self.registry, probe_path)
+                except (RuntimeError, servers.NotAvailable) as e:
+                    unavailable[s.name] = f"start failed: {e}"[:200]
+                    log(f"serve: {s.name}: {unavailable[s.name]}")
+                    continue
+                self.running.append(r)
+                rss_start = servers.tree_rss_kb(r.proc.pid)
+                try:
+                    for sc in scenarios:
+                        key = (s.name, sc["name"])
+                        if key in failed:
+                            continue
+                        ok, why, headers = self.check(r, root, sc)
+                        if rnd == 0:
+                            log(f"check {s.name:10} {sc['name']:15} {'ok' if ok else 'FAILED'}: {why}")
+                        if not ok:
+                            failed[key] = why
+                            log(f"serve: {s.name} {sc['name']} is not measured: {why}")
+                            continue
+                        url = f"http://{servers.HOST}:{r.port}{sc['url']}"
+                        if self.a.warmup > 0 and sc is scenarios[0]:
+                            measure.run_wrk(url, 64, self.a.warmup, headers)
+                        for c in concs:
+                            secs = self.a.duration if c == 64 else self.a.side_duration
+                            try:
+                                res = measure.run_wrk(url, c, secs, headers)
+                            except (ValueError, subprocess.TimeoutExpired) as e:
+                                log(f"wrk {s.name} {sc['name']} c={c}: {e}")
+                                continue
+                            runs.setdefault((s.name, sc["name"], c), []).append(res)
+                            if self.a.verbose:
+                                log(f"  {s.name:10} {sc['name']:15} c={c:<4} {res.requests_per_s:10.0f} req/s "
+                                    f"{res.bytes_per_s / 2**20:8.1f} MB/s")
+                    rss_end = servers.tree_rss_kb(r.proc.pid)
+                    sessions.setdefault(s.name, []).append((r.started_s, rss_start, rss_end))
+                    if r.proc.poll() is not None:
+                        log(f"serve: {s.name} exited during the run: {servers.tail(r.log_path)}")
+                finally:
+                    servers.stop(r, self.registry)
+                    self.running.remove(r)
+            log(f"serve: round {rnd + 1}/{self.a.runs} done ({time.monotonic() - self.started:.0f} s elapsed)")
+        # Rows: medians over the rounds.
+        for s in srv_objs:
+            for sc in scenarios:
+                for c in concs:
+                    if s.name in unavailable:
+                        note = unavailable[s.name]
+                        self.results.add("serve", sc["name"], s.name, "req_per_s", None, c, note=note)
+                        continue
+                    if (s.name, sc["name"]) in failed:
+                        self.results.add("serve", sc["name"], s.name, "req_per_s", None, c,
+                                         note=f"check failed: {failed[(s.name, sc['name'])]}")
+                        continue
+                    rs = runs.get((s.name, sc["name"], c), [])
+                    if not rs:
+                        self.results.add("serve", sc["name"], s.name, "req_per_s", None, c, note="wrk failed")
+                        continue
+                    errors = sum(x.socket_errors for x in rs)
+                    bad = sum(x.non_2xx_3xx for x in rs) if sc["expect"] != 404 else 0
+                    note = f"{errors} socket errors" if errors else ""
+                    if bad:
+                        note += f"{'; ' if note else ''}{bad} unexpected statuses"
+                    rps = [x.requests_per_s for x in rs]
+                    self.results.add("serve", sc["name"], s.name, "req_per_s", measure.median(rps), c, rps, note)
+                    if sc["name"].startswith("binary"):
+                        mbs = [x.bytes_per_s / 2**20 for x in rs]
+                        self.results.add("serve", sc["name"], s.name, "mb_per_s", measure.median(mbs), c, mbs)
+                    p99 = [x.latency_p99_ms for x in rs if x.latency_p99_ms is not None]
+                    if p99:
+                        self.results.add("serve", sc["name"], s.name, "p99_ms", measure.median(p99), c, p99)
+            if s.name in sessions:
+                ss = sessions[s.name]
+                self.results.add("serve", "server", s.name, "startup_s", measure.median([x[0] for x in ss]),
+                                 runs=[x[0] for x in ss])
+                self.results.add("serve", "server", s.name, "rss_start_mb", ss[0][1] / 1024,
+                                 runs=[x[1] / 1024 for x in ss])
+                self.results.add("serve", "server", s.name, "rss_end_mb", ss[-1][2] / 1024,
+                                 runs=[x[2] / 1024 for x in ss])
+            elif s.name == HUSH:
+                for metric in ("startup_s", "rss_start_mb", "rss_end_mb"):
+                    self.results.add("serve", "server", HUSH, metric, None, note=unavailable.get(HUSH, ""))
+        self.serve_root_path = root
+
+    # ------------------------------------------------------------ scaling
+
+    def section_scaling(self) -> None:
+        hush_why = self.hush_subcommand("collect")
+        serve_why = self.hush_subcommand("serve")
+        for n in self.a.scaling_sizes:
+            info = self.make_corpus(f"scaling-{n}", n, max(1.0, n * self.a.scaling_kb / 1024))
+            scenario = f"{n}"
+            out_h = os.path.join(self.work, f"scaling-{n}-hush")
+            shutil.rmtree(out_h, ignore_errors=True)
+            root_for_serve = None
+            if hush_why:
+                self.results.add("scaling", f"collect-{scenario}", HUSH, "seconds", None, note=f"hush: {hush_why}")
+            else:
+                res = self.run_collect(HUSH, info["sources"], out_h, ["--no-brotli", "--no-gzip"])
+                self.record_scaling_collect(scenario, HUSH, res)
+                if res.ok:
+                    root_for_serve = out_h
+            if self.peer("django") and n <= self.a.scaling_django_max:
+                out_d = os.path.join(self.work, f"scaling-{n}-django")
+                shutil.rmtree(out_d, ignore_errors=True)
+                res = self.run_collect("django", info["sources"], out_d)
+                self.record_scaling_collect(scenario, "django-manifest", res)
+                if root_for_serve is None and res.ok:
+                    root_for_serve = out_d
+                elif res.ok:
+                    shutil.rmtree(out_d, ignore_errors=True)
+            # Start-up: spawn to first good response, and RSS once ready, for table-building servers.
+            if root_for_serve:
+                probe_rel = sorted(manifest_paths(root_for_serve).values())[0]
+                for s in [servers.Hush(self.work, self.hush)] + (
+                        [servers.WhiteNoiseGunicorn(self.work, self.a.venv, HERE)] if self.peer("whitenoise") else []):
+                    if s.name == HUSH and serve_why:
+                        self.results.add("scaling", f"startup-{scenario}", HUSH, "startup_s", None,
+                                         note=f"hush: {serve_why}")
+                        continue
+                    if s.available():
+                        continue
+                    try:
+                        r = s.start(root_for_serve, self.registry, "/static/" + probe_rel, timeout=300)
+                    except (RuntimeError, servers.NotAvailable) as e:
+                        self.results.add("scaling", f"startup-{scenario}", s.name, "startup_s", None,
+                                         note=str(e)[:120])
+                        continue
+                    self.running.append(r)
+                    rss = servers.tree_rss_kb(r.proc.pid)
+                    servers.stop(r, self.registry)
+                    self.running.remove(r)
+                    log(f"startup {s.name:10} {n:>7} files: {r.started_s:6.2f} s, RSS {rss / 1024:6.1f} MB")
+                    self.results.add("scaling", f"startup-{scenario}", s.name, "startup_s", r.started_s)
+                    self.results.add("scaling", f"startup-{scenario}", s.name, "rss_mb", rss / 1024)
+            for d in (out_h, os.path.join(self.work, f"scaling-{n}-django"), os.path.join(self.work, f"scaling-{n}")):
+                shutil.rmtree(d, ignore_errors=True)
+        self.scaling_connections()
+
+    def record_scaling_collect(self, scenario: str, tool: str, res: measure.CommandResult) -> None:
+        note = "" if res.ok else f"failed: {res.first_error_line()}"
+        log(f"scaling collect {tool:16} {scenario:>7} files: {res.seconds:7.2f} s  "
+            f"peak RSS {res.peak_rss_kb / 1024:6.1f} MB" + (f"  {note}" if note else ""))
+        self.results.add("scaling", f"collect-{scenario}", tool, "seconds", res.seconds if res.ok else None,
+                         note=note)
+        self.results.add("scaling", f"collect-{scenario}", tool, "peak_rss_mb",
+                         res.peak_rss_kb / 1024 if res.ok else None, note=note)
+
+    def scaling_connections(self) -> None:
+        if not (shutil.which("wrk") and shutil.which("taskset")):
+            return
+        root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
+        if root is None:
+            return
+        sc = self.scenarios(root)[0]
+        candidates = [servers.Hush(self.work, self.hush)] + ([servers.Nginx(self.work)] if self.peer("nginx") else [])
+        for s in candidates:
+            why = s.available() or (self.hush_subcommand("serve") if s.name == HUSH else None)
+            if why:
+                for c in self.a.scaling_connections:
+                    self.results.add("scaling", "connections", s.name, "req_per_s", None, c, note=why)
+                continue
+            r = s.start(root, self.registry, sc["url"])
+            self.running.append(r)
+            try:
+                ok, why, headers = self.check(r, root, sc)
+                for c in self.a.scaling_connections:
+                    if not ok:
+                        self.results.add("scaling", "connections", s.name, "req_per_s", None, c,
+                                         note=f"check failed: {why}")
+                        continue
+                    try:
+                        res = measure.run_wrk(f"http://{servers.HOST}:{r.port}{sc['url']}", c,
+                                              self.a.side_duration, headers)
+                    except (ValueError, subprocess.TimeoutExpired) as e:
+                        self.results.add("scaling", "connections", s.name, "req_per_s", None, c, note=str(e)[:80])
+                        continue
+                    note = f"{res.socket_errors} socket errors" if res.socket_errors else ""
+                    self.results.add("scaling", "connections", s.name, "req_per_s", res.requests_per_s, c, note=note)
+                    log(f"connections {s.name:10} c={c:<5} {res.requests_per_s:10.0f} req/s")
+            finally:
+                servers.stop(r, self.registry)
+                self.running.remove(r)
+
+    # ------------------------------------------------------------ report
+
+    def machine(self) -> str:
+        model, cpus = "unknown CPU", 0
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name") and model == "unknown CPU":
+                        model = line.split(":", 1)[1].strip()
+                    if line.startswith("processor"):
+                        cpus += 1
+        except OSError:
+            pass
+        mem = ""
+        try:
+            with open("/proc/meminfo") as f:
+                kb = int(f.readline().split()[1])
+                mem = f", {kb / 2**20:.0f} GiB RAM"
+        except (OSError, ValueError, IndexError):
+            pass
+        return f"{model}, {cpus} logical CPUs{mem}, Linux {platform.release()}"
+
+    def report(self) -> None:
+        res = self.results
+        name = "quick" if self.a.quick else "latest"
+        os.makedirs(self.a.results, exist_ok=True)
+        base = os.path.join(self.a.results, name)
+        date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        machine = self.machine()
+        wall = time.monotonic() - self.started
+        info = self.corpus_info
+        corpus_line = (f"corpus: {info.get('files', 0)} files, {info.get('bytes', 0) / 2**20:.1f} MB, seed "
+                       f"{self.a.seed}" if info else "")
+        versions = ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items()))
+        protocol = (f"wrk -t1 on CPU 1, each server on CPU 0 with one worker; Accept-Encoding: br, gzip; "
+                    f"{self.a.runs} run(s), median; {self.a.duration:g} s at 64 connections, "
+                    f"{self.a.side_duration:g} s at other counts")
+        print()
+        print(f"Hush benchmarks — {date} — {machine}")
+        if corpus_line:
+            print(corpus_line)
+        print(protocol)
+        md = [f"Measured {date} on {machine}.", "",
+              f"{corpus_line}. {protocol}.", ""]
+        if versions:
+            md += [f"Servers: {versions}.", ""]
+        titles = {"collect": "Collect (wall time, peak RSS; compressed totals)",
+                  "serve": "Serve (requests/s; ratios are hush/peer, above 1 means Hush is ahead)",
+                  "scaling": "Scaling (collect without compression; start-up; connections)"}
+        for section in res.sections():
+            header, body = res.table(section)
+            print()
+            print(titles.get(section, section))
+            print(render_text_table(header, body))
+            md += [f"**{titles.get(section, section)}**", "", render_markdown_table(header, body), ""]
+        load_end = os.getloadavg()
+        res.notes.append("load average (1/5/15 min) at start {:.2f}/{:.2f}/{:.2f}, at end {:.2f}/{:.2f}/{:.2f} "
+                         "(this machine's 2 cores are shared; a high load means noisy figures)"
+                         .format(*self.load_at_start, *load_end))
+        for note in res.notes:
+            print(f"note: {note}")
+            md.append(f"- {note}")
+        print(f"\ntotal wall time {wall / 60:.1f} min")
+        md += ["", f"Total wall time of the run: {wall / 60:.1f} min.", ""]
+        res.write_csv(base + ".csv")
+        with open(base + ".md", "w") as f:
+            f.write("\n".join(md))
+        chart.write_svg(base + ".svg", "Hush benchmarks", self.panels(), subtitle=f"{date} — {machine}")
+        log(f"wrote {base}.csv, {base}.md, {base}.svg")
+
+    def panels(self) -> list[dict]:
+        res = self.results
+        panels = []
+        serve_rows = [r for r in res.rows if r.section == "serve" and r.metric == "req_per_s"]
+        scen = [s for s in dict.fromkeys(r.scenario for r in serve_rows) if not s.startswith("binary")]
+        tools = list(dict.fromkeys(r.tool for r in serve_rows))
+        for c in self.a.concurrency:
+            series = {t: [next((r.value for r in serve_rows if r.tool == t and r.scenario == s
+                                and r.concurrency == c), None) for s in scen] for t in tools}
+            if scen:
+                panels.append(chart.bars(f"Requests/s, {c} connection{'s' if c != 1 else ''}", "req/s",
+                                         scen, series))
+        mb_rows = [r for r in res.rows if r.section == "serve" and r.metric == "mb_per_s"]
+        if mb_rows or any(r.scenario.startswith("binary") for r in serve_rows):
+            series = {t: [next((r.value for r in mb_rows if r.tool == t and r.concurrency == c), None)
+                          for c in self.a.concurrency] for t in tools}
+            panels.append(chart.bars("5 MB binary, MB/s", "MB/s", [f"{c} conn" for c in self.a.concurrency], series))
+        col = [r for r in res.rows if r.section == "collect" and r.metric == "seconds"]
+        if col:
+            phases = list(dict.fromkeys(r.scenario for r in col))
+            ctools = list(dict.fromkeys(r.tool for r in col))
+            series = {t: [next((r.value for r in col if r.tool == t and r.scenario == p), None) for p in phases]
+                      for t in ctools}
+            panels.append(chart.bars("Collect, seconds (lower is better)", "s", phases, series))
+        sc = [r for r in res.rows if r.section == "scaling"]
+        coll = [r for r in sc if r.scenario.startswith("collect-") and r.metric == "seconds"]
+        if coll:
+            series = {}
+            for r in coll:
+                series.setdefault(r.tool, []).append((int(r.scenario.split("-")[1]), r.value))
+            panels.append(chart.lines("Collect time by tree size (hash + rewrite)", "files", "s", series,
+                                      log_x=True, log_y=True))
+        start = [r for r in sc if r.scenario.startswith("startup-") and r.metric in ("startup_s", "rss_mb")]
+        if start:
+            series = {}
+            for r in start:
+                label = f"{r.tool} {'start-up s' if r.metric == 'startup_s' else 'RSS MB'}"
+                series.setdefault(label, []).append((int(r.scenario.split("-")[1]), r.value))
+            panels.append(chart.lines("Server start-up (s) and RSS (MB) by table size", "files", "s / MB",
+                                      series, log_x=True, log_y=True))
+        conn = [r for r in sc if r.scenario == "connections"]
+        if conn:
+            series = {}
+            for r in conn:
+                series.setdefault(r.tool, []).append((r.concurrency, r.value))
+            panels.append(chart.lines("Requests/s by connections (3 KB CSS)", "connections", "req/s", series,
+                                      log_x=True))
+        return panels
+
+    # ------------------------------------------------------------ main
+
+    def run(self) -> None:
+        only = self.a.only
+        # Scaling needs the main corpus too: its connection sweep serves the same 3 KB CSS.
+        self.corpus_info = self.make_corpus("corpus", self.a.files, self.a.total_mb)
+        if "collect" in only:
+            self.section_collect()
+        if "serve" in only:
+            self.section_serve()
+        if "scaling" in only:
+            self.section_scaling()
+        self.report()
+
+
+def compressed_totals(root: str) -> dict:
+    t = {"br_bytes": 0, "gz_bytes": 0, "br_files": 0, "gz_files": 0}
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            for ext, key in ((".br", "br"), (".gz", "gz")):
+                if name.endswith(ext):
+                    t[f"{key}_bytes"] += os.path.getsize(os.path.join(dirpath, name))
+                    t[f"{key}_files"] += 1
+    return t
+
+
+def manifest_paths(root: str) -> dict:
+    try:
+        with open(os.path.join(root, "staticfiles.json")) as f:
+            return json.load(f).get("paths", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    bench_dir = os.path.dirname(HERE)
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("--quick", action="store_true",
+                   help="short runs on a small corpus (a few minutes); writes results/quick.*")
+    p.add_argument("--only", default="collect,serve,scaling", help="comma list of collect,serve,scaling")
+    p.add_argument("--peers", default=",".join(PEERS), help=f"comma list of {','.join(PEERS)}")
+    p.add_argument("--hush", default=os.environ.get("HUSH_BIN", os.path.join(os.path.dirname(bench_dir),
+                                                                              ".build", "release", "hush")),
+                   help="hush binary (default $HUSH_BIN or .build/release/hush)")
+    p.add_argument("--venv", default=os.path.join(bench_dir, ".work", "venv"), help="venv with django etc.")
+    p.add_argument("--work", default=os.path.join(bench_dir, ".work"))
+    p.add_argument("--results", default=os.path.join(bench_dir, "results"))
+    p.add_argument("--files", type=int, default=None, help="corpus files (default 1000; quick 300)")
+    p.add_argument("--total-mb", type=float, default=None, help="corpus size (default 50; quick 12)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--duration", type=float, default=None, help="wrk seconds at 64 connections (10; quick 2)")
+    p.add_argument("--side-duration", type=float, default=None,
+                   help="wrk seconds at the other connection counts (2; quick 2)")
+    p.add_argument("--warmup", type=float, default=None, help="wrk warm-up seconds per server start (1; quick 0)")
+    p.add_argument("--runs", type=int, default=None, help="rounds per figure, median taken (3; quick 1)")
+    p.add_argument("--concurrency", default="1,64,512")
+    p.add_argument("--scaling-sizes", default=None, help="file counts (1000,10000,100000; quick 500,2000)")
+    p.add_argument("--scaling-kb", type=float, default=1.0, help="mean file size in the scaling corpora (KB)")
+    p.add_argument("--scaling-django-max", type=int, default=10000, help="largest tree Django collects")
+    p.add_argument("--scaling-connections", default=None, help="(1,4,16,64,256,1024)")
+    p.add_argument("--collect-timeout", type=float, default=900)
+    p.add_argument("--verbose", action="store_true", help="print every wrk result")
+    a = p.parse_args(argv)
+    q = a.quick
+    a.files = a.files or (300 if q else 1000)
+    a.total_mb = a.total_mb or (12.0 if q else 50.0)
+    a.duration = a.duration or (2.0 if q else 10.0)
+    a.side_duration = a.side_duration or 2.0
+    a.warmup = a.warmup if a.warmup is not None else (0.0 if q else 1.0)
+    a.runs = a.runs or (1 if q else 3)
+    a.scaling_sizes = [int(x) for x in (a.scaling_sizes or ("500,2000" if q else "1000,10000,100000")).split(",")]
+    a.scaling_connections = [int(x) for x in (a.scaling_connections or
+                                              ("1,16,256,1024" if q else "1,4,16,64,256,1024")).split(",")]
+    a.concurrency = [int(x) for x in a.concurrency.split(",")]
+    a.only = [x.strip() for x in a.only.split(",") if x.strip()]
+    a.peers = [x.strip() for x in a.peers.split(",") if x.strip()]
+    for x in a.only:
+        if x not in ("collect", "serve", "scaling"):
+            p.error(f"--only: unknown section {x}")
+    for x in a.peers:
+        if x not in PEERS:
+            p.error(f"--peers: unknown peer {x} (known: {', '.join(PEERS)})")
+    return a
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    bench = Bench(args)
+    atexit.register(bench.stop_all)
+
+    def on_signal(signum, _frame):
+        bench.stop_all()
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if not os.path.exists(bench.venv_python):
+        log(f"no venv at {args.venv}: django/whitenoise peers are skipped (run Benchmarks/run.sh to install)")
+        args.peers = [p for p in args.peers if p not in ("django", "whitenoise")]
+    bench.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Result rows, Hush/peer ratios and the three outputs: stdout table, CSV, Markdown."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+
+HUSH = "hush"
+
+# Ratios are always hush/peer: above 1 is better for req/s and MB/s, below 1 for seconds, MB and
+# bytes. Time metrics also get it in words ("5.2x faster").
+UNITS = {"seconds": "s", "peak_rss_mb": "MB", "req_per_s": "req/s", "mb_per_s": "MB/s", "p99_ms": "ms",
+         "startup_s": "s", "rss_start_mb": "MB", "rss_end_mb": "MB", "rss_mb": "MB", "br_bytes": "B",
+         "gz_bytes": "B", "br_files": "files", "gz_files": "files", "files": "files", "mb": "MB"}
+
+
+@dataclass
+class Row:
+    section: str
+    scenario: str
+    concurrency: int | None
+    tool: str
+    metric: str
+    value: float | None
+    runs: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.section, self.scenario, self.concurrency or 0, self.metric)
+
+
+class Results:
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+
+    def add(self, section: str, scenario: str, tool: str, metric: str, value: float | None,
+            concurrency: int | None = None, runs: list[float] | None = None, note: str = "") -> Row:
+        row = Row(section, scenario, concurrency, tool, metric, value, list(runs or []), note)
+        self.rows.append(row)
+        return row
+
+    def hush_for(self, row: Row) -> Row | None:
+        for r in self.rows:
+            if r.tool == HUSH and r.key == row.key:
+                return r
+        return None
+
+    def ratio(self, row: Row) -> float | None:
+        """hush/peer for the same section, scenario, concurrency and metric, from this run."""
+        if row.tool == HUSH:
+            return None
+        h = self.hush_for(row)
+        if h is None or h.value is None or row.value in (None, 0) or not math.isfinite(row.value):
+            return None
+        return h.value / row.value
+
+    def tools(self, section: str) -> list[str]:
+        seen: list[str] = []
+        for r in self.rows:
+            if r.section == section and r.tool not in seen:
+                seen.append(r.tool)
+        return sorted(seen, key=lambda t: (t != HUSH, seen.index(t)))
+
+    def sections(self) -> list[str]:
+        seen: list[str] = []
+        for r in self.rows:
+            if r.section not in seen:
+                seen.append(r.section)
+        return seen
+
+    # ------------------------------------------------------------ outputs
+
+    def write_csv(self, path: str) -> None:
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["section", "scenario", "concurrency", "tool", "metric", "value", "unit",
+                        "hush_over_peer", "runs", "note"])
+            for r in self.rows:
+                ratio = self.ratio(r)
+                w.writerow([r.section, r.scenario, r.concurrency if r.concurrency is not None else "",
+                            r.tool, r.metric, "" if r.value is None else f"{r.value:.6g}", UNITS.get(r.metric, ""),
+                            "" if ratio is None else f"{ratio:.4g}", ";".join(f"{v:.6g}" for v in r.runs), r.note])
+
+    def table(self, section: str) -> tuple[list[str], list[list[str]]]:
+        tools = self.tools(section)
+        keys: list[tuple] = []
+        for r in self.rows:
+            if r.section == section and r.key not in keys:
+                keys.append(r.key)
+        # Grouped by scenario (in the order measured), then metric, then connection count.
+        scenarios = list(dict.fromkeys(k[1] for k in keys))
+        metrics = list(dict.fromkeys(k[3] for k in keys))
+        keys.sort(key=lambda k: (scenarios.index(k[1]), metrics.index(k[3]), k[2]))
+        header = ["scenario", "conc", "metric"] + tools
+        body = []
+        for key in keys:
+            line = [key[1], str(key[2]) if key[2] else "", f"{key[3]} ({UNITS.get(key[3], '')})"]
+            for tool in tools:
+                row = next((r for r in self.rows if r.tool == tool and r.key == key), None)
+                line.append(cell(row, self.ratio(row) if row else None))
+            body.append(line)
+        return header, body
+
+
+def human(value: float | None, metric: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if metric.endswith("_bytes"):
+        return f"{value / 1048576:.2f} MiB"
+    a = abs(value)
+    if a >= 1e5:
+        return f"{value:,.0f}"
+    if a >= 100:
+        return f"{value:.0f}"
+    if a >= 10:
+        return f"{value:.1f}"
+    if a >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def verdict(ratio: float, metric: str) -> str:
+    """Hush's standing against the peer in words, for time metrics (hush/peer < 1 is faster)."""
+    if ratio <= 0 or not math.isfinite(ratio):
+        return "n/a"
+    return f"{1 / ratio:.1f}x faster" if ratio <= 1 else f"{ratio:.1f}x slower"
+
+
+def cell(row: Row | None, ratio: float | None) -> str:
+    if row is None:
+        return ""
+    if row.value is None:
+        return row.note or "n/a"
+    text = human(row.value, row.metric)
+    if ratio is not None:
+        text += f" (hush/peer {ratio:.2f}; {verdict(ratio, row.metric)})" if row.metric in ("seconds", "startup_s") \
+            else f" (hush/peer {ratio:.2f})"
+    if row.note and not row.note.startswith("ok"):
+        text += f" [{row.note}]"
+    return text
+
+
+def render_text_table(header: list[str], body: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(line[i]) for line in body)) if body else len(h) for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
+           "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in body]
+    return "\n".join(out)
+
+
+def render_markdown_table(header: list[str], body: list[list[str]]) -> str:
+    def esc(s: str) -> str:
+        return s.replace("|", "\\|")
+    out = ["| " + " | ".join(esc(h) for h in header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(esc(c) for c in line) + " |" for line in body]
+    return "\n".join(out)

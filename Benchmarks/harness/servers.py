@@ -1,0 +1,315 @@
+"""The servers under test: how each is configured, started, checked for readiness and stopped.
+
+Every server binds 127.0.0.1 only, runs one worker / one event loop, and is pinned to CPU 0 with
+`taskset -c 0` (wrk gets CPU 1). Each is started in its own session so that stopping it stops its
+children (nginx's worker, gunicorn's worker) too; the pids are also written to a file that
+Benchmarks/run.sh's trap reads, so an interrupted run never leaves a server behind.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+HOST = "127.0.0.1"
+SERVER_CPU = "0"
+NGINX_BROTLI_MODULE = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
+
+
+class NotAvailable(Exception):
+    """The server cannot be run here (binary missing): reported, never fatal."""
+
+
+@dataclass
+class Running:
+    name: str
+    proc: subprocess.Popen
+    port: int
+    started_s: float           # spawn → first good response
+    log_path: str
+    extra: dict = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident set of a process and its descendants, from /proc (kB)."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+class PidRegistry:
+    """Keeps the pids of running servers in a file for the shell trap."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.pids: set[int] = set()
+
+    def _write(self) -> None:
+        with open(self.path, "w") as f:
+            f.write("".join(f"{p}\n" for p in sorted(self.pids)))
+
+    def add(self, pid: int) -> None:
+        self.pids.add(pid)
+        self._write()
+
+    def remove(self, pid: int) -> None:
+        self.pids.discard(pid)
+        self._write()
+
+
+class Server:
+    name = "server"
+    needs: tuple[str, ...] = ()
+
+    def __init__(self, work: str):
+        self.work = os.path.join(work, "servers", self.name)
+
+    def available(self) -> str | None:
+        """None when it can run, else the reason it cannot."""
+        for tool in self.needs:
+            if not (os.path.isabs(tool) and os.access(tool, os.X_OK)) and not shutil.which(tool):
+                return f"{tool} not installed"
+        return None
+
+    def command(self, root: str, port: int) -> tuple[list[str], dict]:
+        raise NotImplementedError
+
+    def version(self) -> str:
+        return ""
+
+    def ready_line(self) -> str | None:
+        return None
+
+    def start(self, root: str, registry: PidRegistry, probe_path: str, timeout: float = 120.0) -> Running:
+        reason = self.available()
+        if reason:
+            raise NotAvailable(reason)
+        os.makedirs(self.work, exist_ok=True)
+        port = free_port()
+        argv, env = self.command(root, port)
+        log_path = os.path.join(self.work, "server.log")
+        log = open(log_path, "wb")
+        t0 = time.monotonic()
+        proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + argv, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env={**os.environ, **env}, start_new_session=True)
+        log.close()
+        registry.add(proc.pid)
+        running = Running(self.name, proc, port, 0.0, log_path)
+        deadline = t0 + timeout
+        ready_line = self.ready_line()
+        # Bounded wait: the ready line (when the server prints one), then a first good response.
+        while True:
+            if proc.poll() is not None:
+                registry.remove(proc.pid)
+                raise RuntimeError(f"{self.name} exited with {proc.returncode} at start-up: {tail(log_path)}")
+            if time.monotonic() > deadline:
+                stop(running, registry)
+                raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s: {tail(log_path)}")
+            if ready_line is None or ready_line in read(log_path):
+                status = probe(port, probe_path)
+                if status is not None and status < 500:
+                    break
+            time.sleep(0.01)
+        running.started_s = time.monotonic() - t0
+        return running
+
+
+def read(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def tail(path: str, lines: int = 3) -> str:
+    return " | ".join(read(path).strip().splitlines()[-lines:])
+
+
+def probe(port: int, path: str) -> int | None:
+    try:
+        conn = http.client.HTTPConnection(HOST, port, timeout=2)
+        conn.request("GET", path)
+        status = conn.getresponse().status
+        conn.close()
+        return status
+    except OSError:
+        return None
+
+
+def stop(running: Running, registry: PidRegistry, grace: float = 10.0) -> None:
+    proc = running.proc
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=grace)
+    registry.remove(proc.pid)
+
+
+def version_of(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (out.stdout + out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return ""
+
+
+class Hush(Server):
+    name = "hush"
+
+    def __init__(self, work: str, binary: str):
+        super().__init__(work)
+        self.binary = binary
+
+    def available(self) -> str | None:
+        if not (self.binary and os.path.isfile(self.binary) and os.access(self.binary, os.X_OK)):
+            return "hush: not built"
+        return None
+
+    def ready_line(self) -> str | None:
+        return "hush: serving"
+
+    def command(self, root, port):
+        return [self.binary, "serve", "--root", root, "--host", HOST, "--port", str(port), "--threads", "1"], {}
+
+
+class Nginx(Server):
+    name = "nginx"
+    needs = ("nginx",)
+
+    def version(self):
+        return version_of(["nginx", "-v"]).replace("nginx version: ", "")
+
+    def has_brotli(self) -> bool:
+        return os.path.exists(NGINX_BROTLI_MODULE)
+
+    def command(self, root, port):
+        os.makedirs(os.path.join(self.work, "tmp"), exist_ok=True)
+        load = f"load_module {NGINX_BROTLI_MODULE};\n" if self.has_brotli() else ""
+        brotli = "brotli_static on;" if self.has_brotli() else ""
+        conf = f"""{load}daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid {self.work}/nginx.pid;
+error_log {self.work}/error.log warn;
+events {{ worker_connections 8192; multi_accept on; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_requests 1000000;
+    keepalive_timeout 65;
+    open_file_cache max=200000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_errors on;
+    client_body_temp_path {self.work}/tmp/body;
+    proxy_temp_path {self.work}/tmp/proxy;
+    fastcgi_temp_path {self.work}/tmp/fastcgi;
+    uwsgi_temp_path {self.work}/tmp/uwsgi;
+    scgi_temp_path {self.work}/tmp/scgi;
+    server {{
+        listen {HOST}:{port} backlog=4096;
+        location /static/ {{
+            alias {root.rstrip('/')}/;
+            gzip_static on;
+            gzip_vary on;
+            {brotli}
+            etag on;
+        }}
+    }}
+}}
+"""
+        path = os.path.join(self.work, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        return ["nginx", "-p", self.work, "-c", path], {}
+
+
+class Caddy(Server):
+    name = "caddy"
+    needs = ("caddy",)
+
+    def version(self):
+        return version_of(["caddy", "version"])
+
+    def command(self, root, port):
+        conf = f"""{{
+    admin off
+    auto_https off
+    storage file_system {self.work}/data
+}}
+http://{HOST}:{port} {{
+    bind {HOST}
+    handle_path /static/* {{
+        root * {root}
+        file_server {{
+            precompressed br gzip
+        }}
+    }}
+}}
+"""
+        path = os.path.join(self.work, "Caddyfile")
+        with open(path, "w") as f:
+            f.write(conf)
+        env = {"GOMAXPROCS": "1", "HOME": self.work, "XDG_DATA_HOME": os.path.join(self.work, "data"),
+               "XDG_CONFIG_HOME": os.path.join(self.work, "config")}
+        return ["caddy", "run", "--config", path, "--adapter", "caddyfile"], env
+
+
+class WhiteNoiseGunicorn(Server):
+    name = "whitenoise"
+
+    def __init__(self, work: str, venv: str, harness_dir: str):
+        super().__init__(work)
+        self.gunicorn = os.path.join(venv, "bin", "gunicorn")
+        self.harness_dir = harness_dir
+        self.needs = (self.gunicorn,)
+
+    def version(self):
+        py = os.path.join(os.path.dirname(self.gunicorn), "python")
+        return version_of([py, "-c", "import whitenoise.base, gunicorn, importlib.metadata as m;"
+                           "print('whitenoise', m.version('whitenoise'), '/ gunicorn', gunicorn.__version__)"])
+
+    def command(self, root, port):
+        argv = [self.gunicorn, "--workers", "1", "--worker-class", "sync", "--bind", f"{HOST}:{port}",
+                "--backlog", "4096", "--chdir", self.harness_dir, "--log-level", "warning", "wn_app:application"]
+        return argv, {"HUSH_BENCH_ROOT": root}

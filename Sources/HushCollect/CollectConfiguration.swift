@@ -1,0 +1,88 @@
+import HushCore
+import HushCompress
+
+/// One source directory, optionally mounted under a prefix (Django's `("prefix", "path")`
+/// form of a STATICFILES_DIRS entry).
+public struct SourceDirectory: Sendable, Equatable {
+    /// The URL path prefix its files are collected under, without slashes at either end; empty
+    /// for none.
+    public var prefix: String
+    /// The directory, as the user gave it.
+    public var path: String
+
+    public init(prefix: String = "", path: String) {
+        self.prefix = prefix
+        self.path = path
+    }
+
+    /// Parses the CLI form: `DIR` or `PREFIX=DIR`, split at the first `=` (a directory whose
+    /// name contains `=` is given as `=DIR`: an empty prefix).
+    public init(argument: String) {
+        if let equals = argument.firstIndex(of: "=") {
+            self.init(prefix: String(argument[..<equals]), path: String(argument[argument.index(after: equals)...]))
+        } else {
+            self.init(path: argument)
+        }
+    }
+}
+
+/// Everything one `hush collect` run needs to know. Built by the CLI; defaults are Django's.
+public struct CollectConfiguration: Sendable {
+    /// Django's default ignore patterns (`staticfiles` app config).
+    public static let defaultIgnorePatterns = ["CVS", ".*", "*~"]
+
+    /// Searched in order; when a relative path exists in several, the first wins.
+    public var sources: [SourceDirectory]
+    /// STATIC_ROOT.
+    public var output: String
+    /// STATIC_URL: absolute references under it are rewritten. Must end with `/`.
+    public var staticURL: String = "/static/"
+    /// Extra `fnmatch` patterns, added to ``defaultIgnorePatterns``.
+    public var extraIgnorePatterns: [String] = []
+    /// Rewrite ES module `import`/`export` references too (Django's
+    /// `support_js_module_import_aggregation`).
+    public var jsModules = false
+    /// Do everything but publish: STATIC_ROOT is left untouched.
+    public var dryRun = false
+    /// Threads for hashing, rewriting and compressing; 0 means one per core.
+    public var jobs = 0
+    /// Which pre-compressed siblings to write and keep (default: Brotli and gzip, kept when at most
+    /// 95 % of the original, WhiteNoise's rule).
+    public var compression = CompressionPolicy()
+    /// Publish only the hashed copies (and their siblings); the manifest still lists every file
+    /// (WhiteNoise's `KEEP_ONLY_HASHED_FILES`).
+    public var keepOnlyHashed = false
+    /// How many earlier manifests' hashed files stay published, for rolling deploys.
+    public var retention = RetentionPolicy()
+    /// Reuse work from the previous run recorded in `STATIC_ROOT/.hush/cache`.
+    public var incremental = true
+    /// Called at fixed points of a run, so tests can make files vanish or writes fail mid-run.
+    var faultInjection: (@Sendable (FaultPoint) -> Void)?
+
+    public init(sources: [SourceDirectory], output: String) {
+        self.sources = sources
+        self.output = output
+    }
+
+    /// Everything that changes the bytes of the output besides the sources themselves: a cache
+    /// written under other settings is not used.
+    public var cacheFingerprint: String {
+        "hush-collect-1;static=\(staticURL);js-modules=\(jsModules);only-hashed=\(keepOnlyHashed);\(compression.fingerprint);\(Compressor.fingerprint)"
+    }
+
+    /// All ignore patterns, normalized as Django normalizes them (`os.path.normpath`).
+    public var ignorePatterns: [String] {
+        var seen = Set<String>()
+        return (Self.defaultIgnorePatterns + extraIgnorePatterns).map(PosixPath.normpath).filter { seen.insert($0).inserted }
+    }
+}
+
+/// Points in a run where tests inject faults (see ``CollectConfiguration/faultInjection``).
+enum FaultPoint: Sendable, Equatable {
+    /// Before a source file is read (its collected name).
+    case beforeCopy(String)
+    /// Before a published file is compressed (its path in staging).
+    case beforeCompress(String)
+    /// Before the staged tree is published.
+    case beforePublish(staging: String)
+}

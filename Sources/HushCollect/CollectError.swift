@@ -1,0 +1,58 @@
+/// Why a collect run stopped. Every case renders as one line a user can act on; the previous
+/// STATIC_ROOT is untouched whenever one of these is thrown.
+public enum CollectError: Error, Equatable, CustomStringConvertible {
+    case sourceMissing(String)
+    case sourceNotADirectory(String)
+    case invalidPrefix(String, reason: String)
+    case outputInsideSource(output: String, source: String)
+    case sourceInsideOutput(source: String, output: String)
+    case outputNotOwned(String)
+    case invalidStaticURL(String)
+    case unreadable(path: String, reason: String)
+    case notUTF8Name(directory: String, escaped: String)
+    case symlinkLoop(String)
+    case brokenSymlink(String)
+    case notRegularFile(String)
+    case notUTF8Content(String)
+    case missingReference(file: String, line: Int, reference: String, target: String)
+    case referenceOutsideRoot(file: String, line: Int, reference: String)
+    case unsupportedReference(file: String, line: Int, reference: String, reason: String)
+    case referenceCycle([String])
+    case writeFailed(path: String, reason: String)
+    case changedWhileReading(String)
+    case compressionFailed(String)
+    case interrupted
+
+    public var description: String {
+        switch self {
+        case .sourceMissing(let path): return "source \(path): no such directory"
+        case .sourceNotADirectory(let path): return "source \(path): is a file, not a directory"
+        case .invalidPrefix(let prefix, let reason): return "source prefix '\(prefix)': \(reason)"
+        case .outputInsideSource(let output, let source):
+            return "output \(output) lies inside source \(source): it would collect its own output; choose an output outside every source"
+        case .sourceInsideOutput(let source, let output):
+            return "source \(source) lies inside output \(output): publishing would replace it; choose an output outside every source"
+        case .outputNotOwned(let path):
+            return "output \(path) exists, is not empty and was not written by hush (no \(path)/.hush); empty or remove it, or choose another output"
+        case .invalidStaticURL(let url): return "--static-url '\(url)': must end with '/' (Django's STATIC_URL rule)"
+        case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
+        case .notUTF8Name(let directory, let escaped): return "\(directory): file name '\(escaped)' is not valid UTF-8; rename it"
+        case .symlinkLoop(let path): return "\(path): symlink loop (this directory contains itself)"
+        case .brokenSymlink(let path): return "\(path): broken symlink"
+        case .notRegularFile(let path): return "\(path): not a regular file (socket, FIFO or device)"
+        case .notUTF8Content(let path): return "\(path): not valid UTF-8, so its references cannot be rewritten"
+        case .missingReference(let file, let line, let reference, let target):
+            return "\(file):\(line): \(reference) — no such file in any source (\(target))"
+        case .referenceOutsideRoot(let file, let line, let reference):
+            return "\(file):\(line): \(reference) — points outside the collected tree"
+        case .unsupportedReference(let file, let line, let reference, let reason):
+            return "\(file):\(line): \(reference) — \(reason)"
+        case .referenceCycle(let files):
+            return "reference cycle: \((files + [files.first ?? ""]).joined(separator: " → ")) — hashed names cannot depend on each other; break the cycle"
+        case .writeFailed(let path, let reason): return "\(path): cannot write: \(reason)"
+        case .changedWhileReading(let path): return "\(path): changed while it was being read; run again"
+        case .compressionFailed(let message): return message
+        case .interrupted: return "interrupted; STATIC_ROOT left as it was"
+        }
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HushCore
+import Synchronization
+
+/// The collect pipeline: find → copy and hash → rewrite references in dependency order → write
+/// hashed copies and the manifest → publish atomically.
+///
+/// The result is what Django 6.1's `collectstatic` with `ManifestStaticFilesStorage` writes for
+/// the same sources: Django iterates up to five passes until no hashed name changes; Hush computes
+/// the same fixed point directly by rewriting each file once its references' final names are
+/// known, so long chains never run out of passes and a cycle is reported by name.
+public struct Collector: Sendable {
+    public let configuration: CollectConfiguration
+
+    public init(configuration: CollectConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// STATIC_URL as Django's settings turn it into a URL prefix: relative values get a leading
+    /// `/` (the default script prefix); it must end with `/`.
+    public static func normalizedStaticURL(_ url: String) throws(CollectError) -> String {
+        guard url.hasSuffix("/") else { throw .invalidStaticURL(url) }
+        if url.hasPrefix("/") || url.hasPrefix("http://") || url.hasPrefix("https://") { return url }
+        return "/" + url
+    }
+
+    /// Runs the whole pipeline. On any error the staging directory is removed and STATIC_ROOT is
+    /// left as it was.
+    public func run(
+        cancellation: CancellationFlag = CancellationFlag(),
+        progress: (@Sendable (CollectProgress) -> Void)? = nil
+    ) throws(CollectError) -> CollectSummary {
+        let started = ContinuousClock.now
+        let staticURL = try Self.normalizedStaticURL(configuration.staticURL)
+        try validateLayout()
+        let found = try Finder(sources: configuration.sources, ignorePatterns: configuration.ignorePatterns).find()
+        let staging = try Staging.prepare(output: configuration.output, dryRun: configuration.dryRun)
+        var summary = CollectSummary()
+        do throws(CollectError) {
+            let previous = PreviousRun.load(
+                root: configuration.output, settings: configuration.cacheFingerprint, useCache: configuration.incremental
+            )
+            let run = PipelineRun(
+                files: found.files, staging: staging.path, jobs: jobs, configuration: configuration,
+                rewriter: ReferenceRewriter(naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules),
+                previous: previous, cancellation: cancellation, progress: progress
+            )
+            summary = try run.execute()
+            if cancellation.isCancelled { throw .interrupted }
+            configuration.faultInjection?(.beforePublish(staging: staging.path))
+            if configuration.dryRun {
+                staging.discard()
+            } else {
+                try staging.publish()
+            }
+        } catch {
+            staging.discard()
+            throw error
+        }
+        summary.shadowed = found.shadowed
+        summary.ignored = found.ignored
+        summary.dryRun = configuration.dryRun
+        let elapsed = ContinuousClock.now - started
+        summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return summary
+    }
+
+    private var jobs: Int {
+        configuration.jobs > 0 ? configuration.jobs : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Sources must be directories; the output may not contain a source or lie inside one.
+    private func validateLayout() throws(CollectError) {
+        for source in configuration.sources { try Finder.validate(source) }
+        let output = FileSystem.canonical(configuration.output)
+        for source in configuration.sources {
+            let path = FileSystem.canonical(source.path)
+            if output == path || output.hasPrefix(path + "/") {
+                throw .outputInsideSource(output: configuration.output, source: source.path)
+            }
+            if path.hasPrefix(output + "/") {
+                throw .sourceInsideOutput(source: source.path, output: configuration.output)
+            }
+        }
+    }
+}
+

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file found in a source directory, under the name it is collected as.
+public struct FoundFile: Sendable, Equatable {
+    /// The collected name: prefix + path relative to its source, `/`-separated.
+    public var name: String
+    /// The path relative to its source directory (what Django's patterns match against).
+    public var relativePath: String
+    /// The file on disk.
+    public var sourcePath: String
+    public var size: Int64
+    /// Why the file cannot be collected (a broken symlink, a FIFO…). Reported only if the file
+    /// wins: like Django, a shadowed file is never opened.
+    public var problem: CollectError?
+}
+
+/// A file that lost to an earlier source with the same collected name.
+public struct ShadowedFile: Sendable, Equatable {
+    public var name: String
+    public var sourcePath: String
+    public var winnerPath: String
+}
+
+/// What the finder saw.
+public struct FindResult: Sendable {
+    /// In discovery order: sources in the order given, each walked as Django's `get_files`
+    /// walks it (a directory's files in listing order, then its subdirectories).
+    public var files: [FoundFile]
+    public var shadowed: [ShadowedFile]
+    /// Files and directories skipped by an ignore pattern.
+    public var ignored: Int
+}
+
+/// Walks source directories with Django's STATICFILES_DIRS semantics: sources in order, the
+/// first file for each collected name wins, ignore patterns matched against base names (and
+/// against relative paths for files), symlinks followed, loops refused.
+public struct Finder: Sendable {
+    public let sources: [SourceDirectory]
+    public let ignorePatterns: [String]
+
+    public init(sources: [SourceDirectory], ignorePatterns: [String]) {
+        self.sources = sources
+        self.ignorePatterns = ignorePatterns
+    }
+
+    public func find() throws(CollectError) -> FindResult {
+        var result = FindResult(files: [], shadowed: [], ignored: 0)
+        // Keyed by exact bytes: Python compares names by code point, Swift strings by canonical equivalence.
+        var winners: [[UInt8]: String] = [:]
+        for source in sources {
+            var state = WalkState(source: source, ignorePatterns: ignorePatterns)
+            try state.walk(relative: "")
+            result.ignored += state.ignored
+            for file in state.files {
+                if let winner = winners[Array(file.name.utf8)] {
+                    result.shadowed.append(ShadowedFile(name: file.name, sourcePath: file.sourcePath, winnerPath: winner))
+                } else {
+                    if let problem = file.problem { throw problem }
+                    winners[Array(file.name.utf8)] = file.sourcePath
+                    result.files.append(file)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Checks a source before walking: it must exist and be a directory.
+    static func validate(_ source: SourceDirectory) throws(CollectError) {
+        var info = stat()
+        guard stat(source.path, &info) == 0 else { throw .sourceMissing(source.path) }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw .sourceNotADirectory(source.path) }
+        if source.prefix.hasSuffix("/") { throw .invalidPrefix(source.prefix, reason: "must not end with a slash (Django's rule)") }
+        if source.prefix.hasPrefix("/") { throw .invalidPrefix(source.prefix, reason: "must be relative") }
+        let segments = source.prefix.split(separator: "/", omittingEmptySubsequences: false)
+        if !source.prefix.isEmpty, segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            throw .invalidPrefix(source.prefix, reason: "must be a plain relative path (no empty, '.' or '..' segments)")
+        }
+    }
+}
+
+private struct WalkState {
+    let source: SourceDirectory
+    let ignorePatterns: [String]
+    var files: [FoundFile] = []
+    var ignored = 0
+    /// (device, inode) of the directories on the current path, to refuse symlink loops.
+    var ancestors: [(UInt64, UInt64)] = []
+
+    init(source: SourceDirectory, ignorePatterns: [String]) {
+        self.source = source
+        self.ignorePatterns = ignorePatterns
+    }
+
+    func ignores(_ name: String) -> Bool { ignorePatterns.contains { Glob.matches(name, $0) } }
+
+    func diskPath(_ relative: String) -> String {
+        relative.isEmpty ? source.path : source.path + "/" + relative
+    }
+
+    mutating func walk(relative: String) throws(CollectError) {
+        let directory = diskPath(relative)
+        var info = stat()
+        guard stat(directory, &info) == 0 else { throw .unreadable(path: directory, reason: Errno.describe(errno)) }
+        let identity = (UInt64(info.st_dev), UInt64(info.st_ino))
+        if ancestors.contains(where: { $0 == identity }) { throw .symlinkLoop(directory) }
+        ancestors.append(identity)
+        defer { ancestors.removeLast() }
+
+        let (fileNames, directoryNames) = try list(directory)
+        for fileName in fileNames {
+            if ignores(fileName) { ignored += 1; continue }
+            let path = relative.isEmpty ? fileName : relative + "/" + fileName
+            if !relative.isEmpty && ignores(path) { ignored += 1; continue }
+            let onDisk = diskPath(path)
+            let name = source.prefix.isEmpty ? path : source.prefix + "/" + path
+            var fileInfo = stat()
+            var problem: CollectError?
+            if stat(onDisk, &fileInfo) != 0 {
+                let reason = Errno.describe(errno)
+                var linkInfo = stat()
+                let isLink = lstat(onDisk, &linkInfo) == 0 && linkInfo.st_mode & S_IFMT == S_IFLNK
+                problem = isLink ? .brokenSymlink(onDisk) : .unreadable(path: onDisk, reason: reason)
+            } else if fileInfo.st_mode & S_IFMT != S_IFREG {
+                problem = .notRegularFile(onDisk)
+            }
+            files.append(FoundFile(name: name, relativePath: path, sourcePath: onDisk, size: Int64(fileInfo.st_size), problem: problem))
+        }
+        for directoryName in directoryNames {
+            if ignores(directoryName) { ignored += 1; continue }
+            try walk(relative: relative.isEmpty ? directoryName : relative + "/" + directoryName)
+        }
+    }
+
+    /// The directory's entries in listing order (as `os.scandir` gives them), split into files and
+    /// directories; symlinks count as what they point to, as `DirEntry.is_dir()` decides.
+    mutating func list(_ directory: String) throws(CollectError) -> (files: [String], directories: [String]) {
+        guard let handle = opendir(directory) else { throw .unreadable(path: directory, reason: Errno.describe(errno)) }
+        defer { closedir(handle) }
+        var files: [String] = [], directories: [String] = []
+        var ignoredNames = 0
+        defer { ignored += ignoredNames }
+        while true {
+            errno = 0
+            guard let entry = readdir(handle) else {
+                if errno != 0 { throw .unreadable(path: directory, reason: Errno.describe(errno)) }
+                break
+            }
+            let bytes: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                Array(raw.prefix { $0 != 0 })
+            }
+            if bytes == [0x2e] || bytes == [0x2e, 0x2e] { continue }
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                // Django would ignore such a name if a pattern matches it (`.*`, `*~`): check the
+                // patterns on its readable part before refusing it.
+                if ignores(String(decoding: bytes, as: UTF8.self)) { ignoredNames += 1; continue }
+                throw .notUTF8Name(directory: directory, escaped: Errno.escape(bytes))
+            }
+            var isDirectory = false
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): isDirectory = true
+            case Int32(DT_REG): isDirectory = false
+            default:
+                var info = stat()
+                isDirectory = stat(directory + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+            }
+            if isDirectory { directories.append(name) } else { files.append(name) }
+        }
+        return (files, directories)
+    }
+}

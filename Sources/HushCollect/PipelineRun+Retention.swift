@@ -1,0 +1,45 @@
+import Foundation
+import HushCore
+
+extension PipelineRun {
+    /// Phase 6: rolling deploys. The manifest being replaced joins the history; the hashed files
+    /// (and siblings) of every history version the retention policy keeps are linked into the new
+    /// tree from the old one, so a browser still holding an older page gets its assets. Returns
+    /// the relative paths carried over.
+    func carryOverEarlierVersions(current: Manifest) throws(CollectError) -> [String] {
+        let now = Date()
+        var history = previous.history
+        var retiring: (name: String, bytes: [UInt8])?
+        if let bytes = previous.manifestBytes, let manifest = try? Manifest.decode(bytes) {
+            let name = ManifestHistory.fileName(retiredAt: now, manifest: manifest)
+            history.append(ManifestVersion(fileName: name, retiredAt: now, manifest: manifest))
+            retiring = (name, bytes)
+        }
+        guard !history.isEmpty else { return [] }
+        let plan = Retention.plan(current: current, history: history, existingFiles: [], policy: configuration.retention, now: now)
+        let kept = Set(plan.keptVersions)
+        let currentNames = Set(current.entries.map { Array($0.value.utf8) })
+        var carried: [String] = []
+        for version in history where kept.contains(version.fileName) {
+            for entry in version.manifest.entries where !currentNames.contains(Array(entry.value.utf8)) {
+                for path in [entry.value] + ContentCoding.allCases.map({ entry.value + $0.fileSuffix }) {
+                    guard DjangoNaming.storagePath(path) != nil, FileSystem.exists(previous.root + "/" + path),
+                          !FileSystem.exists(staging + "/" + path) else { continue }
+                    try makeParents([path])
+                    try FileSystem.duplicate(previous.root + "/" + path, as: staging + "/" + path)
+                    carried.append(path)
+                }
+            }
+        }
+        // The history itself: kept versions only.
+        try FileSystem.makeDirectories(staging + "/" + ManifestHistory.directory)
+        for version in previous.history where kept.contains(version.fileName) {
+            let relative = ManifestHistory.directory + "/" + version.fileName
+            try FileSystem.duplicate(previous.root + "/" + relative, as: staging + "/" + relative)
+        }
+        if let retiring, kept.contains(retiring.name) {
+            try FileSystem.write(retiring.bytes, to: staging + "/" + ManifestHistory.directory + "/" + retiring.name)
+        }
+        return carried
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import HushCore
+import Synchronization
+
+/// One run's state, phase by phase: copy and hash → rewrite → hashed copies and manifest →
+/// compress → integrity manifest → retention → cache. Every phase writes only into staging.
+struct PipelineRun {
+    let files: [FoundFile]
+    let staging: String
+    let jobs: Int
+    let configuration: CollectConfiguration
+    let rewriter: ReferenceRewriter
+    let previous: PreviousRun
+    let cancellation: CancellationFlag
+    let progress: (@Sendable (CollectProgress) -> Void)?
+
+    /// Largest first, so one big bundle does not finish last.
+    var bySize: [Int] { files.indices.sorted { files[$0].size > files[$1].size } }
+
+    func execute() throws(CollectError) -> CollectSummary {
+        var summary = CollectSummary()
+        summary.found = files.count
+        let copies = try copyAndHash()
+        let tree = TreeIndex(files: files, originalHashes: files.indices.map { String(copies[$0]!.md5.prefix(HashedName.hashLength)) })
+        let outcome = try rewriteReferences(tree: tree, copies: copies)
+        let finalNames = outcome.finalNames
+        summary.rewritten = outcome.rewritten.count
+        try writeHashedCopies(outcome)
+        let manifest = Manifest(entries: files.indices.map { (PythonString.replaceBackslashes(files[$0].name), finalNames[$0]!) })
+        try FileSystem.write(manifest.encoded(), to: staging + "/" + Manifest.fileName)
+
+        // Every published file with the MD5 of its content.
+        var published: [(path: String, md5: String, size: Int64)] = []
+        for i in files.indices {
+            let original = copies[i]!
+            if !configuration.keepOnlyHashed { published.append((files[i].name, original.md5, original.size)) }
+            let final = outcome.outputs[i] ?? (original.md5, original.size)
+            published.append((finalNames[i]!, final.md5, final.size))
+        }
+        let contents = try compress(published)
+        try writeIntegrityManifest(finalNames: finalNames, published: published, contents: contents)
+        if configuration.keepOnlyHashed {
+            for file in files { FileSystem.removeTree(staging + "/" + file.name) }
+        }
+        let carried = try carryOverEarlierVersions(current: manifest)
+        summary.hashed = files.count
+        summary.written = try writeCache(copies: copies, published: published, contents: contents, rewrites: outcome.records, carried: carried)
+        return summary
+    }
+
+    func report(_ phase: CollectProgress.Phase, _ done: Int, _ total: Int) {
+        progress?(CollectProgress(phase: phase, done: done, total: total))
+    }
+
+    /// Creates every directory the given relative paths need, once, before the parallel phases.
+    func makeParents(_ paths: [String]) throws(CollectError) {
+        var made = Set<String>()
+        for path in paths {
+            let parent = PosixPath.dirname(path)
+            if parent.isEmpty || made.contains(parent) { continue }
+            try FileSystem.makeDirectories(staging + "/" + parent)
+            made.insert(parent)
+        }
+    }
+
+    /// Phase 1: every file into staging with its MD5; the text of the files whose references get
+    /// rewritten is kept in memory. An unchanged file the previous run already published is linked
+    /// from the old STATIC_ROOT instead of read again (a CSS/JS file is then read only if its
+    /// rewrite cannot be reused).
+    func copyAndHash() throws(CollectError) -> Slots<FileSystem.Copied> {
+        try makeParents(files.map(\.name))
+        let copies = Slots<FileSystem.Copied>(count: files.count)
+        let done = Atomic<Int>(0)
+        let total = files.count
+        try parallelForEach(bySize, jobs: jobs, cancellation: cancellation) { i throws(CollectError) in
+            let file = files[i]
+            configuration.faultInjection?(.beforeCopy(file.name))
+            let keep = rewriter.rewrites(file.relativePath)
+            let target = staging + "/" + file.name
+            if let known = previous.cache?.sources[file.sourcePath],
+               let signature = FileSignature(following: file.sourcePath), signature.matches(known),
+               let output = previous.reusable(file.name), output.md5 == known.md5,
+               link(previous.root + "/" + file.name, target) == 0 {
+                copies[i] = FileSystem.Copied(md5: known.md5, size: known.size, content: nil)
+            } else {
+                let copied = try FileSystem.copy(file.sourcePath, to: target, keepContent: keep)
+                if let content = copied.content, String(validating: content, as: UTF8.self) == nil {
+                    throw .notUTF8Content(file.sourcePath)
+                }
+                copies[i] = copied
+            }
+            report(.copying, done.add(1, ordering: .relaxed).newValue, total)
+        }
+        return copies
+    }
+
+    /// Phase 3: the hashed copies: rewritten text, the previous run's identical output, or a
+    /// second link to the unchanged original.
+    func writeHashedCopies(_ outcome: RewriteOutcome) throws(CollectError) {
+        let finalNames = outcome.finalNames
+        for i in files.indices {
+            guard DjangoNaming.storagePath(finalNames[i]!) != nil else {
+                throw .writeFailed(path: files[i].sourcePath, reason: "its hashed name \(finalNames[i]!) would lie outside STATIC_ROOT")
+            }
+        }
+        try makeParents(files.indices.map { finalNames[$0]! })
+        let done = Atomic<Int>(0)
+        let total = files.count
+        try parallelForEach(bySize, jobs: jobs, cancellation: cancellation) { i throws(CollectError) in
+            let name = finalNames[i]!
+            let target = staging + "/" + name
+            if let content = outcome.rewritten[i] {
+                try FileSystem.write(content, to: target)
+            } else if outcome.reused.contains(i) {
+                try FileSystem.duplicate(previous.root + "/" + name, as: target)
+            } else {
+                try FileSystem.duplicate(staging + "/" + files[i].name, as: target)
+            }
+            report(.writing, done.add(1, ordering: .relaxed).newValue, total)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import HushCore
+
+/// What the STATIC_ROOT being replaced offers the new run: its cache, its manifest (which the
+/// run retires into the history) and the history of earlier manifests.
+struct PreviousRun {
+    let root: String
+    let cache: CollectCache?
+    /// The bytes of its `staticfiles.json`, if any.
+    let manifestBytes: [UInt8]?
+    let history: [ManifestVersion]
+
+    static func load(root: String, settings: String, useCache: Bool) -> PreviousRun {
+        guard FileSystem.isDirectory(root + "/" + Staging.markerDirectory) else {
+            return PreviousRun(root: root, cache: nil, manifestBytes: nil, history: [])
+        }
+        let bytes = FileManager.default.contents(atPath: root + "/" + Manifest.fileName).map { Array($0) }
+        return PreviousRun(
+            root: root,
+            cache: useCache ? CollectCache.load(from: root, settings: settings) : nil,
+            manifestBytes: bytes,
+            history: (try? ManifestHistory.load(from: root)) ?? []
+        )
+    }
+
+    /// Whether the old file at `relative` is still exactly what the cache recorded.
+    func reusable(_ relative: String) -> CollectCache.OutputRecord? {
+        guard let record = cache?.outputs[relative],
+              let signature = FileSignature(path: root + "/" + relative), signature.matches(record)
+        else { return nil }
+        return record
+    }
+}

@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import HushCore
+
+/// Why recording manifest history or cleaning STATIC_ROOT failed. One line, naming the file.
+public enum RetentionError: Error, Equatable, CustomStringConvertible {
+    /// STATIC_ROOT has no `staticfiles.json`: without the current manifest nothing can be
+    /// known to be unused, so nothing is removed.
+    case noCurrentManifest(staticRoot: String)
+    /// A manifest (current or in the history) could not be read or parsed.
+    case unreadable(path: String, reason: String)
+    /// Writing into the history directory failed.
+    case cannotRecord(path: String, reason: String)
+    /// Deleting a file failed (permissions); files listed before it were removed.
+    case cannotRemove(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .noCurrentManifest(let root):
+            return "\(root): no \(Manifest.fileName) — run `hush collect` first; nothing was removed"
+        case .unreadable(let path, let reason):
+            return "\(path): \(reason); fix or delete it, nothing was removed"
+        case .cannotRecord(let path, let reason):
+            return "\(path): cannot record the previous manifest: \(reason)"
+        case .cannotRemove(let path, let reason):
+            return "\(path): cannot remove: \(reason)"
+        }
+    }
+}
+
+extension ManifestHistory {
+    /// Keeps a copy of the `staticfiles.json` a collect is about to replace, so that its files
+    /// survive the next ``StaticRootCleaner/clean(staticRoot:policy:now:dryRun:log:)`` for as
+    /// long as the policy says. Call it with the old manifest's bytes when publishing a new one.
+    ///
+    /// Any earlier record of the same manifest (same hash) is replaced, so a version retired twice
+    /// (A → B → A → C) ages from its latest retirement. Written via a temporary name and rename.
+    ///
+    /// - Returns: the history file name written.
+    @discardableResult
+    public static func record(previousManifest bytes: [UInt8], in staticRoot: String, retiredAt: Date) throws(RetentionError) -> String {
+        let manifest: Manifest
+        do {
+            manifest = try Manifest.decode(bytes)
+        } catch {
+            throw .unreadable(path: staticRoot + "/" + Manifest.fileName, reason: error.description)
+        }
+        let directory = staticRoot + "/" + Self.directory
+        let name = fileName(retiredAt: retiredAt, manifest: manifest)
+        let target = directory + "/" + name
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for existing in try FileManager.default.contentsOfDirectory(atPath: directory) where existing != name {
+                if let parsed = parse(fileName: existing), parsed.hash == manifest.hash {
+                    try FileManager.default.removeItem(atPath: directory + "/" + existing)
+                }
+            }
+            let temporary = target + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+            if rename(temporary, target) != 0 {
+                let reason = String(cString: strerror(errno))
+                _ = unlink(temporary)
+                throw RetentionError.cannotRecord(path: target, reason: reason)
+            }
+        } catch let error as RetentionError {
+            throw error
+        } catch {
+            throw .cannotRecord(path: target, reason: error.localizedDescription)
+        }
+        return name
+    }
+
+    /// The previous manifests recorded in `staticRoot`'s history, in no particular order. Files
+    /// whose names Hush did not write are ignored.
+    public static func load(from staticRoot: String) throws(RetentionError) -> [ManifestVersion] {
+        let directory = staticRoot + "/" + Self.directory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var versions: [ManifestVersion] = []
+        for name in names {
+            guard let parsed = parse(fileName: name) else { continue }
+            let path = directory + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw .unreadable(path: path, reason: "cannot read")
+            }
+            do {
+                versions.append(ManifestVersion(fileName: name, retiredAt: parsed.retiredAt, manifest: try Manifest.decode(Array(data))))
+            } catch {
+                throw .unreadable(path: path, reason: error.description)
+            }
+        }
+        return versions
+    }
+}
+
+/// Applies ``Retention`` to a STATIC_ROOT on disk: the body of `hush clean STATIC_ROOT`, and what
+/// a collect runs after publishing when retention is enabled.
+public enum StaticRootCleaner {
+    /// Lists `staticRoot`, plans with ``Retention/plan(current:history:existingFiles:policy:now:)``
+    /// against its `staticfiles.json` and history, removes the files to delete and the expired
+    /// history records, and reports each removed path (relative to `staticRoot`) through `log` as
+    /// `removed PATH` (`would remove PATH` when `dryRun`).
+    ///
+    /// Nothing is removed when a manifest cannot be read. Directories left empty stay (like
+    /// `collectstatic`, Hush never removes directories it may not have created).
+    ///
+    /// - Returns: the plan that was applied.
+    @discardableResult
+    public static func clean(
+        staticRoot: String, policy: RetentionPolicy, now: Date, dryRun: Bool = false, log: (String) -> Void
+    ) throws(RetentionError) -> RetentionPlan {
+        let manifestPath = staticRoot + "/" + Manifest.fileName
+        guard let data = FileManager.default.contents(atPath: manifestPath) else {
+            throw .noCurrentManifest(staticRoot: staticRoot)
+        }
+        let current: Manifest
+        do {
+            current = try Manifest.decode(Array(data))
+        } catch {
+            throw .unreadable(path: manifestPath, reason: error.description)
+        }
+        let history = try ManifestHistory.load(from: staticRoot)
+        let plan = Retention.plan(
+            current: current, history: history, existingFiles: listFiles(staticRoot), policy: policy, now: now)
+        let verb = dryRun ? "would remove" : "removed"
+        let removals = plan.delete + plan.expiredVersions.map { ManifestHistory.directory + "/" + $0 }
+        for relative in removals {
+            if !dryRun && unlink(staticRoot + "/" + relative) != 0 && errno != ENOENT {
+                throw .cannotRemove(path: staticRoot + "/" + relative, reason: String(cString: strerror(errno)))
+            }
+            log("\(verb) \(relative)")
+        }
+        return plan
+    }
+
+    /// Every non-directory below `root`, as `/`-separated relative paths, except Hush's own
+    /// `.hush/` state.
+    static func listFiles(_ root: String) -> Set<String> {
+        var files: Set<String> = []
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return files }
+        while let relative = walker.nextObject() as? String {
+            let type = walker.fileAttributes?[.type] as? FileAttributeType
+            if type == .typeDirectory {
+                if relative == ".hush" { walker.skipDescendants() }
+                continue
+            }
+            files.insert(relative)
+        }
+        return files
+    }
+}

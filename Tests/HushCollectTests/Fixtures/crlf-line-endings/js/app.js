@@ -1,0 +1,2 @@
+console.log("crlf");
+//# sourceMappingURL=app.js.map

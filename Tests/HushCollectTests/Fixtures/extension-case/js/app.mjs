@@ -1,0 +1,2 @@
+import x from "./missing.js";
+//# sourceMappingURL=missing.map

@@ -1,0 +1,1 @@
+export const one = 1, two = 2, three = 3;

@@ -1,0 +1,5 @@
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+})();
+//# sourceMappingURL=app.js.map

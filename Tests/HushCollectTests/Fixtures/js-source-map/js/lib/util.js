@@ -1,0 +1,2 @@
+export const id = (x) => x;
+//# sourceMappingURL=../maps/util.js.map
