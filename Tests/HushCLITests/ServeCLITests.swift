@@ -185,6 +185,7 @@ final class HushProcess: @unchecked Sendable {
     private let changed = DispatchSemaphore(value: 0)
     private var stdoutData = Data(), stderrData = Data()
     private let exited = DispatchSemaphore(value: 0)
+    private let out = Pipe(), err = Pipe()
 
     /// How long any wait may take before the test fails instead of hanging.
     static let timeout: TimeInterval = 30
@@ -197,7 +198,6 @@ final class HushProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUSH_") && $0.key != "PORT" }
         env.merge(environment) { $1 }
         process.environment = env
-        let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         out.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle.availableData, toStdout: true) }
@@ -249,9 +249,14 @@ final class HushProcess: @unchecked Sendable {
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
-    /// The exit status, or nil if the process is still running after the timeout.
+    /// The exit status, or nil if the process is still running after the timeout. Output the
+    /// process wrote before exiting is all collected when this returns.
     func waitForExit() -> Int32? {
         guard exited.wait(timeout: .now() + Self.timeout) == .success else { return nil }
+        for (pipe, isStdout) in [(out, true), (err, false)] {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            append(pipe.fileHandleForReading.readDataToEndOfFile(), toStdout: isStdout)
+        }
         return process.terminationStatus
     }
 }
