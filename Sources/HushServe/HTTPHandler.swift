@@ -205,6 +205,10 @@ final class HTTPHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
             context.write(wrapOutboundOut(.byteBuffer(body)), promise: nil)
         case .file(let file, let offset, let length):
+            // Cork while a head and its file go out in two system calls (writev, then sendfile),
+            // so the head and the file's last partial segment do not leave as separate small
+            // packets (what nginx's tcp_nopush does); uncorked once the file is sent.
+            setCork(true, context)
             context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
             let copy = dup(file.descriptor)
             guard copy >= 0 else {
@@ -219,6 +223,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             written.futureResult.assumeIsolated().whenComplete { _ in
                 try? handle.close()
                 self.fileWritesInFlight -= 1
+                if self.fileWritesInFlight == 0 { self.setCork(false, context) }
             }
             context.write(wrapOutboundOut(.fileRegion(region)), promise: written)
         }
@@ -226,6 +231,15 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     private var burstHasWrites = false
+    private var corked = false
+
+    private static let cork = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: TCP_CORK))
+
+    private func setCork(_ on: Bool, _ context: ChannelHandlerContext) {
+        guard on != corked, context.channel.isActive else { return }
+        corked = on
+        try? context.channel.syncOptions?.setOption(Self.cork, value: on ? 1 : 0)
+    }
 
     /// Hands the burst to the channel with one flush. Only a burst after which the connection
     /// closes carries a promise; keep-alive bursts cost no allocation beyond their buffer.

@@ -140,6 +140,11 @@ final class ServerIntegrationTests: XCTestCase {
         XCTAssertEqual(part.status, 206)
         XCTAssertEqual(part.body, Array(big[(1 << 20)...]))
         XCTAssertEqual(part.header("ETag"), "\"" + MD5.hex(big) + "\"")
+        // A small slice of a sendfile'd file, then a memory response on the same (corked, then
+        // uncorked) connection: both arrive whole.
+        try connection.send("GET /static/big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\n\r\nGET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try connection.readResponse().body, Array(big[0...9]))
+        XCTAssertEqual(try connection.readResponse().text, "<h1>home</h1>\n")
     }
 
     func testSlowlorisIsCutOffAtTheHeaderTimeout() async throws {
