@@ -304,6 +304,25 @@ final class CompressionPipelineTests: PipelineTestCase {
         XCTAssertEqual(Set(try integrityFiles().keys), Set(paths.keys))
     }
 
+    /// A source file named like one of the manifests is collected, then its unhashed name is
+    /// overwritten by the manifest (Django's behaviour for staticfiles.json). Whatever sits next to
+    /// that name as `.br`/`.gz` must be the compressed manifest — or nothing — never the
+    /// compressed source file, or a server would send different bytes per Accept-Encoding.
+    func testSiblingsOfTheManifestNamesMatchThePublishedManifests() throws {
+        let json = "{\"items\": [" + (0..<200).map { "\"item-\($0 % 13)\"" }.joined(separator: ", ") + "]}\n"
+        try root.write("src/staticfiles.json", json)
+        try root.write("src/hush-manifest.json", json.replacingOccurrences(of: "items", with: "other"))
+        try root.write("src/a.css", Self.cssLike(1000))
+        try collect()
+        let paths = try manifestPaths()
+        let names = ["staticfiles.json", "hush-manifest.json", paths["staticfiles.json"]!, paths["hush-manifest.json"]!]
+        let check = try pythonSiblingCheck(names)
+        XCTAssertEqual(try bytes(paths["staticfiles.json"]!), Array(json.utf8), "premise: the hashed copy keeps the source bytes")
+        for name in names {
+            XCTAssertFalse(check[name]?.contains("differs") ?? true, "\(name): a sibling does not decompress to the published file (\(check[name] ?? "-"))")
+        }
+    }
+
     /// WhiteNoise's `Compressor` over the same files (Brotli from the `brotli` wheel, gzip from
     /// Python's zlib): Hush's sibling totals stay within 1 %.
     func testCompressedTotalsMatchWhiteNoiseWithinOnePercent() throws {

@@ -128,4 +128,13 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
         XCTAssertNotNil(files["a.css"]?["br"] as? NSNumber)
         XCTAssertTrue(files["a.png"]?["br"] is NSNull)
     }
+
+    /// A source file named staticfiles.json: its hashed copy keeps the source bytes (Django), so
+    /// its entry must describe those bytes, not the manifest that replaces the unhashed name.
+    func testSourceNamedStaticfilesJSONGetsTheEntryOfItsOwnBytes() throws {
+        try root.write("src/staticfiles.json", "{\"a\": [" + (0..<100).map { "\($0 % 7)" }.joined(separator: ", ") + "]}\n")
+        try root.write("src/a.css", Self.cssLike(500))
+        try collect()
+        try assertEntriesMatchDisk()
+    }
 }
