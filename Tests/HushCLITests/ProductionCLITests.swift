@@ -211,4 +211,17 @@ final class ProductionCLITests: XCTestCase {
         XCTAssertFalse(result.stdout.contains("hush: removed css/"), result.stdout)
         XCTAssertEqual(try snapshot(output), before)
     }
+
+    func testCleanWithAnUnreadableHistoryRecordIsAOneLineErrorAndRemovesNothing() throws {
+        try writeSite(version: 1)
+        try collect(["--quiet"])
+        try writeSite(version: 2)
+        try collect(["--quiet"])
+        let history = try FileManager.default.contentsOfDirectory(atPath: output + "/.hush/manifests")
+        XCTAssertEqual(history.count, 1)
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: output + "/.hush/manifests/" + history[0]))
+        let before = try snapshot(output)
+        assertOneLineError(try runHush(["clean", output, "--keep-versions", "0"]), startingWith: output + "/.hush/manifests/" + history[0])
+        XCTAssertEqual(try snapshot(output), before)
+    }
 }

@@ -224,4 +224,19 @@ final class IncrementalTests: PipelineTestCase {
         XCTAssertEqual(summary.rewritten, 3)
         try assertEqualsColdRun { $0.keepOnlyHashed = true }
     }
+
+    /// A → B → A: the third run's content was published two runs ago (and is still carried over
+    /// by retention); the result is still exactly a cold run's.
+    func testRevertingAChangeGivesTheColdRunsTree() throws {
+        try writeChain()
+        try collect()
+        let original = try manifestPaths()
+        try changeC()
+        try collect()
+        try writeChain()
+        let summary = try collect()
+        XCTAssertEqual(summary.rewritten, 3)
+        XCTAssertEqual(try manifestPaths(), original)
+        try assertEqualsColdRun()
+    }
 }
