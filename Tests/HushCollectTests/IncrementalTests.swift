@@ -105,6 +105,7 @@ final class IncrementalTests: PipelineTestCase {
         try assertEqualsColdRun()
     }
 
+    @discardableResult
     func corruptCacheThenCollect(_ corrupt: ([UInt8]) -> [UInt8]) throws -> CollectSummary {
         try writeChain()
         try collect()
