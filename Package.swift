@@ -40,9 +40,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HushCoreTests", dependencies: ["HushCore"]),
+        // Helpers shared by the test targets (temporary trees, processes, the reference Python).
+        .target(name: "HushTestSupport", path: "Tests/HushTestSupport"),
+        .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"]),
         .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "CZlib", "CBrotli"]),
-        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "HushServeTests",
             dependencies: [
@@ -51,6 +53,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio
         ),
-        .testTarget(name: "HushCLITests", dependencies: ["HushCore"]),
+        .testTarget(name: "HushCLITests", dependencies: ["HushCore", "HushTestSupport"]),
     ]
 )

@@ -19,10 +19,10 @@ struct CleanCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The STATIC_ROOT to clean.", valueName: "STATIC_ROOT"))
     var staticRoot: String
 
-    @Option(help: ArgumentHelp("Earlier manifests to keep.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Earlier manifests to keep.", valueName: "N"))
     var keepVersions = 2
 
-    @Option(help: ArgumentHelp("Also keep manifests retired within D days.", valueName: "D"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also keep manifests retired within D days.", valueName: "D"))
     var maxAgeDays: Int?
 
     @Flag(help: "Print what would be removed, remove nothing.")
@@ -30,6 +30,7 @@ struct CleanCommand: ParsableCommand {
 
     func run() throws {
         guard keepVersions >= 0 else { throw CLIFailure(message: "--keep-versions \(keepVersions): expected 0 or more", exitCode: 1) }
+        if let maxAgeDays, maxAgeDays < 0 { throw CLIFailure(message: "--max-age-days \(maxAgeDays): expected 0 or more", exitCode: 1) }
         do {
             let plan = try StaticRootCleaner.clean(
                 staticRoot: staticRoot, policy: RetentionPolicy(keepVersions: keepVersions, maxAgeDays: maxAgeDays),

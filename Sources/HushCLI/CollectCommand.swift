@@ -38,7 +38,7 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Do everything but publish: STATIC_ROOT is left untouched.")
     var dryRun = false
 
-    @Option(help: "Worker threads (default: one per core).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: one per core).")
     var jobs = 0
 
     @Flag(help: "Write no .br siblings.")
@@ -47,16 +47,16 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Write no .gz siblings.")
     var noGzip = false
 
-    @Option(help: ArgumentHelp("Keep a compressed sibling only when it is at most this fraction of the original (WhiteNoise: 0.95).", valueName: "RATIO"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep a compressed sibling only when it is at most this fraction of the original (WhiteNoise: 0.95).", valueName: "RATIO"))
     var maxRatio = CompressionPolicy.defaultRatio
 
     @Flag(help: "Publish only hashed copies (and their siblings); staticfiles.json still lists every file.")
     var keepOnlyHashed = false
 
-    @Option(help: ArgumentHelp("Keep the hashed files of this many previous runs, for rolling deploys.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep the hashed files of this many previous runs, for rolling deploys.", valueName: "N"))
     var keepVersions = 2
 
-    @Option(help: ArgumentHelp("Also keep the hashed files of runs retired within D days.", valueName: "D"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also keep the hashed files of runs retired within D days.", valueName: "D"))
     var maxAgeDays: Int?
 
     @Flag(help: "Ignore the previous run's cache and do all the work again.")
@@ -77,6 +77,8 @@ struct CollectCommand: ParsableCommand {
         configuration.jobs = jobs
         guard maxRatio > 0 && maxRatio <= 1 else { throw CLIFailure(message: "--max-ratio \(maxRatio): expected a fraction in (0, 1]", exitCode: 1) }
         guard keepVersions >= 0 else { throw CLIFailure(message: "--keep-versions \(keepVersions): expected 0 or more", exitCode: 1) }
+        if let maxAgeDays, maxAgeDays < 0 { throw CLIFailure(message: "--max-age-days \(maxAgeDays): expected 0 or more", exitCode: 1) }
+        guard jobs >= 0 else { throw CLIFailure(message: "--jobs \(jobs): expected 0 (one per core) or more", exitCode: 1) }
         var codings: Set<ContentCoding> = [.br, .gzip]
         if noBrotli { codings.remove(.br) }
         if noGzip { codings.remove(.gzip) }

@@ -47,6 +47,9 @@ struct CollectCache: Sendable {
     }
 
     struct ContentRecord: Sendable, Equatable {
+        /// Whether this content was put through the compressors (false: seen only under names
+        /// the policy skips, so nothing is known about its siblings).
+        var compressed: Bool
         /// Kept sibling sizes by suffix (`.br`, `.gz`); empty when none was worth keeping.
         var siblings: [String: Int64]
         /// `sha384-…`.
@@ -81,17 +84,25 @@ struct CollectCache: Sendable {
         }
         for (md5, r) in contents {
             let siblings = r.siblings.sorted { $0.key < $1.key }.flatMap { [$0.key, String($0.value)] }
-            out += Self.line(["c", md5, r.integrity, r.siblingPath.map { "+" + $0 } ?? "-"] + siblings)
+            out += Self.line(["c", md5, r.compressed ? "1" : "0", r.integrity, r.siblingPath.map { "+" + $0 } ?? "-"] + siblings)
         }
         for (key, r) in rewrites {
             let trace = r.trace.flatMap { [$0.kind.rawValue, $0.key, $0.answer.map { "+" + $0 } ?? "-"] }
             out += Self.line(["r", key, r.outputMD5, String(r.outputSize)] + trace)
         }
-        return Array(out.utf8)
+        // A last line with the MD5 of everything before it: a truncated or altered cache is
+        // ignored as a whole.
+        var bytes = Array(out.utf8)
+        bytes += Array(Self.line(["end", MD5.hex(bytes)]).utf8)
+        return bytes
     }
 
     static func decode(_ bytes: [UInt8], settings: String) -> CollectCache? {
-        var lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: true).makeIterator()
+        // Check the closing checksum line before trusting anything.
+        guard bytes.last == 0x0a, let lastBreak = bytes.dropLast().lastIndex(of: 0x0a) else { return nil }
+        let body = bytes[...lastBreak]
+        guard fields(bytes[(lastBreak + 1)..<(bytes.count - 1)]) == ["end", MD5.hex(body)] else { return nil }
+        var lines = body.split(separator: 0x0a, omittingEmptySubsequences: true).makeIterator()
         guard let first = lines.next(), String(decoding: first, as: UTF8.self) == formatLine,
               let second = lines.next(), fields(second) == ["settings", settings]
         else { return nil }
@@ -108,15 +119,15 @@ struct CollectCache: Sendable {
                 guard f.count == 5, let size = Int64(f[2]), let modified = Int64(f[3]) else { return nil }
                 cache.outputs[f[1]] = OutputRecord(size: size, modified: modified, md5: f[4] == "-" ? nil : f[4])
             case "c":
-                guard f.count >= 4, f.count % 2 == 0 else { return nil }
+                guard f.count >= 5, f.count % 2 == 1, f[2] == "0" || f[2] == "1" else { return nil }
                 var siblings: [String: Int64] = [:]
-                var i = 4
+                var i = 5
                 while i + 1 < f.count {
                     guard let size = Int64(f[i + 1]) else { return nil }
                     siblings[f[i]] = size
                     i += 2
                 }
-                cache.contents[f[1]] = ContentRecord(siblings: siblings, integrity: f[2], siblingPath: optional(f[3]))
+                cache.contents[f[1]] = ContentRecord(compressed: f[2] == "1", siblings: siblings, integrity: f[3], siblingPath: optional(f[4]))
             case "r":
                 guard f.count >= 4, (f.count - 4) % 3 == 0, let size = Int64(f[3]) else { return nil }
                 var trace: [LookupRecord] = []

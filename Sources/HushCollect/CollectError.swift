@@ -11,6 +11,7 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case notUTF8Name(directory: String, escaped: String)
     case symlinkLoop(String)
+    case nameClash(name: String, file: String, directoryEntry: String)
     case brokenSymlink(String)
     case notRegularFile(String)
     case notUTF8Content(String)
@@ -37,6 +38,8 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
         case .invalidStaticURL(let url): return "--static-url '\(url)': must end with '/' (Django's STATIC_URL rule)"
         case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
         case .notUTF8Name(let directory, let escaped): return "\(directory): file name '\(escaped)' is not valid UTF-8; rename it"
+        case .nameClash(let name, let file, let entry):
+            return "\(name) is a file (\(file)) and a directory (holding \(entry)) in different sources; rename one"
         case .symlinkLoop(let path): return "\(path): symlink loop (this directory contains itself)"
         case .brokenSymlink(let path): return "\(path): broken symlink"
         case .notRegularFile(let path): return "\(path): not a regular file (socket, FIFO or device)"

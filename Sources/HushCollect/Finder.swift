@@ -65,6 +65,16 @@ public struct Finder: Sendable {
                 }
             }
         }
+        // A name that is a file in one source and a directory in another cannot be published.
+        for file in result.files {
+            var prefix = Substring(file.name)
+            while let slash = prefix.lastIndex(of: "/") {
+                prefix = prefix[..<slash]
+                if let other = winners[Array(prefix.utf8)] {
+                    throw .nameClash(name: String(prefix), file: other, directoryEntry: file.sourcePath)
+                }
+            }
+        }
         return result
     }
 

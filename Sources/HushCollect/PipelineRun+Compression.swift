@@ -68,14 +68,15 @@ extension PipelineRun {
                 }
             }
             results[g] = CollectCache.ContentRecord(
-                siblings: siblings, integrity: integrity, siblingPath: siblings.isEmpty ? nil : representative
+                compressed: group.compressible, siblings: siblings, integrity: integrity,
+                siblingPath: siblings.isEmpty ? nil : representative
             )
             report(.compressing, done.add(1, ordering: .relaxed).newValue, groups.count)
         }
         var contents: [String: CollectCache.ContentRecord] = [:]
         for g in groups.indices {
             let record = results[g]!
-            if let existing = contents[groups[g].md5], !existing.siblings.isEmpty { continue }
+            if let existing = contents[groups[g].md5], existing.compressed { continue }
             contents[groups[g].md5] = record
         }
         return contents
@@ -84,6 +85,7 @@ extension PipelineRun {
     /// Links the siblings a previous run made for the same content, if all of them are still
     /// exactly as it left them.
     private func reuseSiblings(_ cached: CollectCache.ContentRecord, into path: String) -> Bool {
+        guard cached.compressed else { return false }
         guard !cached.siblings.isEmpty else {
             // Compressed before and nothing was worth keeping: nothing to link, nothing to redo.
             return true

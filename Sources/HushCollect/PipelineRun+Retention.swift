@@ -7,7 +7,10 @@ extension PipelineRun {
     /// tree from the old one, so a browser still holding an older page gets its assets. Returns
     /// the relative paths carried over.
     func carryOverEarlierVersions(current: Manifest) throws(CollectError) -> [String] {
-        let now = Date()
+        // History file names have one-second resolution: a version retired within the same second
+        // as the newest recorded one is dated one second later, so order stays newest first.
+        let latest = previous.history.map(\.retiredAt).max()
+        let now = latest.map { max(Date(), $0.addingTimeInterval(1)) } ?? Date()
         var history = previous.history
         var retiring: (name: String, bytes: [UInt8])?
         if let bytes = previous.manifestBytes, let manifest = try? Manifest.decode(bytes) {

@@ -31,9 +31,14 @@ struct PipelineRun {
 
         // Every published file with the MD5 of its content.
         var published: [(path: String, md5: String, size: Int64)] = []
+        // A collected file named like one of the manifests is overwritten by it (as in Django), so
+        // its original is not published as collected.
+        let manifestNames: Set<String> = [Manifest.fileName, IntegrityManifest.fileName]
         for i in files.indices {
             let original = copies[i]!
-            if !configuration.keepOnlyHashed { published.append((files[i].name, original.md5, original.size)) }
+            if !configuration.keepOnlyHashed && !manifestNames.contains(files[i].name) {
+                published.append((files[i].name, original.md5, original.size))
+            }
             let final = outcome.outputs[i] ?? (original.md5, original.size)
             published.append((finalNames[i]!, final.md5, final.size))
         }

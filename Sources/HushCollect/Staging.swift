@@ -60,7 +60,13 @@ struct Staging {
     /// Makes the staged tree STATIC_ROOT: an atomic exchange when an old tree exists
     /// (`renameat2(RENAME_EXCHANGE)`), then the old tree is removed.
     func publish() throws(CollectError) {
-        try FileSystem.makeDirectories(path + "/" + Self.markerDirectory)
+        // The staged tree must be whole: never recreate a vanished staging directory.
+        guard FileSystem.exists(path + "/" + Manifest.fileName) else {
+            throw .writeFailed(path: path, reason: "the staged tree disappeared before it could be published")
+        }
+        if mkdir(path + "/" + Self.markerDirectory, 0o755) != 0 && errno != EEXIST {
+            throw .writeFailed(path: path + "/" + Self.markerDirectory, reason: Errno.describe(errno))
+        }
         guard FileSystem.exists(output) else {
             guard rename(path, output) == 0 else { throw .writeFailed(path: output, reason: Errno.describe(errno)) }
             return

@@ -7,16 +7,6 @@ import XCTest
 final class DjangoEqualityTests: XCTestCase {
     static let fixtures = repositoryRoot + "/Tests/HushCollectTests/Fixtures"
 
-    /// The `hush` binary built beside this test bundle.
-    static var hushBinary: String {
-        let bundleDirectory = Bundle(for: DjangoEqualityTests.self).bundleURL.deletingLastPathComponent().path
-        for candidate in [bundleDirectory + "/hush", repositoryRoot + "/.build/debug/hush"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        return repositoryRoot + "/.build/debug/hush"
-    }
-
     struct Outcome {
         var status: Int32
         var stderr: String
@@ -43,7 +33,7 @@ final class DjangoEqualityTests: XCTestCase {
 
     func compare(case name: String, arguments: [String], in directory: String, expectError: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
         let django = try collect([try djangoPython(), repositoryRoot + "/Tests/Support/django_collect.py"], arguments, in: directory)
-        let hush = try collect([Self.hushBinary, "collect", "--quiet"], arguments, in: directory)
+        let hush = try collect([hushBinary, "collect", "--quiet"], arguments, in: directory)
         XCTAssertEqual(django.status != 0, expectError, "\(name): Django's verdict changed: \(django.stderr)", file: file, line: line)
         if django.status != 0 {
             XCTAssertNotEqual(hush.status, 0, "\(name): Django failed (\(django.stderr)) but hush succeeded", file: file, line: line)

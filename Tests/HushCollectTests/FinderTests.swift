@@ -42,6 +42,15 @@ final class FinderTests: XCTestCase {
         XCTAssertEqual(result.shadowed, [ShadowedFile(name: "css/app.css", sourcePath: path("src2/css/app.css"), winnerPath: path("src1/css/app.css"))])
     }
 
+    func testAFileInOneSourceAndADirectoryOfTheSameNameInAnotherIsRefused() throws {
+        try root.write("s1/css/theme", "a file")
+        try root.write("s2/css/theme/dark.css", ".d {}")
+        assertFindFails(
+            [SourceDirectory(path: path("s1")), SourceDirectory(path: path("s2"))],
+            .nameClash(name: "css/theme", file: path("s1/css/theme"), directoryEntry: path("s2/css/theme/dark.css"))
+        )
+    }
+
     func testSourcesAreSearchedInTheOrderGiven() throws {
         try root.write("src1/a.txt", "one")
         try root.write("src2/a.txt", "two")

@@ -1,0 +1,227 @@
+import Foundation
+import HushCore
+import XCTest
+
+/// Issue 3's flags end to end with the real binary: `--no-brotli --no-gzip --max-ratio
+/// --keep-only-hashed --keep-versions --max-age-days --no-cache --jobs`, and `hush clean`.
+final class ProductionCLITests: XCTestCase {
+    var root: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        root = try TemporaryDirectory("hush-production-cli")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: hushBinary), "build the hush product first: \(hushBinary)")
+    }
+
+    override func tearDown() {
+        root = nil
+    }
+
+    func path(_ relative: String) -> String { root.path + "/" + relative }
+    var output: String { path("out/static") }
+
+    static func md5(_ text: String) -> String { String(MD5.hex(Array(text.utf8)).prefix(12)) }
+
+    /// Compressible text without references.
+    static func text(_ lines: Int, tag: String) -> String {
+        (0..<lines).map { ".\(tag)-\($0 % 17) { margin: \($0 % 7)px; padding: \($0 % 5)px; }\n" }.joined()
+    }
+
+    func writeSite(version: Int = 1) throws {
+        try root.write("src/css/app.css", "@import \"base.css\";\n.v\(version) {}\n" + Self.text(80, tag: "app"))
+        try root.write("src/css/base.css", ".logo { background: url(../img/logo.png); }\n" + Self.text(60, tag: "base"))
+        try root.write("src/img/logo.png", (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ $0 >> 3) })
+        try root.write("src/notes.txt", Self.text(40, tag: "notes"))
+    }
+
+    @discardableResult
+    func collect(_ extra: [String] = [], into directory: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProcessResult {
+        let result = try runHush(["collect", path("src"), "--output", directory ?? output] + extra)
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        return result
+    }
+
+    func manifestPaths(_ directory: String? = nil) throws -> [String: String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: (directory ?? output) + "/staticfiles.json"))
+        return try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["paths"] as? [String: String])
+    }
+
+    func exists(_ relative: String, in directory: String? = nil) -> Bool {
+        FileManager.default.fileExists(atPath: (directory ?? output) + "/" + relative)
+    }
+
+    func files(_ directory: String? = nil) throws -> Set<String> {
+        Set(try snapshot(directory ?? output).keys)
+    }
+
+    /// One line on stderr, `hush: …`, exit status 1, nothing on stdout.
+    func assertOneLineError(_ result: ProcessResult, startingWith prefix: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("hush: " + prefix), result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "not one line: \(result.stderr.debugDescription)", file: file, line: line)
+        XCTAssertTrue(result.stderr.hasSuffix("\n"), file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+    }
+
+    // MARK: - Compression flags
+
+    func testDefaultWritesBothSiblingsAndTheCodingFlagsRemoveThem() throws {
+        try writeSite()
+        try collect(["--quiet"], into: path("both"))
+        try collect(["--quiet", "--no-brotli"], into: path("gz"))
+        try collect(["--quiet", "--no-gzip"], into: path("br"))
+        try collect(["--quiet", "--no-brotli", "--no-gzip"], into: path("none"))
+        for name in ["notes.txt", "css/app.css", try manifestPaths(path("both"))["css/app.css"]!] {
+            XCTAssertTrue(exists(name + ".br", in: path("both")) && exists(name + ".gz", in: path("both")), name)
+            XCTAssertTrue(!exists(name + ".br", in: path("gz")) && exists(name + ".gz", in: path("gz")), name)
+            XCTAssertTrue(exists(name + ".br", in: path("br")) && !exists(name + ".gz", in: path("br")), name)
+        }
+        XCTAssertFalse(try files(path("none")).contains { $0.hasSuffix(".br") || $0.hasSuffix(".gz") })
+    }
+
+    func testMaxRatioFlagChangesWhichSiblingsAreKept() throws {
+        try writeSite()
+        try collect(["--quiet", "--max-ratio", "1"], into: path("all"))
+        let original = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path("all/notes.txt"))[.size] as? Int)
+        let br = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path("all/notes.txt.br"))[.size] as? Int)
+        let edge = Double(br) / Double(original)
+        try collect(["--quiet", "--max-ratio", "\(edge)"], into: path("edge"))
+        XCTAssertTrue(exists("notes.txt.br", in: path("edge")))
+        try collect(["--quiet", "--max-ratio", "\(edge.nextDown)"], into: path("below"))
+        XCTAssertFalse(exists("notes.txt.br", in: path("below")))
+        XCTAssertFalse(exists("notes.txt.gz", in: path("below")))
+    }
+
+    func testMaxRatioZeroIsAOneLineError() throws {
+        try writeSite()
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--max-ratio", "0"]), startingWith: "--max-ratio")
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--max-ratio", "1.5"]), startingWith: "--max-ratio")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out")), "nothing is written on a flag error")
+    }
+
+    func testNegativeKeepVersionsIsAOneLineError() throws {
+        try writeSite()
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--keep-versions", "-1"]), startingWith: "--keep-versions")
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--keep-versions=-1"]), startingWith: "--keep-versions")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out")))
+    }
+
+    // MARK: - Deploy flags
+
+    func testKeepOnlyHashedPublishesNoOriginals() throws {
+        try writeSite()
+        try collect(["--quiet", "--keep-only-hashed"])
+        let paths = try manifestPaths()
+        XCTAssertEqual(Set(paths.keys), ["css/app.css", "css/base.css", "img/logo.png", "notes.txt"])
+        for (original, hashed) in paths {
+            XCTAssertFalse(exists(original), original)
+            XCTAssertFalse(exists(original + ".gz"), original)
+            XCTAssertTrue(exists(hashed), hashed)
+        }
+        XCTAssertTrue(exists(paths["notes.txt"]! + ".br"))
+    }
+
+    func testKeepVersionsAndMaxAgeDaysDecideWhetherTheLastVersionStays() throws {
+        try writeSite(version: 1)
+        try collect(["--quiet"])
+        let first = try manifestPaths()["css/app.css"]!
+        try writeSite(version: 2)
+        try collect(["--quiet"])
+        XCTAssertTrue(exists(first), "default --keep-versions 2 keeps the previous version")
+        try writeSite(version: 3)
+        try collect(["--quiet", "--keep-versions", "0", "--max-age-days", "1"])
+        XCTAssertTrue(exists(first), "--max-age-days 1 keeps versions retired today")
+        try writeSite(version: 4)
+        try collect(["--quiet", "--keep-versions", "0"])
+        XCTAssertFalse(exists(first), "--keep-versions 0 drops every previous version")
+        XCTAssertEqual(try files().filter { $0.hasPrefix("css/app.") && !$0.hasPrefix("css/app.css") }.count, 3,
+                       "only the current app.css hashed copy and its two siblings")
+    }
+
+    func testNoCacheRewritesEverythingAgain() throws {
+        try writeSite()
+        try collect(["--quiet"])
+        let warm = try collect([])
+        XCTAssertTrue(warm.stdout.contains(" 0 rewritten"), warm.stdout)
+        let cold = try collect(["--no-cache"])
+        XCTAssertTrue(cold.stdout.contains(" 2 rewritten"), cold.stdout)
+    }
+
+    func testJobsOneAndTwoGiveTheSameTree() throws {
+        try writeSite()
+        try collect(["--quiet", "--jobs", "1"], into: path("one"))
+        try collect(["--quiet", "--jobs", "2"], into: path("two"))
+        let one = try snapshot(path("one")).filter { !$0.key.hasPrefix(".hush") }
+        let two = try snapshot(path("two")).filter { !$0.key.hasPrefix(".hush") }
+        XCTAssertEqual(one, two)
+    }
+
+    // MARK: - hush clean
+
+    func testCleanWithoutStaticfilesJSONIsAOneLineError() throws {
+        try root.write("empty/readme.txt", "x")
+        assertOneLineError(try runHush(["clean", path("empty")]), startingWith: path("empty"))
+        XCTAssertTrue(exists("readme.txt", in: path("empty")), "nothing removed")
+        assertOneLineError(try runHush(["clean", path("missing")]), startingWith: path("missing"))
+    }
+
+    func testCleanKeepVersionsZeroPrintsEachRemovedPathAndFreesOnlyUnnamedFiles() throws {
+        try writeSite(version: 1)
+        try collect(["--quiet"])
+        let first = try manifestPaths()
+        try writeSite(version: 2)
+        try collect(["--quiet"])
+        let current = try manifestPaths()
+        let before = try snapshot(output)
+        // Expected independently: every file neither manifest-named now (with siblings) nor Hush's own.
+        var named: Set<String> = ["staticfiles.json", "hush-manifest.json"]
+        for name in Array(current.keys) + Array(current.values) { named.formUnion([name, name + ".br", name + ".gz"]) }
+        let stale = Set(before.keys.filter { !named.contains($0) && !$0.hasPrefix(".hush/") })
+        XCTAssertEqual(stale, Set([first["css/app.css"]!, first["css/app.css"]! + ".br", first["css/app.css"]! + ".gz"]),
+                       "premise: the previous app.css (and siblings) was carried over")
+        let history = try FileManager.default.contentsOfDirectory(atPath: output + "/.hush/manifests")
+        XCTAssertEqual(history.count, 1)
+
+        let dry = try runHush(["clean", output, "--keep-versions", "0", "--dry-run"])
+        XCTAssertEqual(dry.status, 0, dry.stderr)
+        XCTAssertEqual(try snapshot(output), before, "--dry-run removes nothing")
+        XCTAssertEqual(Set(dry.stdout.split(separator: "\n").filter { $0.hasPrefix("hush: would remove ") && !$0.contains(" files;") }.map { String($0.dropFirst("hush: would remove ".count)) }),
+                       stale.union([".hush/manifests/" + history[0]]))
+
+        let result = try runHush(["clean", output, "--keep-versions", "0"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let removed = Set(lines.filter { $0.hasPrefix("hush: removed ") && !$0.contains(" files;") }.map { String($0.dropFirst("hush: removed ".count)) })
+        XCTAssertEqual(removed, stale.union([".hush/manifests/" + history[0]]), result.stdout)
+        let after = try snapshot(output)
+        for name in stale { XCTAssertNil(after[name], name) }
+        for (name, data) in before where !stale.contains(name) && !name.hasPrefix(".hush/manifests/") {
+            XCTAssertEqual(after[name], data, "\(name) must not be touched")
+        }
+    }
+
+    func testCleanWithDefaultKeepVersionsRemovesNothingAfterTwoRuns() throws {
+        try writeSite(version: 1)
+        try collect(["--quiet"])
+        try writeSite(version: 2)
+        try collect(["--quiet"])
+        let before = try snapshot(output)
+        let result = try runHush(["clean", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stdout.contains("hush: removed css/"), result.stdout)
+        XCTAssertEqual(try snapshot(output), before)
+    }
+
+    func testCleanWithAnUnreadableHistoryRecordIsAOneLineErrorAndRemovesNothing() throws {
+        try writeSite(version: 1)
+        try collect(["--quiet"])
+        try writeSite(version: 2)
+        try collect(["--quiet"])
+        let history = try FileManager.default.contentsOfDirectory(atPath: output + "/.hush/manifests")
+        XCTAssertEqual(history.count, 1)
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: output + "/.hush/manifests/" + history[0]))
+        let before = try snapshot(output)
+        assertOneLineError(try runHush(["clean", output, "--keep-versions", "0"]), startingWith: output + "/.hush/manifests/" + history[0])
+        XCTAssertEqual(try snapshot(output), before)
+    }
+}
