@@ -53,6 +53,7 @@ APT_WANTED=(
   "caddy:/usr/bin/caddy"
   "wrk:/usr/bin/wrk"
   "hyperfine:/usr/bin/hyperfine"
+  "time:/usr/bin/time"
 )
 install_system_packages() {
   local missing=() entry pkg path
