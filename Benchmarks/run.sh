@@ -53,6 +53,7 @@ APT_WANTED=(
   "caddy:/usr/bin/caddy"
   "wrk:/usr/bin/wrk"
   "hyperfine:/usr/bin/hyperfine"
+  "time:/usr/bin/time"
 )
 install_system_packages() {
   local missing=() entry pkg path
@@ -118,6 +119,8 @@ build_hush() {
     return 0
   fi
   export HUSH_BIN="$REPO_DIR/.build/release/hush"
+  HUSH_REVISION="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || true)"
+  export HUSH_REVISION
   if ! command -v swift >/dev/null; then
     say "swift not found: hush rows will say 'not built'"
     return 0

@@ -41,7 +41,7 @@ import chart  # noqa: E402
 import corpus  # noqa: E402
 import measure  # noqa: E402
 import servers  # noqa: E402
-from results import HUSH, Results, render_markdown_table, render_text_table  # noqa: E402
+from results import HASH_ONLY, HUSH, Results, render_markdown_table, render_text_table  # noqa: E402
 
 ACCEPT = {"Accept-Encoding": "br, gzip"}
 NOT_BUILT = "not built"
@@ -96,7 +96,7 @@ class Bench:
     # ------------------------------------------------------------ collect
 
     def collect_argv(self, tool: str, sources: list[str], out: str, extra: list[str] | None = None) -> list[str]:
-        if tool == HUSH:
+        if tool.startswith(HUSH):
             return [self.hush, "collect", *sources, "--output", out, "--quiet", *(extra or [])]
         storage = "whitenoise" if tool == "whitenoise" else "manifest"
         return [self.venv_python, os.path.join(HERE, "django_collect.py"), "--root", out,
@@ -109,7 +109,10 @@ class Bench:
     def section_collect(self) -> None:
         info = self.corpus_info
         sources = info["sources"]
-        tools = [HUSH] + [t for t in ("django", "whitenoise") if self.peer(t)]
+        # hush-hash-only (--no-brotli --no-gzip) is what Django's hashing-only storage is compared
+        # with; plain hush (hash + compress) is compared with WhiteNoise.
+        tools = [HUSH] + ([HASH_ONLY] if self.peer("django") else []) + \
+            [t for t in ("django", "whitenoise") if self.peer(t)]
         touch_path = info["touch_path"]
         with open(touch_path, "rb") as f:
             original = f.read()
@@ -118,16 +121,17 @@ class Bench:
         for tool in tools:
             label = {"django": "django-manifest"}.get(tool, tool)
             out = os.path.join(self.work, f"root-{tool}")
-            if tool == HUSH:
+            extra = ["--no-brotli", "--no-gzip"] if tool == HASH_ONLY else None
+            if tool.startswith(HUSH):
                 why = self.hush_subcommand("collect")
                 if why:
-                    log(f"collect: hush: {why}")
+                    log(f"collect: {tool}: {why}")
                     for phase in ("cold", "warm"):
-                        self.results.add("collect", phase, HUSH, "seconds", None, note=f"hush: {why}")
+                        self.results.add("collect", phase, tool, "seconds", None, note=f"hush: {why}")
                     continue
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(out + ".staging", ignore_errors=True)
-            cold = self.run_collect(tool, sources, out)
+            cold = self.run_collect(tool, sources, out, extra)
             self.record_collect("cold", label, cold)
             if not cold.ok:
                 continue
@@ -135,7 +139,7 @@ class Bench:
             try:
                 with open(touch_path, "wb") as f:
                     f.write(edit)
-                warm = self.run_collect(tool, sources, out)
+                warm = self.run_collect(tool, sources, out, extra)
             finally:
                 with open(touch_path, "wb") as f:
                     f.write(original)
@@ -155,6 +159,8 @@ class Bench:
         # Same manifest as Django's, the contract of issue 2 (reported, not timed).
         if HUSH in self.collected and "django" in self.collected:
             same = manifest_paths(self.collected[HUSH]) == manifest_paths(self.collected["django"])
+            # The warm runs edited one file in place and the edit was undone: both manifests
+            # describe the edited tree, so they are still comparable.
             self.results.notes.append(f"hush staticfiles.json paths {'identical to' if same else 'DIFFER from'} "
                                       "Django's on the benchmark corpus")
 
@@ -499,7 +505,11 @@ class Bench:
         info = self.corpus_info
         corpus_line = (f"corpus: {info.get('files', 0)} files, {info.get('bytes', 0) / 2**20:.1f} MB, seed "
                        f"{self.a.seed}" if info else "")
-        versions = ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items()))
+        if os.path.isfile(self.hush):
+            built = datetime.datetime.fromtimestamp(os.path.getmtime(self.hush), datetime.timezone.utc)
+            self.versions[HUSH] = (os.environ.get("HUSH_REVISION") or "") + \
+                f" (binary {self.hush}, built {built:%Y-%m-%d %H:%M} UTC)"
+        versions = ", ".join(f"{k} {v}".replace("  ", " ") for k, v in sorted(self.versions.items()))
         protocol = (f"wrk -t1 on CPU 1, each server on CPU 0 with one worker; Accept-Encoding: br, gzip; "
                     f"{self.a.runs} run(s), median; {self.a.duration:g} s at 64 connections, "
                     f"{self.a.side_duration:g} s at other counts")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -25,9 +26,21 @@ class CommandResult:
         return lines[-1][:200] if lines else f"exit {self.returncode}"
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_measured(argv: list[str], timeout: float, env: dict | None = None, cwd: str | None = None) -> CommandResult:
-    """Runs argv to completion; wall clock from fork to reap, peak RSS from wait4's rusage
-    (the maximum over the process and the descendants it waited for)."""
+    """Runs argv to completion; wall clock from fork to reap, peak RSS of the command.
+
+    Peak RSS comes from GNU time's %M when /usr/bin/time exists. wait4's own ru_maxrss is only a
+    fallback: Linux carries the high-water mark of the mm a process had before exec, so a child
+    forked from this (large) Python process never reports less than this process's RSS. GNU time
+    is a small C program, so the command it forks starts from a few MB."""
+    rss_file = None
+    if os.access(GNU_TIME, os.X_OK):
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        argv = [GNU_TIME, "-f", "%M", "-o", rss_file, *argv]
     log_r, log_w = os.pipe()
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdout=log_w, stderr=log_w, stdin=subprocess.DEVNULL,
@@ -71,7 +84,16 @@ def run_measured(argv: list[str], timeout: float, env: dict | None = None, cwd: 
         pass
     os.close(log_r)
     output = b"".join(chunks)[-8192:].decode(errors="replace")
-    return CommandResult(seconds, rusage.ru_maxrss, proc.returncode, output)
+    peak_kb = rusage.ru_maxrss
+    if rss_file:
+        try:
+            with open(rss_file) as f:
+                numbers = [line.strip() for line in f if line.strip().isdigit()]
+            if numbers:
+                peak_kb = int(numbers[-1])
+        finally:
+            os.unlink(rss_file)
+    return CommandResult(seconds, peak_kb, proc.returncode, output)
 
 
 @dataclass

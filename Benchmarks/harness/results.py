@@ -31,6 +31,12 @@ class Row:
         return (self.section, self.scenario, self.concurrency or 0, self.metric)
 
 
+HASH_ONLY = "hush-hash-only"
+# The Hush configuration each peer is paired with: Django's hashing-only storage against Hush with
+# compression off (issue 2's comparison), everything else against Hush as configured by default.
+COUNTERPART = {"django-manifest": HASH_ONLY}
+
+
 class Results:
     def __init__(self) -> None:
         self.rows: list[Row] = []
@@ -43,14 +49,18 @@ class Results:
         return row
 
     def hush_for(self, row: Row) -> Row | None:
-        for r in self.rows:
-            if r.tool == HUSH and r.key == row.key:
-                return r
+        """The Hush row a peer's row is compared with; without a hash-only Hush row in that
+        section (the scaling runs are hash-only throughout), plain `hush`."""
+        wanted = COUNTERPART.get(row.tool, HUSH)
+        for tool in (wanted, HUSH):
+            for r in self.rows:
+                if r.tool == tool and r.key == row.key:
+                    return r
         return None
 
     def ratio(self, row: Row) -> float | None:
         """hush/peer for the same section, scenario, concurrency and metric, from this run."""
-        if row.tool == HUSH:
+        if row.tool.startswith(HUSH):
             return None
         h = self.hush_for(row)
         if h is None or h.value is None or row.value in (None, 0) or not math.isfinite(row.value):
@@ -62,7 +72,7 @@ class Results:
         for r in self.rows:
             if r.section == section and r.tool not in seen:
                 seen.append(r.tool)
-        return sorted(seen, key=lambda t: (t != HUSH, seen.index(t)))
+        return sorted(seen, key=lambda t: (t != HUSH, not t.startswith(HUSH), seen.index(t)))
 
     def sections(self) -> list[str]:
         seen: list[str] = []

@@ -231,6 +231,16 @@ class RatioTests(unittest.TestCase):
         self.assertIsNone(res.ratio(rows[("nginx", 1)]))       # no hush figure at c=1: no ratio
         self.assertIsNone(res.ratio(rows[("hush", 64)]))
 
+    def test_django_hashing_is_paired_with_hush_hashing_only(self):
+        res = Results()
+        res.add("collect", "cold", "hush", "seconds", 8.0)
+        res.add("collect", "cold", "hush-hash-only", "seconds", 0.5)
+        django = res.add("collect", "cold", "django-manifest", "seconds", 2.0)
+        whitenoise = res.add("collect", "cold", "whitenoise", "seconds", 40.0)
+        self.assertEqual(res.ratio(django), 0.25)
+        self.assertEqual(res.ratio(whitenoise), 0.2)
+        self.assertEqual(res.tools("collect"), ["hush", "hush-hash-only", "django-manifest", "whitenoise"])
+
     def test_a_missing_hush_figure_gives_no_ratio_and_keeps_its_note(self):
         res = Results()
         res.add("collect", "cold", "hush", "seconds", None, note="hush: not built")
