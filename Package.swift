@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "HushTestSupport", path: "Tests/HushTestSupport"),
         .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"]),
         .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "CZlib", "CBrotli"]),
-        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "HushServeTests",
             dependencies: [

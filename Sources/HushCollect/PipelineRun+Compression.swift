@@ -15,8 +15,9 @@ extension PipelineRun {
     /// siblings are linked next to every path with that content. Siblings and SRI values the
     /// previous run produced for the same content, under the same settings, are linked from the
     /// old STATIC_ROOT instead of being computed again.
-    func compress(_ published: [(path: String, md5: String, size: Int64)]) throws(CollectError) -> [String: CollectCache.ContentRecord] {
+    func compress(_ published: [(path: String, md5: String, size: Int64)], pairs: [SharedPrefixPair]) throws(CollectError) -> [String: CollectCache.ContentRecord] {
         let policy = configuration.compression
+        let precomputed = try sharedPrefixBrotli(pairs)
         struct Group {
             var md5: String
             var size: Int64
@@ -53,6 +54,8 @@ extension PipelineRun {
             if group.compressible {
                 if let cached, reuseSiblings(cached, into: representative) {
                     siblings = cached.siblings
+                } else if let brotli = precomputed[group.md5] {
+                    siblings = try writeSiblings(brotli: brotli, of: representative, size: group.size)
                 } else {
                     do throws(CompressError) {
                         let made = try compressSiblings(of: staging + "/" + representative, policy: policy)
@@ -126,5 +129,99 @@ extension PipelineRun {
             )
         }
         try FileSystem.write(manifest.encoded(), to: staging + "/" + IntegrityManifest.fileName)
+    }
+
+    /// Brotli streams for the CSS/JS files whose hashed copy differs from the original only near
+    /// the end (a JS bundle's rewritten `sourceMappingURL` line): the shared prefix is compressed
+    /// once for both (see `SharedPrefixBrotli`). Keyed by content MD5.
+    private func sharedPrefixBrotli(_ pairs: [SharedPrefixPair]) throws(CollectError) -> [String: [UInt8]] {
+        let policy = configuration.compression
+        guard policy.codings.contains(.br) else { return [:] }
+        let eligible = pairs.filter { pair in
+            policy.shouldCompress(path: pair.original.path) && policy.shouldCompress(path: pair.rewritten.path)
+                && previous.cache?.contents[pair.original.md5] == nil && previous.cache?.contents[pair.rewritten.md5] == nil
+                && pair.cut != nil
+        }
+        let results = Slots<[[UInt8]]>(count: eligible.count)
+        let order = eligible.indices.sorted { eligible[$0].rewritten.content.count > eligible[$1].rewritten.content.count }
+        try parallelForEach(order, jobs: jobs, cancellation: cancellation) { k throws(CollectError) in
+            let pair = eligible[k]
+            let cut = pair.cut!
+            let original = pair.original.content, rewritten = pair.rewritten.content
+            let streams: Result<[[UInt8]], CompressError> = original.withUnsafeBytes { o in
+                rewritten.withUnsafeBytes { r in
+                    Result { () throws(CompressError) in
+                        try SharedPrefixBrotli.compress(
+                            prefix: UnsafeRawBufferPointer(rebasing: o[..<cut]),
+                            tails: [UnsafeRawBufferPointer(rebasing: o[cut...]), UnsafeRawBufferPointer(rebasing: r[cut...])])
+                    }
+                }
+            }
+            do throws(CompressError) {
+                results[k] = try streams.get()
+            } catch {
+                throw .compressionFailed("\(pair.rewritten.path): \(error.description)")
+            }
+        }
+        var byMD5: [String: [UInt8]] = [:]
+        for k in eligible.indices {
+            byMD5[eligible[k].original.md5] = results[k]![0]
+            byMD5[eligible[k].rewritten.md5] = results[k]![1]
+        }
+        return byMD5
+    }
+
+    /// Writes the precomputed Brotli sibling and a freshly compressed gzip one next to `path`,
+    /// keeping each as the policy says; returns the kept sizes by suffix.
+    private func writeSiblings(brotli: [UInt8], of path: String, size: Int64) throws(CollectError) -> [String: Int64] {
+        let policy = configuration.compression
+        let target = staging + "/" + path
+        var sizes: [ContentCoding: Int64] = [.br: Int64(brotli.count)]
+        if policy.codings.contains(.gzip) {
+            do throws(CompressError) {
+                sizes[.gzip] = try compressFile(at: target, to: target + ContentCoding.gzip.fileSuffix, coding: .gzip)
+            } catch {
+                throw .compressionFailed(error.description)
+            }
+        }
+        let kept = policy.keptCodings(originalSize: size, compressedSizes: sizes)
+        var siblings: [String: Int64] = [:]
+        for (coding, bytes) in sizes {
+            if kept.contains(coding) {
+                if coding == .br { try FileSystem.write(brotli, to: target + coding.fileSuffix) }
+                siblings[coding.fileSuffix] = bytes
+            } else {
+                unlink(target + coding.fileSuffix)
+            }
+        }
+        return siblings
+    }
+}
+
+/// A CSS/JS file's original and hashed copy, for sharing Brotli work between them.
+struct SharedPrefixPair {
+    var original: (path: String, md5: String, content: [UInt8])
+    var rewritten: (path: String, md5: String, content: [UInt8])
+
+    /// Worth sharing from 256 KiB of common prefix on.
+    static let minimumPrefix = 256 * 1024
+
+    /// Where the shared prefix ends (at a line start), when both tails after it are short.
+    var cut: Int? {
+        let a = original.content, b = rewritten.content
+        let limit = min(a.count, b.count)
+        guard limit >= Self.minimumPrefix else { return nil }
+        let common: Int = a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                var n = 0
+                while n < limit && x[n] == y[n] { n += 1 }
+                return n
+            }
+        }
+        var cut = common
+        while cut > 0 && a[cut - 1] != 0x0a { cut -= 1 }
+        guard cut >= Self.minimumPrefix, a.count - cut <= SharedPrefixBrotli.maximumTail,
+              b.count - cut <= SharedPrefixBrotli.maximumTail else { return nil }
+        return cut
     }
 }

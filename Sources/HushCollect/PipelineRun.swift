@@ -42,7 +42,16 @@ struct PipelineRun {
             let final = outcome.outputs[i] ?? (original.md5, original.size)
             published.append((finalNames[i]!, final.md5, final.size))
         }
-        let contents = try compress(published)
+        var pairs: [SharedPrefixPair] = []
+        if !configuration.keepOnlyHashed {
+            for (i, rewrittenContent) in outcome.rewritten {
+                guard let originalContent = copies[i]!.content, let final = outcome.outputs[i] else { continue }
+                pairs.append(SharedPrefixPair(
+                    original: (files[i].name, copies[i]!.md5, originalContent),
+                    rewritten: (finalNames[i]!, final.md5, rewrittenContent)))
+            }
+        }
+        let contents = try compress(published, pairs: pairs)
         try writeIntegrityManifest(finalNames: finalNames, published: published, contents: contents)
         if configuration.keepOnlyHashed {
             for file in files { FileSystem.removeTree(staging + "/" + file.name) }

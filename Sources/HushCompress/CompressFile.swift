@@ -94,17 +94,26 @@ public func compressSiblings(of source: String, nextTo target: String? = nil, po
             case .gzip: gzip = consume stream
             }
         }
-        var buffer = [UInt8](repeating: 0, count: fileChunkSize)
-        var total: Int64 = 0
+        brotli?.compressor.expectSize(input.size)
+        // One chunk of look-ahead: the last chunk goes in with the finishing call, so a file that
+        // fits in one chunk is compressed as a one-shot call would compress it.
+        var current = [UInt8](repeating: 0, count: fileChunkSize)
+        var next = [UInt8](repeating: 0, count: fileChunkSize)
+        var count = try input.read(into: &current)
+        var total = Int64(count)
         while true {
-            let count = try input.read(into: &buffer)
-            if count == 0 { break }
+            let nextCount = count == 0 ? 0 : try input.read(into: &next)
+            if nextCount == 0 {
+                try brotli?.finish(last: current, count: count, source: source)
+                try gzip?.finish(last: current, count: count, source: source)
+                break
+            }
+            try brotli?.feed(current, count: count, source: source)
+            try gzip?.feed(current, count: count, source: source)
+            swap(&current, &next)
+            count = nextCount
             total += Int64(count)
-            try brotli?.feed(buffer, count: count, source: source)
-            try gzip?.feed(buffer, count: count, source: source)
         }
-        try brotli?.finish(source: source)
-        try gzip?.finish(source: source)
         try input.checkUnchanged()
         var sizes: [ContentCoding: Int64] = [:]
         if let size = brotli?.output.written { sizes[.br] = size }
@@ -153,8 +162,13 @@ private struct SiblingStream: ~Copyable {
         return try output.commit()
     }
 
-    mutating func finish(source: String) throws(CompressError) {
-        try Result { () throws(CompressError) in try compressor.finish(into: &pending) }.getNaming(source)
+    mutating func finish(last buffer: [UInt8], count: Int, source: String) throws(CompressError) {
+        let result = buffer.withUnsafeBytes { raw in
+            Result { () throws(CompressError) in
+                try compressor.finish(last: UnsafeRawBufferPointer(rebasing: raw[..<count]), into: &pending)
+            }
+        }
+        try result.getNaming(source)
         try output.write(&pending)
     }
 }

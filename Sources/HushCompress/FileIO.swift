@@ -32,6 +32,9 @@ struct InputFile {
     }
 
     /// Fills `buffer` from the start as far as the file allows; 0 means end of file.
+    /// The file's size when it was opened.
+    var size: Int64 { Int64(before.st_size) }
+
     func read(into buffer: inout [UInt8]) throws(CompressError) -> Int {
         let capacity = buffer.count
         let fd = descriptor
