@@ -6,7 +6,7 @@ DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
 HUSH := .build/release/hush
 
-.PHONY: deps build demo test bench bench-smoke clean-demo
+.PHONY: deps build demo test bench clean-demo
 
 # System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
 # exact command is printed and the build stops.
@@ -48,5 +48,6 @@ bench: build
 	bash Benchmarks/run.sh
 
 # Smoke tests of the benchmark harness (corpus generator, chart writer); no server, a few seconds.
+.PHONY: bench-smoke
 bench-smoke:
 	python3 -m unittest discover -s Benchmarks/tests -v
