@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(
             name: "HushServeTests",
             dependencies: [
-                "HushServe", "HushCore",
+                "HushServe", "HushCore", "HushTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio

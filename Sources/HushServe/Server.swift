@@ -73,10 +73,7 @@ public final class Server: Sendable {
         let accessLog = try AccessLog.open(configuration.accessLog)
         raiseDescriptorLimit()
         let tables = TableBox(table)
-        let settings = HTTPHandler.Settings(
-            responder: Responder(prefix: ServeConfiguration.normalizedPrefix(configuration.prefix)),
-            headerTimeout: .nanoseconds(Int64(configuration.headerTimeout * 1e9)),
-            idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))
+        let settings = HTTPHandler.settings(for: configuration)
         let maxConnections = configuration.maxConnections
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let bootstrap = ServerBootstrap(group: group)

@@ -33,7 +33,7 @@ final class ServeCLITests: XCTestCase {
         let line = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving"))
         let port = try XCTUnwrap(Self.port(in: line))
         XCTAssertEqual(line, "hush: serving \(root!) at http://127.0.0.1:\(port)/static/ (2 files)")
-        let connection = try ServeRawConnection(port: port)
+        let connection = try RawConnection(port: port)
         try connection.send("GET /static/css/app.0123456789ab.css HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try connection.readResponse()
         XCTAssertEqual(response.status, 200)
@@ -57,7 +57,7 @@ final class ServeCLITests: XCTestCase {
         let line = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving"))
         let port = try XCTUnwrap(Self.port(in: line))
         XCTAssertTrue(line.hasSuffix(":\(port)/assets/ (2 files)"), line)
-        let connection = try ServeRawConnection(port: port)
+        let connection = try RawConnection(port: port)
         try connection.send("GET /assets/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try connection.readResponse()
         XCTAssertEqual(response.header("Cache-Control"), "public, max-age=5")
@@ -79,7 +79,7 @@ final class ServeCLITests: XCTestCase {
         let hush = try HushProcess(["serve", "--root", root, "--port", "0"])
         let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
         try Data("new".utf8).write(to: URL(fileURLWithPath: root + "/new.txt"))
-        let before = try ServeRawConnection(port: port)
+        let before = try RawConnection(port: port)
         try before.send("GET /static/new.txt HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertEqual(try before.readResponse().status, 404)
         hush.signal(SIGHUP)
@@ -98,12 +98,12 @@ final class ServeCLITests: XCTestCase {
         let client = Thread {
             defer { finished.signal() }
             let deadline = Date().addingTimeInterval(HushProcess.timeout)
-            var connection: ServeRawConnection?
+            var connection: RawConnection?
             var sent = 0
             while !state.stopped, Date() < deadline {
                 do {
                     // Mostly keep-alive, with a fresh connection every 50 requests.
-                    if connection == nil || sent % 50 == 0 { connection = try ServeRawConnection(port: port) }
+                    if connection == nil || sent % 50 == 0 { connection = try RawConnection(port: port) }
                     sent += 1
                     try connection?.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
                     let response = try connection?.readResponse()
@@ -135,7 +135,7 @@ final class ServeCLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: log) }
         let hush = try HushProcess(["serve", "--root", root, "--port", "0", "--access-log", log])
         let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
-        let connection = try ServeRawConnection(port: port)
+        let connection = try RawConnection(port: port)
         try connection.send("GET /static/index.html?x=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /static/missing HTTP/1.1\r\nHost: t\r\n\r\n")
         _ = try connection.readResponse()
         _ = try connection.readResponse()

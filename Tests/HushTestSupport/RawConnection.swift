@@ -6,24 +6,24 @@ import Glibc
 
 /// A blocking loopback TCP client for bytes no HTTP client would send. Every read has a
 /// timeout, so a test waiting on a server that misbehaves fails instead of hanging.
-final class RawConnection {
-    struct Response {
-        var status: Int
-        var headers: [(name: String, value: String)]
-        var body: [UInt8]
+public final class RawConnection {
+    public struct Response {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    enum Failure: Error { case socket(Int32), timedOut, closed, malformed(String) }
+    public enum Failure: Error { case socket(Int32), timedOut, closed, malformed(String) }
 
     private let fd: CInt
     private var pending: [UInt8] = []
 
-    init(port: Int, timeout: Double = 10) throws {
+    public init(port: Int, timeout: Double = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.socket(errno) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int32((timeout - Double(Int(timeout))) * 1e6).magnitude > 0 ? Int((timeout - Double(Int(timeout))) * 1e6) : 0)
@@ -45,9 +45,9 @@ final class RawConnection {
 
     deinit { Glibc.close(fd) }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -71,7 +71,7 @@ final class RawConnection {
     }
 
     /// Reads one response; `bodyless` for answers to HEAD.
-    func readResponse(bodyless: Bool = false) throws -> Response {
+    public func readResponse(bodyless: Bool = false) throws -> Response {
         var headEnd: Int?
         while true {
             if let range = findHeadEnd() { headEnd = range; break }
@@ -99,14 +99,14 @@ final class RawConnection {
     }
 
     /// Blocks until at least `count` bytes have arrived (they stay unread).
-    func waitForBytes(_ count: Int) throws {
+    public func waitForBytes(_ count: Int) throws {
         while pending.count < count {
             guard try fill() else { throw Failure.closed }
         }
     }
 
     /// Whether the server closed the connection (reads to end of stream, dropping bytes).
-    func readUntilClosed() throws -> Bool {
+    public func readUntilClosed() throws -> Bool {
         while try fill() { pending.removeAll() }
         return true
     }
