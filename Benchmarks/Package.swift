@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [
         .package(name: "Hush", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -25,6 +26,27 @@ let package = Package(
             name: "HushCoreBenchmarks",
             dependencies: [benchmark, .product(name: "HushCore", package: "Hush")],
             path: "Benchmarks/HushCoreBenchmarks",
+            plugins: [benchmarkPlugin]
+        ),
+        .executableTarget(
+            name: "HushCompressBenchmarks",
+            dependencies: [benchmark, .product(name: "HushCompress", package: "Hush"), .product(name: "HushCore", package: "Hush")],
+            path: "Benchmarks/HushCompressBenchmarks",
+            plugins: [benchmarkPlugin]
+        ),
+        .executableTarget(
+            name: "HushCollectBenchmarks",
+            dependencies: [benchmark, .product(name: "HushCollect", package: "Hush"), .product(name: "HushCore", package: "Hush")],
+            path: "Benchmarks/HushCollectBenchmarks",
+            plugins: [benchmarkPlugin]
+        ),
+        .executableTarget(
+            name: "HushServeBenchmarks",
+            dependencies: [
+                benchmark, .product(name: "HushServe", package: "Hush"), .product(name: "HushCore", package: "Hush"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Benchmarks/HushServeBenchmarks",
             plugins: [benchmarkPlugin]
         ),
     ]
