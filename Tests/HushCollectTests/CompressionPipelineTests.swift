@@ -100,23 +100,6 @@ class PipelineTestCase: XCTestCase {
         return out
     }
 
-    /// Deterministic pseudo-random bytes (xorshift64*): incompressible.
-    static func randomBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
-        var state = seed
-        var out = [UInt8]()
-        out.reserveCapacity(count)
-        while out.count < count {
-            state ^= state >> 12
-            state ^= state << 25
-            state ^= state >> 27
-            let word = state &* 0x2545_F491_4F6C_DD1D
-            for shift in stride(from: 0, to: 64, by: 8) where out.count < count {
-                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-            }
-        }
-        return out
-    }
-
     /// For each path (relative to `directory`), Python's `brotli` and `gzip` decoders say whether
     /// `PATH.br` / `PATH.gz` exist and decompress to exactly the file's bytes:
     /// `[path: (br, gz)]` with values "same", "differs" or "absent".
@@ -154,7 +137,7 @@ final class CompressionPipelineTests: PipelineTestCase {
         try root.write("src/img/logo.png", Array(Self.cssLike(3000, seed: 5).utf8))
         try root.write("src/img/icon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\">" + String(repeating: "<rect width=\"10\" height=\"10\"/>", count: 80) + "</svg>\n")
         try root.write("src/fonts/f.woff2", Array(Self.cssLike(2000, seed: 6).utf8))
-        try root.write("src/data/noise.bin", Self.randomBytes(5000))
+        try root.write("src/data/noise.bin", randomBytes(5000))
         try root.write("src/notes.txt", Self.cssLike(4000, seed: 7))
     }
 
@@ -192,8 +175,8 @@ final class CompressionPipelineTests: PipelineTestCase {
     }
 
     func testIncompressibleContentGetsNoSiblings() throws {
-        try root.write("src/noise.bin", Self.randomBytes(20_000))
-        try root.write("src/noise.txt", Self.randomBytes(20_000, seed: 77))
+        try root.write("src/noise.bin", randomBytes(20_000))
+        try root.write("src/noise.txt", randomBytes(20_000, seed: 77))
         try collect()
         let paths = try manifestPaths()
         // Independent judgement of the 95 % rule: Python's encoder.

@@ -14,7 +14,7 @@ final class FaultTests: PipelineTestCase {
     func publishThenChangeSources() throws {
         try root.write("src/big.txt", Self.cssLike(20_000, seed: 1))
         try root.write("src/css/app.css", ".a { background: url(../img/a.png); }\n" + Self.cssLike(3000, seed: 2))
-        try root.write("src/img/a.png", Self.randomBytes(400))
+        try root.write("src/img/a.png", randomBytes(400))
         try root.write("src/small.txt", "small\n")
         try collect()
         before = try snapshot(output)

@@ -15,8 +15,8 @@ final class IncrementalTests: PipelineTestCase {
         try root.write("src/css/u1.css", ".u1 { background: url(../img/u.png); }\n" + Self.cssLike(2000, seed: 4))
         try root.write("src/css/u2.css", Self.cssLike(2000, seed: 5))
         try root.write("src/js/app.js", "console.log('app');\n" + Self.cssLike(2000, seed: 6))
-        try root.write("src/img/c.png", Self.randomBytes(300, seed: 7))
-        try root.write("src/img/u.png", Self.randomBytes(300, seed: 8))
+        try root.write("src/img/c.png", randomBytes(300, seed: 7))
+        try root.write("src/img/u.png", randomBytes(300, seed: 8))
     }
 
     static let rewritableCount = 6
@@ -118,7 +118,7 @@ final class IncrementalTests: PipelineTestCase {
     }
 
     func testGarbageCacheMeansAFullRunWithCorrectOutput() throws {
-        let summary = try corruptCacheThenCollect { _ in Self.randomBytes(4096, seed: 99) }
+        let summary = try corruptCacheThenCollect { _ in randomBytes(4096, seed: 99) }
         XCTAssertEqual(summary.rewritten, Self.rewritableCount)
         try assertEqualsColdRun()
     }
@@ -188,7 +188,7 @@ final class IncrementalTests: PipelineTestCase {
         let summary = try collect { $0.staticURL = "/assets/" }
         XCTAssertEqual(summary.rewritten, Self.rewritableCount + 1)
         try assertEqualsColdRun { $0.staticURL = "/assets/" }
-        XCTAssertTrue(String(decoding: try bytes(try manifestPaths()["css/abs.css"]!), as: UTF8.self).contains("/assets/img/u.\(Self.md5(Self.randomBytes(300, seed: 8))).png"))
+        XCTAssertTrue(String(decoding: try bytes(try manifestPaths()["css/abs.css"]!), as: UTF8.self).contains("/assets/img/u.\(Self.md5(randomBytes(300, seed: 8))).png"))
     }
 
     func testChangingCompressionSettingsInvalidatesTheCache() throws {

@@ -9,10 +9,10 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
     func writeSite() throws {
         try root.write("src/css/app.css", ".logo { background: url(../img/logo.png); }\n@font-face { src: url(../fonts/f.woff2); }\n" + Self.cssLike(4000, seed: 31))
         try root.write("src/js/app.js", "console.log('x');\n" + Self.cssLike(3000, seed: 32))
-        try root.write("src/img/logo.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Self.randomBytes(500))
+        try root.write("src/img/logo.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + randomBytes(500))
         try root.write("src/img/icon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\">" + String(repeating: "<circle r=\"4\"/>", count: 60) + "</svg>\n")
-        try root.write("src/fonts/f.woff2", Self.randomBytes(700, seed: 5))
-        try root.write("src/data/noise.bin", Self.randomBytes(3000, seed: 6))
+        try root.write("src/fonts/f.woff2", randomBytes(700, seed: 5))
+        try root.write("src/data/noise.bin", randomBytes(3000, seed: 6))
         try root.write("src/tiny.txt", "x")
     }
 

@@ -82,21 +82,7 @@ final class SHA384Tests: XCTestCase {
 
     /// `sha384-` + `openssl dgst -sha384 -binary | base64`, run as a subprocess.
     private func openSSLIntegrity(_ input: [UInt8]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "openssl dgst -sha384 -binary | base64 -w0"]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(Data(input))
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "openssl failed")
+        let output = try runShell("openssl dgst -sha384 -binary | base64 -w0", input: input)
         let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(text.count, 64, "openssl printed a 48-byte digest in base64")
         return "sha384-" + text

@@ -66,6 +66,16 @@ public func runHush(_ arguments: [String], in directory: String? = nil) throws -
     return try collectOutput(of: process)
 }
 
+/// Runs `/bin/sh -c command` with `input` on stdin and returns stdout; a non-zero exit throws.
+public func runShell(_ command: String, input: [UInt8] = []) throws -> [UInt8] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let result = try collectOutput(of: process, input: input)
+    guard result.status == 0 else { throw TestSupportError("`\(command)` failed (\(result.status)): \(result.stderr)") }
+    return Array(result.stdoutData)
+}
+
 private final class ReadBox: @unchecked Sendable {
     var stdout: Data?
     var stderr: Data?
