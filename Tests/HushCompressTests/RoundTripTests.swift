@@ -44,13 +44,13 @@ final class RoundTripTests: XCTestCase {
         }
     }
 
-    func testSystemToolsDecodeTheSiblings() throws {
-        // Independent decoders: gzip(1) and Python's zlib, not our own inflate.
+    func testGzipToolDecodesTheGzipSibling() throws {
+        // An independent decoder, gzip(1), not our own inflate. (No brotli(1) on this machine:
+        // Brotli is checked through libbrotlidec here and against Python's bytes in
+        // DeterminismTests.)
         let input = javaScriptLikeText(50_000)
         let gz = try compress(input, coding: .gzip)
         XCTAssertEqual(try runShell("gzip -dc", input: gz), input)
-        let br = try compress(input, coding: .br)
-        XCTAssertEqual(try decompress(br, coding: .br), input)
     }
 
     func testDecompressRejectsTruncatedAndTrailingBytes() throws {
