@@ -202,6 +202,11 @@ struct FileSignature: Equatable {
     init?(path: String, follow: Bool = false) {
         var info = stat()
         guard (follow ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
+        self.init(info)
+    }
+
+    /// The signature of an already `stat`ed (or `fstat`ed) file.
+    init(_ info: stat) {
         size = Int64(info.st_size)
         modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
@@ -210,6 +215,11 @@ struct FileSignature: Equatable {
     }
 
     init?(following path: String) { self.init(path: path, follow: true) }
+
+    /// The cache record for a source with this signature and content hash.
+    func record(md5: String) -> CollectCache.SourceRecord {
+        CollectCache.SourceRecord(size: size, modified: modified, changed: changed, inode: inode, device: device, md5: md5)
+    }
 
     func matches(_ record: CollectCache.SourceRecord) -> Bool {
         size == record.size && modified == record.modified && changed == record.changed

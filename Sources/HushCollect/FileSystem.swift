@@ -75,6 +75,8 @@ enum FileSystem {
         var size: Int64
         /// The content, when asked to keep it.
         var content: [UInt8]?
+        /// The source as it was when it was read (what the next run's cache compares against).
+        var signature: FileSignature?
     }
 
     /// Copies `source` to a new file `destination` in chunks, computing the MD5 on the way.
@@ -119,7 +121,7 @@ enum FileSystem {
         guard fstat(input, &after) == 0, after.st_size == before.st_size, total == Int64(before.st_size),
               after.st_mtim.tv_sec == before.st_mtim.tv_sec, after.st_mtim.tv_nsec == before.st_mtim.tv_nsec
         else { throw .changedWhileReading(source) }
-        return Copied(md5: md5.hexDigest(), size: total, content: content)
+        return Copied(md5: md5.hexDigest(), size: total, content: content, signature: FileSignature(before))
     }
 
     /// The `sha384-…` Subresource Integrity value of a file, read in chunks.

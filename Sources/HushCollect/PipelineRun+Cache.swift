@@ -8,12 +8,11 @@ extension PipelineRun {
         contents: [String: CollectCache.ContentRecord], rewrites: [String: CollectCache.RewriteRecord], carried: [String]
     ) throws(CollectError) -> Int {
         var cache = CollectCache(settings: configuration.cacheFingerprint)
+        // Each source's signature was taken when it was read, with the hash of those very bytes:
+        // a file edited after its copy gets a new signature, so the next run reads it again.
         for i in files.indices {
-            guard let signature = FileSignature(following: files[i].sourcePath) else { continue }
-            cache.sources[files[i].sourcePath] = CollectCache.SourceRecord(
-                size: signature.size, modified: signature.modified, changed: signature.changed,
-                inode: signature.inode, device: signature.device, md5: copies[i]!.md5
-            )
+            guard let copy = copies[i], let signature = copy.signature else { continue }
+            cache.sources[files[i].sourcePath] = signature.record(md5: copy.md5)
         }
         var written = 0
         func record(_ path: String, md5: String?) {

@@ -95,7 +95,7 @@ struct PipelineRun {
                let signature = FileSignature(following: file.sourcePath), signature.matches(known),
                let output = previous.reusable(file.name), output.md5 == known.md5,
                link(previous.root + "/" + file.name, target) == 0 {
-                copies[i] = FileSystem.Copied(md5: known.md5, size: known.size, content: nil)
+                copies[i] = FileSystem.Copied(md5: known.md5, size: known.size, content: nil, signature: signature)
             } else {
                 let copied = try FileSystem.copy(file.sourcePath, to: target, keepContent: keep)
                 if let content = copied.content, String(validating: content, as: UTF8.self) == nil {
