@@ -21,12 +21,21 @@ public final class FileTable: Sendable {
     /// Per file: what it was hashed from, so a reload can reuse ETags of unchanged files.
     let fingerprints: [String: FileFingerprint]
 
+    /// `resources` by the bytes of their paths, for lookups straight from a request.
+    let pathIndex: PathIndex<Resource>
+
     /// How many files (URLs) the table serves.
     public var count: Int { resources.count }
 
-    /// The resource at `path` (relative to the prefix), if any.
+    /// The resource at `path` (relative to the prefix), if any: the lookup requests use.
+    public func resource(at path: String) -> Resource? {
+        var path = path
+        return path.withUTF8 { pathIndex.lookup(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The resource whose path is exactly these bytes (UTF-8, relative to the prefix), if any.
     @inline(__always)
-    public func resource(at path: String) -> Resource? { resources[path] }
+    func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? { pathIndex.lookup(path) }
 
     init(root: String, resources: [String: Resource], indexedDirectories: Set<String>, indexName: String,
          memoryBytes: Int, fingerprints: [String: FileFingerprint]) {
@@ -36,6 +45,7 @@ public final class FileTable: Sendable {
         self.indexName = indexName
         self.memoryBytes = memoryBytes
         self.fingerprints = fingerprints
+        self.pathIndex = PathIndex(resources)
     }
 }
 

@@ -158,7 +158,8 @@ final class HTTPHandler: ChannelDuplexHandler {
             case .complete(let request, let consumed):
                 input.moveReaderIndex(forwardBy: consumed)
                 headStarted = false
-                let reply = settings.responder.reply(to: request, table: table)
+                let responder = settings.responder
+                let reply = headScratch.withUnsafeBytes { responder.reply(to: request, head: $0, table: table) }
                 var keepAlive = request.keepAlive && !draining
                 // A request body is not read; closing is the safe way not to misread it as a request.
                 if let length = request.contentLength, length > 0 { keepAlive = false }
@@ -166,7 +167,7 @@ final class HTTPHandler: ChannelDuplexHandler {
                 let connection: ResponseWriter.ConnectionHeader =
                     !keepAlive ? .close : (request.versionMinor == 0 ? .keepAlive : .none)
                 let bytes = emit(reply, isHead: request.method == .head, connection: connection, context)
-                accessLog?.record(client: client, method: request.methodText, target: request.target,
+                accessLog?.record(client: client, method: headScratch[request.methodText], target: headScratch[request.target],
                                   versionMinor: request.versionMinor, status: reply.code, bytes: bytes)
                 if !keepAlive {
                     closeAfterWrites = true

@@ -15,9 +15,9 @@ extension Negotiation {
     /// If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since. A present
     /// If-None-Match makes If-Modified-Since be ignored. Invalid dates are ignored (§13.1.3,
     /// §13.1.4). Only GET and HEAD are ever evaluated (other methods are refused earlier).
-    public static func evaluateConditionals(
-        ifMatch: ArraySlice<UInt8>?, ifUnmodifiedSince: ArraySlice<UInt8>?,
-        ifNoneMatch: ArraySlice<UInt8>?, ifModifiedSince: ArraySlice<UInt8>?,
+    public static func evaluateConditionals<Bytes: FieldValueBytes>(
+        ifMatch: Bytes?, ifUnmodifiedSince: Bytes?,
+        ifNoneMatch: Bytes?, ifModifiedSince: Bytes?,
         opaqueTag: [UInt8], lastModified: Int64
     ) -> ConditionalOutcome {
         if let ifMatch {
@@ -38,7 +38,7 @@ extension Negotiation {
 
     /// Whether an `If-None-Match`/`If-Match` value (`*` or a list of entity-tags) matches the
     /// current tag. Malformed list members are ignored.
-    public static func tagListMatches(_ field: ArraySlice<UInt8>, opaqueTag: [UInt8], weakComparison: Bool) -> Bool {
+    public static func tagListMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], weakComparison: Bool) -> Bool {
         let s = FieldBytes.trimmed(field)
         if s.count == 1, s.first == UInt8(ascii: "*") { return true }
         // One pass over the members, no arrays; an entity-tag may contain a comma (etagc allows
@@ -54,9 +54,22 @@ extension Negotiation {
             i += 1
             guard !element.isEmpty, let tag = EntityTag(element) else { continue }
             if tag.weak, !weakComparison { continue }
-            if tag.opaque.elementsEqual(opaqueTag) { return true }
+            if equal(tag.opaque, opaqueTag) { return true }
         }
         return false
+    }
+
+    /// Byte equality of a field's entity-tag with ours, without generic iteration.
+    @inline(__always)
+    static func equal<Bytes: FieldValueBytes>(_ a: Bytes, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var i = a.startIndex, j = 0
+        while j < b.count {
+            if a[i] != b[j] { return false }
+            i += 1
+            j += 1
+        }
+        return true
     }
 
     /// String convenience for tests and callers holding strings.
@@ -72,11 +85,11 @@ extension Negotiation {
 }
 
 /// `entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE` (RFC 9110 §8.8.3).
-struct EntityTag {
+struct EntityTag<Bytes: FieldValueBytes> {
     var weak: Bool
-    var opaque: ArraySlice<UInt8>
+    var opaque: Bytes
 
-    init?(_ s: ArraySlice<UInt8>) {
+    init?(_ s: Bytes) {
         var body = s
         weak = false
         if body.count >= 2, body[body.startIndex] == UInt8(ascii: "W"), body[body.startIndex + 1] == UInt8(ascii: "/") {
@@ -86,11 +99,16 @@ struct EntityTag {
         guard body.count >= 2, body.first == FieldBytes.quote, body.last == FieldBytes.quote else { return nil }
         opaque = body.dropFirst().dropLast()
         // etagc = %x21 / %x23-7E / obs-text: no DQUOTE, space or control inside.
-        guard opaque.allSatisfy({ $0 == 0x21 || $0 >= 0x23 && $0 != 0x7f }) else { return nil }
+        var i = opaque.startIndex
+        while i < opaque.endIndex {
+            let c = opaque[i]
+            guard c == 0x21 || c >= 0x23 && c != 0x7f else { return nil }
+            i += 1
+        }
     }
 }
 
 /// HTTP-date field values.
 enum HTTPDateField {
-    static func parse(_ s: ArraySlice<UInt8>) -> Int64? { HTTPDate.parse(s) }
+    static func parse<Bytes: FieldValueBytes>(_ s: Bytes) -> Int64? { HTTPDate.parse(s) }
 }

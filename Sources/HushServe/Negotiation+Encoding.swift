@@ -13,7 +13,7 @@ extension Negotiation {
     ///   send an unlisted coding; every client decodes identity).
     ///
     /// Returns nil for identity.
-    public static func chooseCoding(acceptEncoding: ArraySlice<UInt8>?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
+    public static func chooseCoding<Bytes: FieldValueBytes>(acceptEncoding: Bytes?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
         guard let field = acceptEncoding, hasBrotli || hasGzip else { return nil }
         var br: Int?, gzip: Int?, identity: Int?, star: Int?
         // One pass over the comma-separated members, no intermediate arrays (per request).
@@ -40,14 +40,14 @@ extension Negotiation {
         return nil
     }
 
-    /// String convenience for ``chooseCoding(acceptEncoding:hasBrotli:hasGzip:)``.
+    /// String convenience for the byte form of `chooseCoding`.
     public static func chooseCoding(acceptEncoding: String?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
         chooseCoding(acceptEncoding: acceptEncoding.map { ArraySlice($0) }, hasBrotli: hasBrotli, hasGzip: hasGzip)
     }
 
     /// `coding *( OWS ";" OWS parameter )` → the coding and its q in thousandths (default 1000).
     /// nil when the weight is malformed, so the element is ignored.
-    static func codingAndWeight(_ element: ArraySlice<UInt8>) -> (ArraySlice<UInt8>, Int)? {
+    static func codingAndWeight<Bytes: FieldValueBytes>(_ element: Bytes) -> (Bytes, Int)? {
         guard let semicolon = element.firstIndex(of: FieldBytes.semicolon) else { return (element, 1000) }
         let coding = FieldBytes.trimmed(element[element.startIndex..<semicolon])
         guard !coding.isEmpty else { return nil }
@@ -64,7 +64,7 @@ extension Negotiation {
     }
 
     /// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` (RFC 9110 §12.4.2), in thousandths.
-    static func qvalue(_ s: ArraySlice<UInt8>) -> Int? {
+    static func qvalue<Bytes: FieldValueBytes>(_ s: Bytes) -> Int? {
         guard let first = s.first, first == UInt8(ascii: "0") || first == UInt8(ascii: "1") else { return nil }
         var value = Int(first - 0x30) * 1000
         let rest = s.dropFirst()

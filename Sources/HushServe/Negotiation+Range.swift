@@ -24,7 +24,7 @@ extension Negotiation {
     ///   `multipart/byteranges`: browsers and media players ask for one range, and a full 200 is
     ///   always a correct answer, whereas multipart responses are the classic amplification
     ///   vector (CVE-2011-3192).
-    public static func range(_ field: ArraySlice<UInt8>?, length: Int) -> RangeDecision {
+    public static func range<Bytes: FieldValueBytes>(_ field: Bytes?, length: Int) -> RangeDecision {
         guard let field else { return .full }
         let s = FieldBytes.trimmed(field)
         guard let eq = s.firstIndex(of: FieldBytes.equals), FieldBytes.equalsLowercase(s[s.startIndex..<eq], "bytes"),
@@ -53,7 +53,7 @@ extension Negotiation {
         return .full
     }
 
-    /// String convenience for ``range(_:length:)-(ArraySlice<UInt8>?,_)``.
+    /// String convenience for the byte form of `range`.
     public static func range(_ field: String?, length: Int) -> RangeDecision {
         range(field.map { ArraySlice($0) }, length: length)
     }
@@ -61,12 +61,12 @@ extension Negotiation {
     /// Whether `If-Range` lets the Range apply (RFC 9110 §13.1.5): an entity-tag must match the
     /// current one by strong comparison (a weak tag never does); an HTTP-date must equal
     /// `Last-Modified` exactly. Anything else fails, and the full representation is sent.
-    public static func ifRangeMatches(_ field: ArraySlice<UInt8>, opaqueTag: [UInt8], lastModified: Int64) -> Bool {
+    public static func ifRangeMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], lastModified: Int64) -> Bool {
         let s = FieldBytes.trimmed(field)
         guard let first = s.first else { return false }
         if first == FieldBytes.quote || first == UInt8(ascii: "W") {
             guard let tag = EntityTag(s), !tag.weak else { return false }
-            return tag.opaque.elementsEqual(opaqueTag)
+            return equal(tag.opaque, opaqueTag)
         }
         return HTTPDateField.parse(s) == lastModified
     }

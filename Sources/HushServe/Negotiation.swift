@@ -1,8 +1,16 @@
 /// Pure functions choosing what to send from the request's header fields: content coding,
 /// conditionals and ranges. No sockets, no state — each is tested on plain byte strings.
 ///
-/// Field values arrive as `ArraySlice<UInt8>` (slices of the request head, never copied).
+/// Field values arrive as ``FieldValueBytes``: views of the request head, never copied.
 public enum Negotiation {}
+
+/// The bytes of a header field value: contiguous, indexed by offsets, and sliced into the same
+/// type. The server passes views of the request head (`Slice<UnsafeRawBufferPointer>`, which costs
+/// no reference counting per request); tests and callers holding strings pass `ArraySlice<UInt8>`.
+public protocol FieldValueBytes: RandomAccessCollection where Element == UInt8, Index == Int, SubSequence == Self {}
+
+extension ArraySlice: FieldValueBytes where Element == UInt8 {}
+extension Slice: FieldValueBytes where Base == UnsafeRawBufferPointer {}
 
 /// Small byte helpers shared by the field parsers.
 enum FieldBytes {
@@ -17,7 +25,7 @@ enum FieldBytes {
     static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5a) ? b | 0x20 : b }
 
     /// `s` without leading and trailing optional whitespace (RFC 9110 §5.6.3).
-    static func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    static func trimmed<Bytes: FieldValueBytes>(_ s: Bytes) -> Bytes {
         var lo = s.startIndex, hi = s.endIndex
         while lo < hi, isOWS(s[lo]) { lo += 1 }
         while hi > lo, isOWS(s[hi - 1]) { hi -= 1 }
@@ -25,13 +33,14 @@ enum FieldBytes {
     }
 
     /// Case-insensitive equality with a lowercase ASCII literal.
-    static func equalsLowercase(_ s: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
+    static func equalsLowercase<Bytes: FieldValueBytes>(_ s: Bytes, _ literal: StaticString) -> Bool {
         guard s.count == literal.utf8CodeUnitCount else { return false }
         return literal.withUTF8Buffer { lit in
-            var i = s.startIndex
-            for b in lit {
-                if lower(s[i]) != b { return false }
+            var i = s.startIndex, j = 0
+            while j < lit.count {
+                if lower(s[i]) != lit[j] { return false }
                 i += 1
+                j += 1
             }
             return true
         }
@@ -39,8 +48,8 @@ enum FieldBytes {
 
     /// Splits a list field on commas outside quoted strings (RFC 9110 §5.6.1), trimming each
     /// element and dropping empty ones, as recipients must accept.
-    static func listElements(_ s: ArraySlice<UInt8>, limit: Int = 256) -> [ArraySlice<UInt8>]? {
-        var out: [ArraySlice<UInt8>] = []
+    static func listElements<Bytes: FieldValueBytes>(_ s: Bytes, limit: Int = 256) -> [Bytes]? {
+        var out: [Bytes] = []
         var start = s.startIndex, i = s.startIndex, quoted = false
         while i < s.endIndex {
             let b = s[i]
@@ -58,7 +67,7 @@ enum FieldBytes {
     }
 
     /// A non-negative decimal, saturating at `Int.max`; nil if empty or not all digits.
-    static func decimal(_ s: ArraySlice<UInt8>) -> Int? {
+    static func decimal<Bytes: FieldValueBytes>(_ s: Bytes) -> Int? {
         guard !s.isEmpty else { return nil }
         var v = 0
         for b in s {

@@ -1,5 +1,8 @@
 /// The parts of an HTTP/1.1 request head (RFC 9112 §2–§5) that serving a static file needs.
-/// Field values are slices of the head's bytes; nothing is copied into strings.
+///
+/// Field values are byte ranges of the head as ``RequestParser`` left it (its `scratch` array);
+/// ``view(_:in:)`` turns a range into bytes while that array is pinned. A head is a plain value of
+/// offsets: copying it costs nothing, and nothing of the connection's buffers is retained by it.
 struct RequestHead: Sendable {
     enum Method: Equatable, Sendable {
         case get, head
@@ -9,18 +12,18 @@ struct RequestHead: Sendable {
 
     var method: Method = .other
     /// Method as sent, for the access log.
-    var methodText: ArraySlice<UInt8> = []
+    var methodText: Range<Int> = 0..<0
     /// request-target as sent (RFC 9112 §3.2).
-    var target: ArraySlice<UInt8> = []
+    var target: Range<Int> = 0..<0
     var versionMinor: Int = 1
-    var host: ArraySlice<UInt8>?
-    var acceptEncoding: ArraySlice<UInt8>?
-    var range: ArraySlice<UInt8>?
-    var ifRange: ArraySlice<UInt8>?
-    var ifNoneMatch: ArraySlice<UInt8>?
-    var ifModifiedSince: ArraySlice<UInt8>?
-    var ifMatch: ArraySlice<UInt8>?
-    var ifUnmodifiedSince: ArraySlice<UInt8>?
+    var host: Range<Int>?
+    var acceptEncoding: Range<Int>?
+    var range: Range<Int>?
+    var ifRange: Range<Int>?
+    var ifNoneMatch: Range<Int>?
+    var ifModifiedSince: Range<Int>?
+    var ifMatch: Range<Int>?
+    var ifUnmodifiedSince: Range<Int>?
     /// `Connection: close` was sent.
     var connectionClose = false
     /// `Connection: keep-alive` was sent (matters for HTTP/1.0).
@@ -35,5 +38,12 @@ struct RequestHead: Sendable {
     var keepAlive: Bool {
         if connectionClose || hasTransferEncoding { return false }
         return versionMinor >= 1 || connectionKeepAlive
+    }
+
+    /// The bytes of `range` within the head's bytes, or nil for an absent field.
+    @inline(__always)
+    static func view(_ range: Range<Int>?, in head: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer>? {
+        guard let range else { return nil }
+        return head[range]
     }
 }

@@ -28,14 +28,8 @@ enum RequestParser {
     private static let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), sp = UInt8(ascii: " "),
                        colon = UInt8(ascii: ":"), tab = UInt8(ascii: "\t")
 
-    /// Parses one head from the start of `bytes`.
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Result {
-        var scratch: [UInt8] = []
-        return parse(bytes, reusing: &scratch)
-    }
-
-    /// Parses one head, copying it into `scratch` (a connection reuses one array, so a request
-    /// costs no allocation once the previous request's fields are released).
+    /// Parses one head, copying it into `scratch`: the field ranges of the result index
+    /// `scratch`. A connection reuses one array, so a request costs no allocation.
     static func parse(_ bytes: UnsafeRawBufferPointer, reusing scratch: inout [UInt8]) -> Result {
         // RFC 9112 §2.2: ignore empty lines before the request line (a few, not unboundedly).
         var start = 0
@@ -68,7 +62,7 @@ enum RequestParser {
         if end - start > maxHead + 2 { return .failure(.headTooLarge) }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-        switch parseHead(scratch) {
+        switch parseHead(&scratch) {
         case .success(let request): return .complete(request, consumed: end)
         case .failure(let failure): return .failure(failure)
         }
@@ -81,39 +75,78 @@ enum RequestParser {
         return base.distance(to: UnsafeRawPointer(hit))
     }
 
-    /// Splits a complete head into its lines and fields, walking indices (no intermediate arrays:
-    /// this runs once per request).
-    static func parseHead(_ head: [UInt8]) -> Swift.Result<RequestHead, Failure> {
+    /// List fields that combine when repeated (RFC 9110 §5.3).
+    private enum ListField { case acceptEncoding, ifNoneMatch, ifMatch }
+
+    /// Parses a complete head (its lines, through the empty one). A repeated list field is
+    /// combined by appending the joined value to `head`, so every range still indexes `head`.
+    static func parseHead(_ head: inout [UInt8]) -> Swift.Result<RequestHead, Failure> {
+        var repeats: [(ListField, Range<Int>)] = []
+        let scanned = head.withUnsafeBytes { scan($0, repeats: &repeats) }
+        guard case .success(var request) = scanned, !repeats.isEmpty else { return scanned }
+        for (field, value) in repeats {
+            let old: Range<Int>?
+            switch field {
+            case .acceptEncoding: old = request.acceptEncoding
+            case .ifNoneMatch: old = request.ifNoneMatch
+            case .ifMatch: old = request.ifMatch
+            }
+            let joinedStart = head.count
+            if let old {
+                head.append(contentsOf: Array(head[old]))
+                head.append(contentsOf: ", ".utf8)
+            }
+            head.append(contentsOf: Array(head[value]))
+            let joined = joinedStart..<head.count
+            switch field {
+            case .acceptEncoding: request.acceptEncoding = joined
+            case .ifNoneMatch: request.ifNoneMatch = joined
+            case .ifMatch: request.ifMatch = joined
+            }
+        }
+        return .success(request)
+    }
+
+    /// One pass over the head's lines and fields, by offsets (this runs once per request).
+    private static func scan(_ b: UnsafeRawBufferPointer, repeats: inout [(ListField, Range<Int>)]) -> Swift.Result<RequestHead, Failure> {
         var request = RequestHead()
-        let all = head[...]
-        var cursor = all.startIndex
+        var cursor = 0
         /// The next line without its terminator, or nil at the end.
-        func nextLine() -> ArraySlice<UInt8>? {
-            guard cursor < all.endIndex else { return nil }
-            var end = cursor
-            while end < all.endIndex, all[end] != lf { end += 1 }
-            var line = all[cursor..<end]
-            cursor = end + 1
-            if line.last == cr { line = line.dropLast() }
-            return line
+        func nextLine() -> Range<Int>? {
+            guard cursor < b.count else { return nil }
+            let nl = memchrIndex(b, lf, from: cursor, to: b.count) ?? b.count
+            var end = nl
+            if end > cursor, b[end - 1] == cr { end -= 1 }
+            defer { cursor = nl + 1 }
+            return cursor..<end
+        }
+        /// The first index of `byte` in `range`, if any.
+        func index(of byte: UInt8, in range: Range<Int>) -> Int? {
+            memchrIndex(b, byte, from: range.lowerBound, to: range.upperBound)
         }
         guard let line = nextLine() else { return .failure(.badRequest) }
         // request-line = method SP request-target SP HTTP-version (§3)
-        guard let sp1 = line.firstIndex(of: sp) else { return .failure(.badRequest) }
-        let afterMethod = line[(sp1 + 1)...]
-        guard let sp2 = afterMethod.firstIndex(of: sp) else { return .failure(.badRequest) }
-        let method = line[line.startIndex..<sp1], target = line[(sp1 + 1)..<sp2], version = line[(sp2 + 1)...]
+        guard let sp1 = index(of: sp, in: line), let sp2 = index(of: sp, in: (sp1 + 1)..<line.upperBound) else {
+            return .failure(.badRequest)
+        }
+        let method = line.lowerBound..<sp1, target = (sp1 + 1)..<sp2, version = (sp2 + 1)..<line.upperBound
         guard !method.isEmpty, !target.isEmpty else { return .failure(.badRequest) }
-        for b in method where !isTokenByte(b) { return .failure(.badRequest) }
-        for b in target where b <= 0x20 || b == 0x7f { return .failure(.badRequest) }
+        guard allBytes(b, in: method, satisfy: isTokenByte), allBytes(b, in: target, satisfy: { $0 > 0x20 && $0 != 0x7f }) else {
+            return .failure(.badRequest)
+        }
         request.methodText = method
         request.target = target
-        if method.elementsEqual("GET".utf8) { request.method = .get } else if method.elementsEqual("HEAD".utf8) { request.method = .head }
+        let m = method.lowerBound
+        if method.count == 3, b[m] == UInt8(ascii: "G"), b[m + 1] == UInt8(ascii: "E"), b[m + 2] == UInt8(ascii: "T") {
+            request.method = .get
+        } else if method.count == 4, b[m] == UInt8(ascii: "H"), b[m + 1] == UInt8(ascii: "E"), b[m + 2] == UInt8(ascii: "A"), b[m + 3] == UInt8(ascii: "D") {
+            request.method = .head
+        }
         // HTTP-version = "HTTP/" DIGIT "." DIGIT (§2.3)
-        let v = version.startIndex
-        guard version.count == 8, version[v] == UInt8(ascii: "H"), version[v + 1] == UInt8(ascii: "T"),
-              version[v + 2] == UInt8(ascii: "T"), version[v + 3] == UInt8(ascii: "P"), version[v + 4] == UInt8(ascii: "/"),
-              let major = digit(version[v + 5]), version[v + 6] == UInt8(ascii: "."), let minor = digit(version[v + 7])
+        let v = version.lowerBound
+        guard version.count == 8, b[v] == UInt8(ascii: "H"), b[v + 1] == UInt8(ascii: "T"),
+              b[v + 2] == UInt8(ascii: "T"), b[v + 3] == UInt8(ascii: "P"), b[v + 4] == UInt8(ascii: "/"),
+              let major = digit(b[v + 5]), b[v + 6] == UInt8(ascii: "."), let minor = digit(b[v + 7])
         else { return .failure(.badRequest) }
         guard major == 1 else { return .failure(major == 0 ? .badRequest : .versionNotSupported) }
         request.versionMinor = minor
@@ -123,14 +156,16 @@ enum RequestParser {
         while let field = nextLine() {
             if field.isEmpty { break }
             // obs-fold (§5.2) and whitespace before the colon (§5.1) are rejected with 400.
-            guard let first = field.first, first != sp, first != tab,
-                  let colon = field.firstIndex(of: colon), colon > field.startIndex
-            else { return .failure(.badRequest) }
-            let name = field[field.startIndex..<colon]
-            for b in name where !isTokenByte(b) { return .failure(.badRequest) }
-            let value = FieldBytes.trimmed(field[(colon + 1)...])
+            let first = b[field.lowerBound]
+            guard first != sp, first != tab, let colon = index(of: colon, in: field), colon > field.lowerBound else {
+                return .failure(.badRequest)
+            }
+            guard allBytes(b, in: field.lowerBound..<colon, satisfy: isTokenByte) else { return .failure(.badRequest) }
+            let name = b[field.lowerBound..<colon]
+            let valueBytes = FieldBytes.trimmed(b[(colon + 1)..<field.upperBound])
+            let value = valueBytes.startIndex..<valueBytes.endIndex
             // No NUL, bare CR or other controls but HTAB in a value (§5.5).
-            for b in value where (b < 0x20 && b != tab) || b == 0x7f { return .failure(.badRequest) }
+            guard allBytes(b, in: value, satisfy: { $0 >= 0x20 ? $0 != 0x7f : $0 == tab }) else { return .failure(.badRequest) }
             switch name.count {
             case 4 where FieldBytes.equalsLowercase(name, "host"):
                 hosts += 1
@@ -141,25 +176,25 @@ enum RequestParser {
             case 8 where FieldBytes.equalsLowercase(name, "if-range"):
                 request.ifRange = value
             case 8 where FieldBytes.equalsLowercase(name, "if-match"):
-                request.ifMatch = combine(request.ifMatch, value)
+                if request.ifMatch == nil { request.ifMatch = value } else { repeats.append((.ifMatch, value)) }
             case 10 where FieldBytes.equalsLowercase(name, "connection"):
-                for token in value.split(separator: FieldBytes.comma) {
+                for token in valueBytes.split(separator: FieldBytes.comma) {
                     let t = FieldBytes.trimmed(token)
                     if FieldBytes.equalsLowercase(t, "close") { request.connectionClose = true }
                     if FieldBytes.equalsLowercase(t, "keep-alive") { request.connectionKeepAlive = true }
                 }
             case 13 where FieldBytes.equalsLowercase(name, "if-none-match"):
-                request.ifNoneMatch = combine(request.ifNoneMatch, value)
+                if request.ifNoneMatch == nil { request.ifNoneMatch = value } else { repeats.append((.ifNoneMatch, value)) }
             case 14 where FieldBytes.equalsLowercase(name, "content-length"):
                 // §6.3: a list or repeat of one value is that value; anything else is an error.
-                for element in value.split(separator: FieldBytes.comma) {
+                for element in valueBytes.split(separator: FieldBytes.comma) {
                     guard let n = FieldBytes.decimal(FieldBytes.trimmed(element)), n != Int.max,
                           request.contentLength == nil || request.contentLength == n
                     else { return .failure(.badRequest) }
                     request.contentLength = n
                 }
             case 15 where FieldBytes.equalsLowercase(name, "accept-encoding"):
-                request.acceptEncoding = combine(request.acceptEncoding, value)
+                if request.acceptEncoding == nil { request.acceptEncoding = value } else { repeats.append((.acceptEncoding, value)) }
             case 17 where FieldBytes.equalsLowercase(name, "if-modified-since"):
                 request.ifModifiedSince = value
             case 17 where FieldBytes.equalsLowercase(name, "transfer-encoding"):
@@ -174,16 +209,18 @@ enum RequestParser {
         if rangeCount > 1 { request.range = nil }
         // §3.2: HTTP/1.1 needs exactly one Host; more than one is an error in any version.
         if hosts > 1 || (minor >= 1 && hosts == 0) { return .failure(.badRequest) }
-        if let host = request.host {
-            for b in host where !isHostByte(b) { return .failure(.badRequest) }
-        }
+        if let host = request.host, !allBytes(b, in: host, satisfy: isHostByte) { return .failure(.badRequest) }
         return .success(request)
     }
 
-    /// Repeated list fields combine with commas (RFC 9110 §5.3).
-    private static func combine(_ old: ArraySlice<UInt8>?, _ new: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        guard let old else { return new }
-        return ArraySlice(Array(old) + Array(", ".utf8) + Array(new))
+    @inline(__always)
+    private static func allBytes(_ b: UnsafeRawBufferPointer, in range: Range<Int>, satisfy test: (UInt8) -> Bool) -> Bool {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            if !test(b[i]) { return false }
+            i += 1
+        }
+        return true
     }
 
     @inline(__always)

@@ -6,23 +6,49 @@
 /// so even a path that slipped through could not leave STATIC_ROOT; refusing early keeps the
 /// rule visible.)
 enum RequestPath {
-    enum Resolution: Equatable {
-        /// A path below the prefix, without leading slash (`css/app.css`; `""` for the prefix
-        /// itself), the query including its `?` (empty if none), and the path as sent (still
-        /// percent-encoded, safe to echo in a `Location`).
-        case path(String, query: ArraySlice<UInt8>, rawPath: ArraySlice<UInt8>)
+    /// Where a request-target leads, as views of its bytes: no copy unless it had to be decoded.
+    enum Location<Bytes: FieldValueBytes> {
+        /// A path below the prefix without leading slash (`css/app.css`; empty for the prefix
+        /// itself), the query including its `?` (empty if none), and the path as sent.
+        case path(relative: Bytes, query: Bytes, rawPath: Bytes)
+        /// The same for a path that was percent-decoded into new bytes.
+        case decodedPath(relative: [UInt8], query: Bytes, rawPath: Bytes)
         /// The prefix without its trailing slash (`/static`): redirect to the prefix.
-        case prefixWithoutSlash(query: ArraySlice<UInt8>)
+        case prefixWithoutSlash(query: Bytes)
         /// Outside the prefix, or a path that can name no file.
         case notFound
         /// Undecodable.
         case badRequest
     }
 
+    /// ``Location`` with the path as a string, for tests and callers without a byte view.
+    enum Resolution: Equatable {
+        /// The relative path, the query including its `?` and the path as sent (still
+        /// percent-encoded, safe to echo in a `Location`).
+        case path(String, query: ArraySlice<UInt8>, rawPath: ArraySlice<UInt8>)
+        case prefixWithoutSlash(query: ArraySlice<UInt8>)
+        case notFound
+        case badRequest
+    }
+
     private static let slash = UInt8(ascii: "/"), dot = UInt8(ascii: "."), percent = UInt8(ascii: "%"),
                        backslash = UInt8(ascii: "\\"), hash = UInt8(ascii: "#"), question = UInt8(ascii: "?")
 
+    /// String form of ``locate(target:prefix:)``.
     static func resolve(target: ArraySlice<UInt8>, prefix: String) -> Resolution {
+        switch locate(target: target, prefix: Array(prefix.utf8)) {
+        case .path(let relative, let query, let rawPath):
+            return .path(String(decoding: relative, as: UTF8.self), query: query, rawPath: rawPath)
+        case .decodedPath(let relative, let query, let rawPath):
+            return .path(String(decoding: relative, as: UTF8.self), query: query, rawPath: rawPath)
+        case .prefixWithoutSlash(let query): return .prefixWithoutSlash(query: query)
+        case .notFound: return .notFound
+        case .badRequest: return .badRequest
+        }
+    }
+
+    /// Resolves `target` against `prefix` (its UTF-8 bytes, with leading and trailing slash).
+    static func locate<Bytes: FieldValueBytes>(target: Bytes, prefix: [UInt8]) -> Location<Bytes> {
         var path = target
         // absolute-form (RFC 9112 §3.2.2): drop scheme and authority.
         if path.first != slash {
@@ -33,14 +59,16 @@ enum RequestPath {
             else { return .badRequest }
             let authority = path[(schemeEnd + 3)...]
             guard let start = authority.firstIndex(where: { $0 == slash || $0 == question }), authority[start] == slash else {
-                // No path at all: the root of the authority.
-                return resolve(target: ArraySlice("/".utf8) + authority.drop { $0 != question }, prefix: prefix)
+                // No path at all: the root of the authority, `/`.
+                let query = authority.drop { $0 != question }
+                return prefix == [slash] ? .decodedPath(relative: [], query: query, rawPath: query[query.startIndex...].prefix(0)) : .notFound
             }
             path = authority[start...]
         }
-        var query: ArraySlice<UInt8> = []
+        var query = path[path.endIndex...]
         var hasPercent = false
-        for i in path.indices {
+        var i = path.startIndex
+        while i < path.endIndex {
             let b = path[i]
             if b == question {
                 query = path[i...]
@@ -48,15 +76,23 @@ enum RequestPath {
                 break
             }
             if b == percent { hasPercent = true } else if b == backslash { return .notFound } else if b == hash { return .badRequest }
+            i += 1
         }
-        if hasPercent { return resolveEncoded(path, query: query, prefix: prefix) }
+        if hasPercent { return locateEncoded(path, query: query, prefix: prefix) }
         // Fast path: nothing to decode.
         if hasDotSegment(path) { return .notFound }
-        return locate(decoded: path, rawPath: path, query: query, prefix: prefix)
+        switch relativeStart(of: path, prefix: prefix) {
+        case .below(let start):
+            let relative = path[start...]
+            guard isValidUTF8(relative) else { return .badRequest }
+            return .path(relative: relative, query: query, rawPath: path)
+        case .bareprefix: return .prefixWithoutSlash(query: query)
+        case .outside: return .notFound
+        }
     }
 
     /// Decodes once, then checks what the decoded bytes could do.
-    private static func resolveEncoded(_ path: ArraySlice<UInt8>, query: ArraySlice<UInt8>, prefix: String) -> Resolution {
+    private static func locateEncoded<Bytes: FieldValueBytes>(_ path: Bytes, query: Bytes, prefix: [UInt8]) -> Location<Bytes> {
         var decoded: [UInt8] = []
         decoded.reserveCapacity(path.count)
         var i = path.startIndex
@@ -76,26 +112,42 @@ enum RequestPath {
             }
         }
         if hasDotSegment(decoded[...]) { return .notFound }
-        return locate(decoded: decoded[...], rawPath: path, query: query, prefix: prefix)
+        switch relativeStart(of: decoded[...], prefix: prefix) {
+        case .below(let start):
+            let relative = Array(decoded[start...])
+            guard isValidUTF8(relative[...]) else { return .badRequest }
+            return .decodedPath(relative: relative, query: query, rawPath: path)
+        case .bareprefix: return .prefixWithoutSlash(query: query)
+        case .outside: return .notFound
+        }
     }
 
-    private static func locate(decoded: ArraySlice<UInt8>, rawPath: ArraySlice<UInt8>, query: ArraySlice<UInt8>, prefix: String) -> Resolution {
-        var prefixBytes = prefix.utf8.makeIterator()
-        var i = decoded.startIndex
-        while let p = prefixBytes.next() {
+    private enum PrefixMatch { case below(Int), bareprefix, outside }
+
+    /// Where the path below `prefix` starts in `decoded`.
+    private static func relativeStart<Bytes: FieldValueBytes>(of decoded: Bytes, prefix: [UInt8]) -> PrefixMatch {
+        var i = decoded.startIndex, n = 0
+        while n < prefix.count {
             guard i < decoded.endIndex else {
                 // The path ran out inside the prefix: only `/static` for `/static/` is known.
-                return prefixBytes.next() == nil && p == slash ? .prefixWithoutSlash(query: query) : .notFound
+                return n == prefix.count - 1 && prefix[n] == slash ? .bareprefix : .outside
             }
-            guard decoded[i] == p else { return .notFound }
+            guard decoded[i] == prefix[n] else { return .outside }
             i += 1
+            n += 1
         }
-        guard let rel = String(validating: decoded[i...], as: UTF8.self) else { return .badRequest }
-        return .path(rel, query: query, rawPath: rawPath)
+        return .below(i)
+    }
+
+    /// Whether `bytes` are valid UTF-8; ASCII (nearly every path) is checked without decoding.
+    private static func isValidUTF8<Bytes: FieldValueBytes>(_ bytes: Bytes) -> Bool {
+        var i = bytes.startIndex
+        while i < bytes.endIndex, bytes[i] < 0x80 { i += 1 }
+        return i == bytes.endIndex || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// Whether any segment is `.` or `..` (RFC 3986 §3.3 dot-segments).
-    private static func hasDotSegment(_ path: ArraySlice<UInt8>) -> Bool {
+    private static func hasDotSegment<Bytes: FieldValueBytes>(_ path: Bytes) -> Bool {
         var segmentStart = path.startIndex
         var i = path.startIndex
         while i <= path.endIndex {

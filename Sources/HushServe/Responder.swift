@@ -69,11 +69,18 @@ enum Status: Int, Sendable {
 struct Responder: Sendable {
     /// The URL prefix, with leading and trailing slash.
     let prefix: String
+    private let prefixBytes: [UInt8]
 
-    func reply(to request: RequestHead, table: FileTable) -> Reply {
+    init(prefix: String) {
+        self.prefix = prefix
+        self.prefixBytes = Array(prefix.utf8)
+    }
+
+    /// The reply to `request`, whose field ranges index `head`.
+    func reply(to request: RequestHead, head: UnsafeRawBufferPointer, table: FileTable) -> Reply {
         // RFC 9110 §9.1: a static origin supports GET and HEAD; 405 lists them in Allow.
         guard request.method != .other else { return .status(.methodNotAllowed) }
-        switch RequestPath.resolve(target: request.target, prefix: prefix) {
+        switch RequestPath.locate(target: head[request.target], prefix: prefixBytes) {
         case .badRequest:
             return .status(.badRequest)
         case .notFound:
@@ -81,33 +88,46 @@ struct Responder: Sendable {
         case .prefixWithoutSlash(let query):
             guard table.indexedDirectories.contains("") else { return .status(.notFound) }
             return .status(.movedPermanently, location: prefix + String(decoding: query, as: UTF8.self))
-        case .path(let rel, let query, let rawPath):
-            let isDirectoryURL = rel.isEmpty || rel.hasSuffix("/")
-            if isDirectoryURL {
-                guard !table.indexName.isEmpty, let resource = table.resource(at: rel + table.indexName) else {
-                    return .status(.notFound)
-                }
-                return serve(resource, request)
+        case .path(let relative, let query, let rawPath):
+            return reply(relative: UnsafeRawBufferPointer(rebasing: relative), query: query, rawPath: rawPath,
+                         request: request, head: head, table: table)
+        case .decodedPath(let relative, let query, let rawPath):
+            return relative.withUnsafeBytes {
+                reply(relative: $0, query: query, rawPath: rawPath, request: request, head: head, table: table)
             }
-            if let resource = table.resource(at: rel) { return serve(resource, request) }
-            // A directory URL without its slash: redirect so relative links inside resolve.
-            if table.indexedDirectories.contains(rel) {
-                return .status(.movedPermanently, location: String(decoding: rawPath, as: UTF8.self) + "/" + String(decoding: query, as: UTF8.self))
-            }
-            return .status(.notFound)
         }
     }
 
+    private func reply(relative: UnsafeRawBufferPointer, query: Slice<UnsafeRawBufferPointer>, rawPath: Slice<UnsafeRawBufferPointer>,
+                       request: RequestHead, head: UnsafeRawBufferPointer, table: FileTable) -> Reply {
+        if let resource = table.resource(atBytes: relative) { return serve(resource, request, head) }
+        if relative.isEmpty || relative.last == UInt8(ascii: "/") {
+            // A directory URL: its index file, if any.
+            guard !table.indexName.isEmpty else { return .status(.notFound) }
+            let index = Array(relative) + Array(table.indexName.utf8)
+            guard let resource = index.withUnsafeBytes({ table.resource(atBytes: $0) }) else { return .status(.notFound) }
+            return serve(resource, request, head)
+        }
+        // A directory URL without its slash: redirect so relative links inside resolve.
+        if table.indexedDirectories.contains(String(decoding: relative, as: UTF8.self)) {
+            return .status(.movedPermanently, location: String(decoding: rawPath, as: UTF8.self) + "/" + String(decoding: query, as: UTF8.self))
+        }
+        return .status(.notFound)
+    }
+
     @inline(__always)
-    private func serve(_ resource: Resource, _ request: RequestHead) -> Reply {
+    private func serve(_ resource: Resource, _ request: RequestHead, _ head: UnsafeRawBufferPointer) -> Reply {
         let coding = resource.hasSiblings
-            ? Negotiation.chooseCoding(acceptEncoding: request.acceptEncoding, hasBrotli: resource.brotli != nil, hasGzip: resource.gzip != nil)
+            ? Negotiation.chooseCoding(acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
+                                       hasBrotli: resource.brotli != nil, hasGzip: resource.gzip != nil)
             : nil
         let representation = resource.representation(for: coding)
         if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil || request.ifUnmodifiedSince != nil {
             switch Negotiation.evaluateConditionals(
-                ifMatch: request.ifMatch, ifUnmodifiedSince: request.ifUnmodifiedSince,
-                ifNoneMatch: request.ifNoneMatch, ifModifiedSince: request.ifModifiedSince,
+                ifMatch: RequestHead.view(request.ifMatch, in: head),
+                ifUnmodifiedSince: RequestHead.view(request.ifUnmodifiedSince, in: head),
+                ifNoneMatch: RequestHead.view(request.ifNoneMatch, in: head),
+                ifModifiedSince: RequestHead.view(request.ifModifiedSince, in: head),
                 opaqueTag: representation.opaqueTag, lastModified: resource.lastModified)
             {
             case .notModified: return .notModified(representation)
@@ -116,8 +136,8 @@ struct Responder: Sendable {
             }
         }
         // RFC 9110 §14.2: Range applies to GET only; the range is of the representation sent.
-        guard request.method == .get, let range = request.range else { return .full(representation) }
-        if let ifRange = request.ifRange,
+        guard request.method == .get, let range = RequestHead.view(request.range, in: head) else { return .full(representation) }
+        if let ifRange = RequestHead.view(request.ifRange, in: head),
            !Negotiation.ifRangeMatches(ifRange, opaqueTag: representation.opaqueTag, lastModified: resource.lastModified) {
             return .full(representation)
         }

@@ -3,15 +3,32 @@ import XCTest
 
 final class RequestParserTests: XCTestCase {
     private func parse(_ text: String) -> RequestParser.Result {
-        Array(text.utf8).withUnsafeBytes { RequestParser.parse($0) }
+        var scratch: [UInt8] = []
+        return Array(text.utf8).withUnsafeBytes { RequestParser.parse($0, reusing: &scratch) }
     }
 
-    private func head(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> RequestHead? {
-        guard case .complete(let head, _) = parse(text) else {
-            XCTFail("not a complete head: \(parse(text))", file: file, line: line)
+    /// A head with its field ranges resolved against the parser's scratch bytes.
+    private struct Parsed {
+        var method: RequestHead.Method
+        var keepAlive: Bool
+        var target: [UInt8]
+        var acceptEncoding: [UInt8]?
+        var range: [UInt8]?
+        var ifNoneMatch: [UInt8]?
+        var ifMatch: [UInt8]?
+    }
+
+    private func head(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> Parsed? {
+        var scratch: [UInt8] = []
+        let result = Array(text.utf8).withUnsafeBytes { RequestParser.parse($0, reusing: &scratch) }
+        guard case .complete(let head, _) = result else {
+            XCTFail("not a complete head: \(result)", file: file, line: line)
             return nil
         }
-        return head
+        func bytes(_ range: Range<Int>?) -> [UInt8]? { range.map { Array(scratch[$0]) } }
+        return Parsed(method: head.method, keepAlive: head.keepAlive, target: Array(scratch[head.target]),
+                      acceptEncoding: bytes(head.acceptEncoding), range: bytes(head.range),
+                      ifNoneMatch: bytes(head.ifNoneMatch), ifMatch: bytes(head.ifMatch))
     }
 
     private func failure(_ text: String) -> RequestParser.Failure? {
@@ -86,6 +103,10 @@ final class RequestParserTests: XCTestCase {
     func testRepeatedListFieldsCombine() {
         XCTAssertEqual(head("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nAccept-Encoding: br\r\n\r\n")?.acceptEncoding.map { Array($0) },
                        Array("gzip, br".utf8))
+        let three = head("GET / HTTP/1.1\r\nIf-None-Match: \"a\"\r\nHost: x\r\nIf-Match: \"m\"\r\nIf-None-Match: \"b\"\r\nIf-None-Match: W/\"c\"\r\nIf-Match: \"n\"\r\n\r\n")
+        XCTAssertEqual(three?.ifNoneMatch, Array("\"a\", \"b\", W/\"c\"".utf8))
+        XCTAssertEqual(three?.ifMatch, Array("\"m\", \"n\"".utf8))
+        XCTAssertEqual(three?.target, Array("/".utf8), "ranges of single fields still index the head after combining")
     }
 
     func testOtherMethodsParseAsOther() {
