@@ -11,13 +11,12 @@ import Darwin
 ///
 /// No HTTPServerPipelineHandler or HTTP codec sits in front: every response is synchronous (a
 /// lookup plus writes), so pipelined requests are answered in order simply by handling them in
-/// order. Back-pressure: while the channel is not writable no further request is handled and no
-/// read is issued, so a client that pipelines without reading cannot grow our buffers.
-final class HTTPHandler: ChannelDuplexHandler {
+/// order. Back-pressure: while the channel is not writable no further request is handled and
+/// `autoRead` is off, so a client that pipelines without reading cannot grow our buffers. (An
+/// inbound-only handler: the channel's reads do not pass through it on every request.)
+final class HTTPHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = Never
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
 
     /// Per-server settings, shared by every connection.
     struct Settings: Sendable {
@@ -47,8 +46,11 @@ final class HTTPHandler: ChannelDuplexHandler {
     private var draining = false
     /// Waiting for the channel to become writable again.
     private var pausedForWritability = false
-    /// A `read` was held back while paused.
-    private var readSuppressed = false
+    /// Whether the channel reads on its own (off while paused or closing).
+    private var reading = true
+    /// The previous burst's buffer, cleared and reused once the channel has written it, so a
+    /// keep-alive request costs no buffer allocation.
+    private var spareOut: ByteBuffer?
     /// Whether an incomplete head is waiting for more bytes (its deadline does not move).
     private var headStarted = false
     private var deadline = NIODeadline.distantFuture
@@ -90,6 +92,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         closeAfterWrites = true
+        updateReading(context)
         // Anything written is still queued in the channel: close behind it, not over it.
         if !burstHasWrites { closeBehindWrites(context) }
     }
@@ -105,6 +108,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             buffered?.writeBuffer(&incoming)
         }
         handleRequests(context)
+        updateReading(context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -112,25 +116,23 @@ final class HTTPHandler: ChannelDuplexHandler {
         flushBurst(context)
     }
 
-    func read(context: ChannelHandlerContext) {
-        if pausedForWritability || closeAfterWrites {
-            readSuppressed = true
-        } else {
-            context.read()
-        }
-    }
-
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, pausedForWritability {
             pausedForWritability = false
             handleRequests(context)
             flushBurst(context)
-            if readSuppressed, !pausedForWritability, !closeAfterWrites {
-                readSuppressed = false
-                context.read()
-            }
+            updateReading(context)
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Reads only while requests can be answered: not while paused for writability, nor once
+    /// the connection is to close.
+    private func updateReading(_ context: ChannelHandlerContext) {
+        let wanted = !pausedForWritability && !closeAfterWrites
+        guard wanted != reading, context.channel.isActive else { return }
+        reading = wanted
+        try? context.channel.syncOptions?.setOption(.autoRead, value: wanted)
     }
 
     /// Answers every complete request in `buffered`, in order.
@@ -191,7 +193,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     /// Renders a reply into the burst's buffer, writing it out first when a body follows
     /// separately. Returns the body length, for the log.
     private func emit(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader, _ context: ChannelHandlerContext) -> Int {
-        var out = pendingOut ?? context.channel.allocator.buffer(capacity: 1024)
+        var out = pendingOut ?? reusableBuffer(context)
         pendingOut = nil
         burstHasWrites = true
         let (tail, bytes) = ResponseWriter.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(), into: &out)
@@ -199,18 +201,19 @@ final class HTTPHandler: ChannelDuplexHandler {
         case .none where out.readableBytes >= Self.burstWriteThreshold:
             // Hand big bursts to the channel now: its writability then accounts for them, so a
             // client pipelining without reading is paused instead of growing this buffer.
-            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
+            context.write(Self.outbound(.byteBuffer(out)), promise: nil)
         case .none:
             pendingOut = out
         case .buffer(let body):
-            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
-            context.write(wrapOutboundOut(.byteBuffer(body)), promise: nil)
+            context.write(Self.outbound(.byteBuffer(out)), promise: nil)
+            context.write(Self.outbound(.byteBuffer(body)), promise: nil)
+            keepSpare(out)
         case .file(let file, let offset, let length):
             // Cork while a head and its file go out in two system calls (writev, then sendfile),
             // so the head and the file's last partial segment do not leave as separate small
             // packets (what nginx's tcp_nopush does); uncorked once the file is sent.
             setCork(true, context)
-            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
+            context.write(Self.outbound(.byteBuffer(out)), promise: nil)
             let copy = dup(file.descriptor)
             guard copy >= 0 else {
                 // Out of descriptors: the head promised a body we cannot send; end the connection.
@@ -226,7 +229,7 @@ final class HTTPHandler: ChannelDuplexHandler {
                 self.fileWritesInFlight -= 1
                 if self.fileWritesInFlight == 0 { self.setCork(false, context) }
             }
-            context.write(wrapOutboundOut(.fileRegion(region)), promise: written)
+            context.write(Self.outbound(.fileRegion(region)), promise: written)
         }
         return bytes
     }
@@ -242,6 +245,19 @@ final class HTTPHandler: ChannelDuplexHandler {
         try? context.channel.syncOptions?.setOption(Self.cork, value: on ? 1 : 0)
     }
 
+    /// The spare buffer cleared (no allocation once the channel has released it), or a new one.
+    private func reusableBuffer(_ context: ChannelHandlerContext) -> ByteBuffer {
+        guard var buffer = spareOut.take() else { return context.channel.allocator.buffer(capacity: 1024) }
+        buffer.clear()
+        return buffer
+    }
+
+    /// Keeps a small written buffer for the next burst (large ones are let go, so an idle
+    /// connection holds at most a few KiB).
+    private func keepSpare(_ buffer: ByteBuffer) {
+        if buffer.capacity <= 8 << 10 { spareOut = buffer }
+    }
+
     /// Hands the burst to the channel with one flush. Only a burst after which the connection
     /// closes carries a promise; keep-alive bursts cost no allocation beyond their buffer.
     private func flushBurst(_ context: ChannelHandlerContext) {
@@ -249,7 +265,8 @@ final class HTTPHandler: ChannelDuplexHandler {
         burstHasWrites = false
         if let out = pendingOut {
             pendingOut = nil
-            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
+            context.write(Self.outbound(.byteBuffer(out)), promise: nil)
+            keepSpare(out)
         }
         if closeAfterWrites {
             closeBehindWrites(context)
@@ -263,9 +280,12 @@ final class HTTPHandler: ChannelDuplexHandler {
     /// Flushes, then closes once everything written so far has been sent.
     private func closeBehindWrites(_ context: ChannelHandlerContext) {
         let done = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: done)
+        context.writeAndFlush(Self.outbound(.byteBuffer(ByteBuffer())), promise: done)
         done.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
+
+    @inline(__always)
+    private static func outbound(_ data: IOData) -> NIOAny { NIOAny(data) }
 
     // MARK: Timeouts
 

@@ -128,6 +128,21 @@ final class ServerIntegrationTests: XCTestCase {
         XCTAssertTrue(try connection.readUntilClosed())
     }
 
+    func testAClientThatPipelinesWithoutReadingIsNotReadWithoutBound() async throws {
+        try await start()
+        let connection = try RawConnection(port: server.localPort)
+        let request = Array("GET /static/js/app.js HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
+        // 45 MB of requests asking for ~1.3 GB of answers: far more than the socket buffers hold.
+        var flood: [UInt8] = []
+        flood.reserveCapacity(request.count * 1_000_000)
+        for _ in 0..<1_000_000 { flood += request }
+        let taken = connection.sendWithoutBlocking(flood, within: 1.5)
+        XCTAssertLessThan(taken, flood.count / 2, "the server stopped reading while its answers could not be written")
+        for _ in 0..<100 {
+            XCTAssertEqual(try connection.readResponse().body.count, 1000, "answers resume, in order, as the client reads")
+        }
+    }
+
     func testLargeFilesAreSentWholeWithSendfile() async throws {
         try await start { $0.memoryFileLimit = 1 << 20 }
         let big = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }

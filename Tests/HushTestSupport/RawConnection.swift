@@ -56,6 +56,27 @@ public final class RawConnection {
         }
     }
 
+    /// Sends as much of `bytes` as the peer takes within `seconds`, never blocking longer;
+    /// returns how many bytes it took. A peer that stops reading stops taking bytes once the
+    /// socket buffers between us are full.
+    public func sendWithoutBlocking(_ bytes: [UInt8], within seconds: Double) -> Int {
+        var offset = 0
+        let deadline = Date().addingTimeInterval(seconds)
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if n > 0 {
+                offset += n
+                continue
+            }
+            guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { break }
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { break }
+            var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&waiting, 1, Int32(left * 1000) + 1)
+        }
+        return offset
+    }
+
     /// Reads more bytes; false at end of stream.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 256 << 10)
