@@ -125,8 +125,8 @@ build_hush() {
     say "swift not found: hush rows will say 'not built'"
     return 0
   fi
-  say "building hush (swift build -c release --product hush)"
-  if ! (cd "$REPO_DIR" && swift build -c release --product hush 2>&1 | tail -n 5); then
+  say "building hush (make build: swift build -c release --product hush, flags as the Makefile sets)"
+  if ! (cd "$REPO_DIR" && make --no-print-directory build 2>&1 | tail -n 5); then
     say "hush did not build: its rows will say 'not built'"
   fi
 }

@@ -52,6 +52,41 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", flush=True)
 
 
+# Scenarios where the load generator's own ceiling is measured beside the servers.
+CEILING_SCENARIOS = ("css-3KB", "304-revalidate")
+
+
+def record_response(port: int, url: str, headers: dict) -> bytes | None:
+    """The exact bytes Hush answers one request with (head and body), for ceiling.c to replay."""
+    import socket
+    lines = [f"GET {url} HTTP/1.1", f"Host: {servers.HOST}"] + [f"{k}: {v}" for k, v in headers.items()]
+    try:
+        with socket.create_connection((servers.HOST, port), timeout=5) as sock:
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return None
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            if head.startswith(b"HTTP/1.1 304"):
+                length = 0
+            while len(body) < length:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return None
+                body += chunk
+            return head + b"\r\n\r\n" + body[:length]
+    except (OSError, ValueError):
+        return None
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace):
         self.a = args
@@ -282,6 +317,8 @@ class Bench:
                 log(f"serve: {reason}" if reason.startswith(f"{s.name}:") else f"serve: {s.name}: {reason}")
             else:
                 self.versions[s.name] = s.version() or s.name
+        ceiling_bin = self.build_ceiling()
+        recorded: dict[str, tuple[str, dict]] = {}   # scenario -> (file with Hush's response, headers)
         # Rounds interleave the servers, so a burst of load from elsewhere on this shared machine
         # lands on every server's runs alike instead of on one server's.
         for rnd in range(self.a.runs):
@@ -309,6 +346,13 @@ class Bench:
                             log(f"serve: {s.name} {sc['name']} is not measured: {why}")
                             continue
                         url = f"http://{servers.HOST}:{r.port}{sc['url']}"
+                        if s.name == HUSH and sc["name"] in CEILING_SCENARIOS and sc["name"] not in recorded:
+                            raw = record_response(r.port, sc["url"], headers)
+                            if raw:
+                                path = os.path.join(self.work, f"ceiling-{sc['name']}.http")
+                                with open(path, "wb") as f:
+                                    f.write(raw)
+                                recorded[sc["name"]] = (path, headers)
                         if self.a.warmup > 0 and sc is scenarios[0]:
                             measure.run_wrk(url, 64, self.a.warmup, headers)
                         for c in concs:
@@ -329,8 +373,21 @@ class Bench:
                 finally:
                     servers.stop(r, self.registry)
                     self.running.remove(r)
+            if ceiling_bin:
+                self.measure_ceiling(ceiling_bin, root, recorded, runs)
             log(f"serve: round {rnd + 1}/{self.a.runs} done ({time.monotonic() - self.started:.0f} s elapsed)")
         # Rows: medians over the rounds.
+        for name in CEILING_SCENARIOS:
+            rs = runs.get((servers.Ceiling.name, name, 64), [])
+            if rs:
+                rps = [x.requests_per_s for x in rs]
+                self.results.add("serve", name, servers.Ceiling.name, "req_per_s", measure.median(rps), 64, rps)
+        if any(runs.get((servers.Ceiling.name, n, 64)) for n in CEILING_SCENARIOS):
+            self.results.notes.append(
+                "wrk-ceiling: wrk against a responder that does no work (Benchmarks/harness/ceiling.c replaying "
+                "Hush's recorded response), i.e. the most requests/s one wrk thread drives on this machine; "
+                "no server can be measured above it, so a hush/peer target above ceiling/peer cannot be met "
+                "under this protocol")
         for s in srv_objs:
             for sc in scenarios:
                 for c in concs:
@@ -371,6 +428,42 @@ class Bench:
                 for metric in ("startup_s", "rss_start_mb", "rss_end_mb"):
                     self.results.add("serve", "server", HUSH, metric, None, note=unavailable.get(HUSH, ""))
         self.serve_root_path = root
+
+    def build_ceiling(self) -> str | None:
+        """Compiles ceiling.c with gcc into the work directory; None (and a note) without gcc."""
+        binary = os.path.join(self.work, "ceiling")
+        gcc = shutil.which("gcc") or shutil.which("cc")
+        if gcc is None:
+            self.results.notes.append("wrk-ceiling: not measured, no C compiler")
+            return None
+        src = os.path.join(HERE, "ceiling.c")
+        done = subprocess.run([gcc, "-O2", "-o", binary, src], capture_output=True, text=True)
+        if done.returncode != 0:
+            self.results.notes.append(f"wrk-ceiling: not measured, gcc failed: {done.stderr.strip()[:200]}")
+            return None
+        return binary
+
+    def measure_ceiling(self, binary: str, root: str, recorded: dict, runs: dict) -> None:
+        """One wrk run at 64 connections against the ceiling responder per recorded scenario."""
+        for name, (path, headers) in recorded.items():
+            ceiling = servers.Ceiling(self.work, binary, path)
+            try:
+                r = ceiling.start(root, self.registry, "/")
+            except (RuntimeError, servers.NotAvailable) as e:
+                log(f"serve: wrk-ceiling {name}: {e}")
+                continue
+            self.running.append(r)
+            try:
+                url = f"http://{servers.HOST}:{r.port}/"
+                res = measure.run_wrk(url, 64, self.a.duration, headers)
+                runs.setdefault((ceiling.name, name, 64), []).append(res)
+                if self.a.verbose:
+                    log(f"  {ceiling.name:10} {name:15} c=64   {res.requests_per_s:10.0f} req/s")
+            except (ValueError, subprocess.TimeoutExpired) as e:
+                log(f"wrk wrk-ceiling {name}: {e}")
+            finally:
+                servers.stop(r, self.registry)
+                self.running.remove(r)
 
     # ------------------------------------------------------------ scaling
 

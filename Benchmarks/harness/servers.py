@@ -208,6 +208,24 @@ class Hush(Server):
         return [self.binary, "serve", "--root", root, "--host", HOST, "--port", str(port), "--threads", "1"], {}
 
 
+class Ceiling(Server):
+    """ceiling.c replaying one recorded response: what wrk itself can drive (see ceiling.c)."""
+    name = "wrk-ceiling"
+
+    def __init__(self, work: str, binary: str, response_file: str):
+        super().__init__(work)
+        self.binary = binary
+        self.response_file = response_file
+
+    def available(self) -> str | None:
+        if not os.access(self.binary, os.X_OK):
+            return "wrk-ceiling: not built (needs gcc)"
+        return None
+
+    def command(self, root, port):
+        return [self.binary, str(port), self.response_file], {}
+
+
 class Nginx(Server):
     name = "nginx"
     needs = ("nginx",)

@@ -21,7 +21,7 @@ extension FileTable {
         guard stat(realRoot, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw .rootNotADirectory(configuration.root)
         }
-        var found: [String: String] = [:]  // relative path → absolute path
+        var found: [String: FoundFile] = [:]  // relative path → where and how big
         var visited: Set<[UInt64]> = [[UInt64(info.st_dev), UInt64(info.st_ino)]]
         try walk(directory: realRoot, relative: "", realRoot: realRoot, into: &found, visited: &visited)
 
@@ -40,17 +40,26 @@ extension FileTable {
 
         // Smallest files first into memory until the budget is spent: many small files gain the
         // most from skipping a sendfile call each.
-        var sizes: [(rel: String, size: Int)] = []
-        for rel in found.keys {
-            var s = stat()
-            if let path = found[rel], stat(path, &s) == 0 { sizes.append((rel, Int(s.st_size))) }
-        }
+        var sizes = found.map { (rel: $0.key, size: $0.value.size) }
         sizes.sort { $0.size != $1.size ? $0.size < $1.size : $0.rel < $1.rel }
-        var inMemory: Set<String> = []
         var budget = configuration.memoryCacheBytes
         for (rel, size) in sizes where size <= configuration.memoryFileLimit && size <= budget {
-            inMemory.insert(rel)
+            found[rel]?.inMemory = true
             budget -= size
+        }
+        // All in-memory bodies are read first, smallest first, back to back into the arena.
+        var arena = MemoryArena()
+        var inMemory: [String: (fingerprint: FileFingerprint, placement: MemoryArena.Placement)] = [:]
+        for (rel, _) in sizes {
+            guard let file = found[rel], file.inMemory, let loaded = loadIntoMemory(rel: rel, found: file, arena: &arena, previous: previous) else { continue }
+            inMemory[rel] = loaded
+        }
+        /// A file's bytes and fingerprint, from memory or from its open descriptor.
+        func load(_ rel: String) -> LoadedFile? {
+            if let memory = inMemory[rel] {
+                return LoadedFile(rel: rel, fingerprint: memory.fingerprint, body: .memory(arena.bytes(memory.placement)))
+            }
+            return openOnDisk(rel: rel, found: found[rel], previous: previous)
         }
 
         var resources: [String: Resource] = [:]
@@ -59,10 +68,10 @@ extension FileTable {
         var memoryBytes = 0
         let renderer = HeadRenderer(maxAge: configuration.maxAge, cors: configuration.cors)
         for rel in primaries {
-            guard let loaded = readFile(rel: rel, absolute: found[rel], memory: inMemory.contains(rel), previous: previous) else { continue }
+            guard let loaded = load(rel) else { continue }
             let sib = siblings[rel]
-            let br = sib?.br.flatMap { readFile(rel: $0, absolute: found[$0], memory: inMemory.contains($0), previous: previous) }
-            let gz = sib?.gz.flatMap { readFile(rel: $0, absolute: found[$0], memory: inMemory.contains($0), previous: previous) }
+            let br = sib?.br.flatMap { load($0) }
+            let gz = sib?.gz.flatMap { load($0) }
             let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
             let lastModified = loaded.fingerprint.modifiedSeconds
             let meta = HeadRenderer.Metadata(
@@ -88,7 +97,7 @@ extension FileTable {
     }
 
     /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
-    private static func manifestValues(realRoot: String, found: [String: String]) throws(ServeError) -> Set<String>? {
+    private static func manifestValues(realRoot: String, found: [String: FoundFile]) throws(ServeError) -> Set<String>? {
         let path = realRoot + "/" + Manifest.fileName
         guard found[Manifest.fileName] != nil else { return nil }
         guard let bytes = readAll(path: path) else { throw .unreadable(path: path, errno: errno) }
@@ -99,50 +108,60 @@ extension FileTable {
         }
     }
 
+    /// A regular file the scan found.
+    struct FoundFile {
+        var path: String
+        /// Its size when listed (the body read later may differ; what is read is what is served).
+        var size: Int
+        /// Whether its bytes are held in memory.
+        var inMemory = false
+    }
+
     private struct LoadedFile {
         var rel: String
         var fingerprint: FileFingerprint
         var body: Body
     }
 
-    /// Opens, checks and hashes one file; nil when it vanished or cannot be read (it is left out).
-    private static func readFile(rel: String, absolute: String?, memory: Bool, previous: FileTable?) -> LoadedFile? {
-        guard let absolute else { return nil }
-        let fd = open(absolute, O_RDONLY | O_CLOEXEC)
+    /// Opens and checks one file: its descriptor, its fingerprint (digest empty) and the digest a
+    /// previous table computed for the same bytes, if any. Nil when it vanished or is no longer a
+    /// regular file (it is left out).
+    private static func openChecked(rel: String, found: FoundFile, previous: FileTable?) -> (CInt, FileFingerprint, String?)? {
+        let fd = open(found.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         var s = stat()
         guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else { _ = close(fd); return nil }
-        var fingerprint = FileFingerprint(
+        let fingerprint = FileFingerprint(
             device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int(s.st_size),
             modifiedSeconds: Int64(s.st_mtim.tv_sec), modifiedNanoseconds: Int(s.st_mtim.tv_nsec), digest: "")
         var known = previous?.fingerprints[rel]
         known?.digest = ""
-        let reuse = known == fingerprint ? previous?.fingerprints[rel]?.digest : nil
+        return (fd, fingerprint, known == fingerprint ? previous?.fingerprints[rel]?.digest : nil)
+    }
 
-        if memory {
-            var buffer = ByteBufferAllocator().buffer(capacity: fingerprint.size)
+    /// Reads one file into the arena and hashes it; nil when it cannot be read.
+    private static func loadIntoMemory(rel: String, found: FoundFile, arena: inout MemoryArena,
+                                       previous: FileTable?) -> (fingerprint: FileFingerprint, placement: MemoryArena.Placement)? {
+        guard let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else { return nil }
+        let placed = arena.load(fd, expectedSize: opened.size)
+        _ = close(fd)
+        guard let placement = placed else { return nil }
+        var fingerprint = opened
+        fingerprint.size = placement.length
+        if let reuse, placement.length == opened.size {
+            fingerprint.digest = reuse
+        } else {
             var md5 = MD5()
-            var ok = true
-            reading: while true {
-                var result = 0
-                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 << 10) { raw -> Int in
-                    result = read(fd, raw.baseAddress, raw.count)
-                    return max(result, 0)
-                }
-                switch result {
-                case 0: break reading
-                case ..<0 where errno == EINTR: continue
-                case ..<0: ok = false; break reading
-                default: continue
-                }
-            }
-            if ok, reuse == nil { buffer.withUnsafeReadableBytes { md5.update($0) } }
-            _ = close(fd)
-            guard ok else { return nil }
-            fingerprint.size = buffer.readableBytes
-            fingerprint.digest = reuse ?? md5.hexDigest()
-            return LoadedFile(rel: rel, fingerprint: fingerprint, body: .memory(buffer))
+            arena.withBytes(placement) { md5.update($0) }
+            fingerprint.digest = md5.hexDigest()
         }
+        return (fingerprint, placement)
+    }
+
+    /// Opens one file to be sent with sendfile, hashing it unless a previous table did.
+    private static func openOnDisk(rel: String, found: FoundFile?, previous: FileTable?) -> LoadedFile? {
+        guard let found, let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else { return nil }
+        var fingerprint = opened
         if let reuse {
             fingerprint.digest = reuse
         } else {
@@ -163,7 +182,7 @@ extension FileTable {
 
     /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
     private static func walk(directory: String, relative: String, realRoot: String,
-                             into found: inout [String: String], visited: inout Set<[UInt64]>) throws(ServeError) {
+                             into found: inout [String: FoundFile], visited: inout Set<[UInt64]>) throws(ServeError) {
         guard let dir = opendir(directory) else {
             if relative.isEmpty { throw .unreadable(path: directory, errno: errno) }
             return
@@ -192,7 +211,7 @@ extension FileTable {
                 guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
                 try walk(directory: path, relative: rel, realRoot: realRoot, into: &found, visited: &visited)
             case S_IFREG:
-                found[rel] = path
+                found[rel] = FoundFile(path: path, size: Int(s.st_size))
             default:
                 continue
             }

@@ -91,6 +91,26 @@ final class FileTableTests: XCTestCase {
         XCTAssertEqual(table.memoryBytes, 1_100)
     }
 
+    func testInMemoryBodiesAreExactAndOutliveAReload() throws {
+        let f = try Fixture()
+        let contents = (0..<300).map { i in String(repeating: "\(i % 10)", count: 1 + (i * 37) % 2_000) }
+        for (i, text) in contents.enumerated() { try f.write("f\(i).txt", text) }
+        let first = try f.table()
+        func body(_ table: FileTable, _ rel: String) -> String? {
+            guard case .memory(let buffer)? = table.resource(at: rel)?.identity.body else { return nil }
+            return String(buffer: buffer)
+        }
+        for (i, text) in contents.enumerated() {
+            XCTAssertEqual(body(first, "f\(i).txt"), text)
+            XCTAssertEqual(first.resource(at: "f\(i).txt")?.identity.etag, "\"" + MD5.hex(Array(text.utf8)) + "\"")
+        }
+        XCTAssertEqual(first.memoryBytes, contents.reduce(0) { $0 + $1.utf8.count })
+        try f.write("f7.txt", "changed", modified: 9_000)
+        let second = try FileTable.load(configuration: f.configuration(), previous: first)
+        XCTAssertEqual(body(second, "f7.txt"), "changed")
+        XCTAssertEqual(body(first, "f7.txt"), contents[7], "a table still serving keeps its own bytes")
+    }
+
     func testReloadReusesETagsOfUnchangedFilesAndSeesChanges() throws {
         let f = try Fixture()
         try f.write("a.txt", "one", modified: 1_000)
