@@ -102,12 +102,11 @@ final class HTTPHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         guard !closeAfterWrites else { return }
-        if buffered == nil {
-            buffered = incoming
-        } else {
-            buffered?.writeBuffer(&incoming)
+        if var earlier = buffered.take() {
+            earlier.writeBuffer(&incoming)
+            incoming = earlier
         }
-        handleRequests(context)
+        handleRequests(context, &incoming)
         updateReading(context)
     }
 
@@ -119,7 +118,7 @@ final class HTTPHandler: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, pausedForWritability {
             pausedForWritability = false
-            handleRequests(context)
+            if var input = buffered.take() { handleRequests(context, &input) }
             flushBurst(context)
             updateReading(context)
         }
@@ -135,10 +134,14 @@ final class HTTPHandler: ChannelInboundHandler {
         try? context.channel.syncOptions?.setOption(.autoRead, value: wanted)
     }
 
-    /// Answers every complete request in `buffered`, in order.
-    private func handleRequests(_ context: ChannelHandlerContext) {
-        guard !closeAfterWrites, !pausedForWritability, var input = buffered else { return }
-        buffered = nil
+    /// Answers every complete request in `input`, in order; what cannot be answered yet (an
+    /// incomplete head, or requests held back by back-pressure) is kept in `buffered`.
+    private func handleRequests(_ context: ChannelHandlerContext, _ input: inout ByteBuffer) {
+        guard !closeAfterWrites else { return }
+        guard !pausedForWritability else {
+            buffered = input
+            return
+        }
         let table = tables.current
         while input.readableBytes > 0 {
             if !context.channel.isWritable {
