@@ -385,9 +385,9 @@ class Bench:
         if any(runs.get((servers.Ceiling.name, n, 64)) for n in CEILING_SCENARIOS):
             self.results.notes.append(
                 "wrk-ceiling: wrk against a responder that does no work (Benchmarks/harness/ceiling.c replaying "
-                "Hush's recorded response), i.e. the most requests/s one wrk thread drives on this machine; "
-                "no server can be measured above it, so a hush/peer target above ceiling/peer cannot be met "
-                "under this protocol")
+                "Hush's recorded response), i.e. the most requests/s one wrk thread drives on this machine, "
+                "give or take the run-to-run noise (a few per cent); a hush/peer target above ceiling/peer "
+                "cannot be met under this protocol")
         for s in srv_objs:
             for sc in scenarios:
                 for c in concs:
@@ -644,17 +644,19 @@ class Bench:
         panels = []
         serve_rows = [r for r in res.rows if r.section == "serve" and r.metric == "req_per_s"]
         scen = [s for s in dict.fromkeys(r.scenario for r in serve_rows) if not s.startswith("binary")]
-        tools = list(dict.fromkeys(r.tool for r in serve_rows))
+        tools = sorted(dict.fromkeys(r.tool for r in serve_rows), key=lambda t: t == servers.Ceiling.name)
         for c in self.a.concurrency:
             series = {t: [next((r.value for r in serve_rows if r.tool == t and r.scenario == s
                                 and r.concurrency == c), None) for s in scen] for t in tools}
+            # The ceiling is measured at 64 connections only: no empty bars elsewhere.
+            series = {t: v for t, v in series.items() if t != servers.Ceiling.name or any(x is not None for x in v)}
             if scen:
                 panels.append(chart.bars(f"Requests/s, {c} connection{'s' if c != 1 else ''}", "req/s",
                                          scen, series))
         mb_rows = [r for r in res.rows if r.section == "serve" and r.metric == "mb_per_s"]
         if mb_rows or any(r.scenario.startswith("binary") for r in serve_rows):
             series = {t: [next((r.value for r in mb_rows if r.tool == t and r.concurrency == c), None)
-                          for c in self.a.concurrency] for t in tools}
+                          for c in self.a.concurrency] for t in tools if t != servers.Ceiling.name}
             panels.append(chart.bars("5 MB binary, MB/s", "MB/s", [f"{c} conn" for c in self.a.concurrency], series))
         col = [r for r in res.rows if r.section == "collect" and r.metric == "seconds"]
         if col:
