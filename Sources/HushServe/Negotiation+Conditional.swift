@@ -15,11 +15,42 @@ extension Negotiation {
     /// If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since. A present
     /// If-None-Match makes If-Modified-Since be ignored. Invalid dates are ignored (§13.1.3,
     /// §13.1.4). Only GET and HEAD are ever evaluated (other methods are refused earlier).
-    public static func evaluateConditionals<Bytes: FieldValueBytes>(
+    public static func evaluateConditionals(
+        ifMatch: ArraySlice<UInt8>?, ifUnmodifiedSince: ArraySlice<UInt8>?,
+        ifNoneMatch: ArraySlice<UInt8>?, ifModifiedSince: ArraySlice<UInt8>?,
+        opaqueTag: [UInt8], lastModified: Int64
+    ) -> ConditionalOutcome {
+        FieldNegotiation.evaluateConditionals(
+            ifMatch: ifMatch, ifUnmodifiedSince: ifUnmodifiedSince, ifNoneMatch: ifNoneMatch,
+            ifModifiedSince: ifModifiedSince, opaqueTag: opaqueTag, lastModified: lastModified)
+    }
+
+    /// Whether an `If-None-Match`/`If-Match` value (`*` or a list of entity-tags) matches the
+    /// current tag. Malformed list members are ignored.
+    public static func tagListMatches(_ field: ArraySlice<UInt8>, opaqueTag: [UInt8], weakComparison: Bool) -> Bool {
+        FieldNegotiation.tagListMatches(field, opaqueTag: opaqueTag, weakComparison: weakComparison)
+    }
+
+
+    /// String convenience for tests and callers holding strings.
+    public static func evaluateConditionals(
+        ifMatch: String? = nil, ifUnmodifiedSince: String? = nil, ifNoneMatch: String? = nil,
+        ifModifiedSince: String? = nil, etag: String, lastModified: Int64
+    ) -> ConditionalOutcome {
+        evaluateConditionals(
+            ifMatch: ifMatch.map { ArraySlice($0) }, ifUnmodifiedSince: ifUnmodifiedSince.map { ArraySlice($0) },
+            ifNoneMatch: ifNoneMatch.map { ArraySlice($0) }, ifModifiedSince: ifModifiedSince.map { ArraySlice($0) },
+            opaqueTag: Array(etag.utf8.filter { $0 != FieldBytes.quote }), lastModified: lastModified)
+    }
+}
+
+extension FieldNegotiation {
+    /// ``Negotiation/evaluateConditionals(ifMatch:ifUnmodifiedSince:ifNoneMatch:ifModifiedSince:opaqueTag:lastModified:)-(ArraySlice<UInt8>?,_,_,_,_,_)`` over any field bytes.
+    static func evaluateConditionals<Bytes: FieldValueBytes>(
         ifMatch: Bytes?, ifUnmodifiedSince: Bytes?,
         ifNoneMatch: Bytes?, ifModifiedSince: Bytes?,
         opaqueTag: [UInt8], lastModified: Int64
-    ) -> ConditionalOutcome {
+    ) -> Negotiation.ConditionalOutcome {
         if let ifMatch {
             // §13.1.1: strong comparison.
             if !tagListMatches(ifMatch, opaqueTag: opaqueTag, weakComparison: false) { return .preconditionFailed }
@@ -36,9 +67,8 @@ extension Negotiation {
         return .proceed
     }
 
-    /// Whether an `If-None-Match`/`If-Match` value (`*` or a list of entity-tags) matches the
-    /// current tag. Malformed list members are ignored.
-    public static func tagListMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], weakComparison: Bool) -> Bool {
+    /// ``Negotiation/tagListMatches(_:opaqueTag:weakComparison:)`` over any field bytes.
+    static func tagListMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], weakComparison: Bool) -> Bool {
         let s = FieldBytes.trimmed(field)
         if s.count == 1, s.first == UInt8(ascii: "*") { return true }
         // One pass over the members, no arrays; an entity-tag may contain a comma (etagc allows
@@ -70,17 +100,6 @@ extension Negotiation {
             j += 1
         }
         return true
-    }
-
-    /// String convenience for tests and callers holding strings.
-    public static func evaluateConditionals(
-        ifMatch: String? = nil, ifUnmodifiedSince: String? = nil, ifNoneMatch: String? = nil,
-        ifModifiedSince: String? = nil, etag: String, lastModified: Int64
-    ) -> ConditionalOutcome {
-        evaluateConditionals(
-            ifMatch: ifMatch.map { ArraySlice($0) }, ifUnmodifiedSince: ifUnmodifiedSince.map { ArraySlice($0) },
-            ifNoneMatch: ifNoneMatch.map { ArraySlice($0) }, ifModifiedSince: ifModifiedSince.map { ArraySlice($0) },
-            opaqueTag: Array(etag.utf8.filter { $0 != FieldBytes.quote }), lastModified: lastModified)
     }
 }
 

@@ -13,7 +13,21 @@ extension Negotiation {
     ///   send an unlisted coding; every client decodes identity).
     ///
     /// Returns nil for identity.
-    public static func chooseCoding<Bytes: FieldValueBytes>(acceptEncoding: Bytes?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
+    public static func chooseCoding(acceptEncoding: ArraySlice<UInt8>?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
+        FieldNegotiation.chooseCoding(acceptEncoding: acceptEncoding, hasBrotli: hasBrotli, hasGzip: hasGzip)
+    }
+
+    /// String convenience for the byte form of `chooseCoding`.
+    public static func chooseCoding(acceptEncoding: String?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
+        chooseCoding(acceptEncoding: acceptEncoding.map { ArraySlice($0) }, hasBrotli: hasBrotli, hasGzip: hasGzip)
+    }
+
+
+}
+
+extension FieldNegotiation {
+    /// ``Negotiation/chooseCoding(acceptEncoding:hasBrotli:hasGzip:)-(ArraySlice<UInt8>?,_,_)`` over any field bytes.
+    static func chooseCoding<Bytes: FieldValueBytes>(acceptEncoding: Bytes?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
         guard let field = acceptEncoding, hasBrotli || hasGzip else { return nil }
         var br: Int?, gzip: Int?, identity: Int?, star: Int?
         // One pass over the comma-separated members, no intermediate arrays (per request).
@@ -38,11 +52,6 @@ extension Negotiation {
         if qBr * 2 == best { return .br }
         if qGzip * 2 == best { return .gzip }
         return nil
-    }
-
-    /// String convenience for the byte form of `chooseCoding`.
-    public static func chooseCoding(acceptEncoding: String?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
-        chooseCoding(acceptEncoding: acceptEncoding.map { ArraySlice($0) }, hasBrotli: hasBrotli, hasGzip: hasGzip)
     }
 
     /// `coding *( OWS ";" OWS parameter )` → the coding and its q in thousandths (default 1000).

@@ -24,11 +24,30 @@ extension Negotiation {
     ///   `multipart/byteranges`: browsers and media players ask for one range, and a full 200 is
     ///   always a correct answer, whereas multipart responses are the classic amplification
     ///   vector (CVE-2011-3192).
-    public static func range<Bytes: FieldValueBytes>(_ field: Bytes?, length: Int) -> RangeDecision {
+    public static func range(_ field: ArraySlice<UInt8>?, length: Int) -> RangeDecision {
+        FieldNegotiation.range(field, length: length)
+    }
+
+    /// String convenience for the byte form of `range`.
+    public static func range(_ field: String?, length: Int) -> RangeDecision {
+        range(field.map { ArraySlice($0) }, length: length)
+    }
+
+    /// Whether `If-Range` lets the Range apply (RFC 9110 §13.1.5): an entity-tag must match the
+    /// current one by strong comparison (a weak tag never does); an HTTP-date must equal
+    /// `Last-Modified` exactly. Anything else fails, and the full representation is sent.
+    public static func ifRangeMatches(_ field: ArraySlice<UInt8>, opaqueTag: [UInt8], lastModified: Int64) -> Bool {
+        FieldNegotiation.ifRangeMatches(field, opaqueTag: opaqueTag, lastModified: lastModified)
+    }
+}
+
+extension FieldNegotiation {
+    /// ``Negotiation/range(_:length:)-(ArraySlice<UInt8>?,_)`` over any field bytes.
+    static func range<Bytes: FieldValueBytes>(_ field: Bytes?, length: Int) -> Negotiation.RangeDecision {
         guard let field else { return .full }
         let s = FieldBytes.trimmed(field)
         guard let eq = s.firstIndex(of: FieldBytes.equals), FieldBytes.equalsLowercase(s[s.startIndex..<eq], "bytes"),
-              let specs = FieldBytes.listElements(s[(eq + 1)...], limit: maxRanges), !specs.isEmpty
+              let specs = FieldBytes.listElements(s[(eq + 1)...], limit: Negotiation.maxRanges), !specs.isEmpty
         else { return .full }
         var satisfiable: [ClosedRange<Int>] = []
         for spec in specs {
@@ -53,15 +72,8 @@ extension Negotiation {
         return .full
     }
 
-    /// String convenience for the byte form of `range`.
-    public static func range(_ field: String?, length: Int) -> RangeDecision {
-        range(field.map { ArraySlice($0) }, length: length)
-    }
-
-    /// Whether `If-Range` lets the Range apply (RFC 9110 §13.1.5): an entity-tag must match the
-    /// current one by strong comparison (a weak tag never does); an HTTP-date must equal
-    /// `Last-Modified` exactly. Anything else fails, and the full representation is sent.
-    public static func ifRangeMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], lastModified: Int64) -> Bool {
+    /// ``Negotiation/ifRangeMatches(_:opaqueTag:lastModified:)`` over any field bytes.
+    static func ifRangeMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], lastModified: Int64) -> Bool {
         let s = FieldBytes.trimmed(field)
         guard let first = s.first else { return false }
         if first == FieldBytes.quote || first == UInt8(ascii: "W") {

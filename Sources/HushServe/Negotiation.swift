@@ -1,13 +1,19 @@
 /// Pure functions choosing what to send from the request's header fields: content coding,
 /// conditionals and ranges. No sockets, no state — each is tested on plain byte strings.
 ///
-/// Field values arrive as ``FieldValueBytes``: views of the request head, never copied.
+/// Field values are byte strings; the server passes views of the request head (see
+/// ``FieldNegotiation``), never copies.
 public enum Negotiation {}
+
+/// The field rules of ``Negotiation`` over any ``FieldValueBytes``: the server calls these with
+/// views of the request head; ``Negotiation``'s public functions call them with `ArraySlice`.
+/// (Public generic functions would run unspecialized, boxed, for callers in other modules.)
+enum FieldNegotiation {}
 
 /// The bytes of a header field value: contiguous, indexed by offsets, and sliced into the same
 /// type. The server passes views of the request head (`Slice<UnsafeRawBufferPointer>`, which costs
 /// no reference counting per request); tests and callers holding strings pass `ArraySlice<UInt8>`.
-public protocol FieldValueBytes: RandomAccessCollection where Element == UInt8, Index == Int, SubSequence == Self {}
+protocol FieldValueBytes: RandomAccessCollection where Element == UInt8, Index == Int, SubSequence == Self {}
 
 extension ArraySlice: FieldValueBytes where Element == UInt8 {}
 extension Slice: FieldValueBytes where Base == UnsafeRawBufferPointer {}

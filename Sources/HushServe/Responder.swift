@@ -118,12 +118,12 @@ struct Responder: Sendable {
     @inline(__always)
     private func serve(_ resource: Resource, _ request: RequestHead, _ head: UnsafeRawBufferPointer) -> Reply {
         let coding = resource.hasSiblings
-            ? Negotiation.chooseCoding(acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
+            ? FieldNegotiation.chooseCoding(acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
                                        hasBrotli: resource.brotli != nil, hasGzip: resource.gzip != nil)
             : nil
         let representation = resource.representation(for: coding)
         if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil || request.ifUnmodifiedSince != nil {
-            switch Negotiation.evaluateConditionals(
+            switch FieldNegotiation.evaluateConditionals(
                 ifMatch: RequestHead.view(request.ifMatch, in: head),
                 ifUnmodifiedSince: RequestHead.view(request.ifUnmodifiedSince, in: head),
                 ifNoneMatch: RequestHead.view(request.ifNoneMatch, in: head),
@@ -138,10 +138,10 @@ struct Responder: Sendable {
         // RFC 9110 §14.2: Range applies to GET only; the range is of the representation sent.
         guard request.method == .get, let range = RequestHead.view(request.range, in: head) else { return .full(representation) }
         if let ifRange = RequestHead.view(request.ifRange, in: head),
-           !Negotiation.ifRangeMatches(ifRange, opaqueTag: representation.opaqueTag, lastModified: resource.lastModified) {
+           !FieldNegotiation.ifRangeMatches(ifRange, opaqueTag: representation.opaqueTag, lastModified: resource.lastModified) {
             return .full(representation)
         }
-        switch Negotiation.range(range, length: representation.length) {
+        switch FieldNegotiation.range(range, length: representation.length) {
         case .full: return .full(representation)
         case .partial(let bytes): return .partial(representation, bytes)
         case .unsatisfiable: return .rangeNotSatisfiable(representation)
