@@ -96,27 +96,56 @@ public final class Representation: Sendable {
     public let etag: String
     /// Where the bytes come from.
     public let body: Body
-    /// `HTTP/1.1 200 OK` and every header that does not depend on the request, each line ending
-    /// in CRLF; the final empty line is not included.
-    public let head200: ByteBuffer
-    /// `HTTP/1.1 206 Partial Content` and the same headers less `Content-Length`.
-    public let head206: ByteBuffer
-    /// `HTTP/1.1 304 Not Modified` with ETag, Cache-Control, Vary (RFC 9110 §15.4.5).
-    public let head304: ByteBuffer
+    /// The 200 head: `HTTP/1.1 200 OK` and every header that does not depend on the request,
+    /// each line ending in CRLF (the final empty line is not included). Its fields are ordered so
+    /// that the 304 and 206 heads are ranges of it behind their own status lines: first the
+    /// fields a 304 carries (ETag, Cache-Control, Vary, CORS; RFC 9110 §15.4.5), then the rest
+    /// of the representation metadata, `Content-Length` last. One buffer per representation
+    /// instead of three: a large table's heads take half the memory.
+    public let head: ByteBuffer
+    /// The range of `head` a 304 sends behind `HTTP/1.1 304 Not Modified`.
+    let notModifiedFields: Range<Int>
+    /// The range of `head` a 206 sends behind its status line (all but `Content-Length`).
+    let partialFields: Range<Int>
+
+    static let status200 = "HTTP/1.1 200 OK\r\n"
+    static let status206: StaticString = "HTTP/1.1 206 Partial Content\r\n"
+    static let status304: StaticString = "HTTP/1.1 304 Not Modified\r\n"
+
+    /// The 200 head (the same bytes as ``head``).
+    public var head200: ByteBuffer { head }
+    /// The 206 head without `Content-Range` and `Content-Length`, assembled on each access.
+    public var head206: ByteBuffer { assembled(Self.status206, partialFields) }
+    /// The 304 head, assembled on each access.
+    public var head304: ByteBuffer { assembled(Self.status304, notModifiedFields) }
+
+    private func assembled(_ status: StaticString, _ fields: Range<Int>) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.writeStaticString(status)
+        writeFields(fields, into: &out)
+        return out
+    }
+
+    /// Appends the bytes of `range` of ``head`` to `out`.
+    @inline(__always)
+    func writeFields(_ range: Range<Int>, into out: inout ByteBuffer) {
+        head.withUnsafeReadableBytes { out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
     /// Whether the resource has siblings, so every response says `Vary: Accept-Encoding`.
     public let varies: Bool
     /// ETag bytes without quotes, for fast comparison with request validators.
     let opaqueTag: [UInt8]
 
-    init(coding: ContentCoding?, length: Int, etag: String, body: Body, head200: ByteBuffer, head206: ByteBuffer,
-         head304: ByteBuffer, varies: Bool, opaqueTag: [UInt8]) {
+    init(coding: ContentCoding?, length: Int, etag: String, body: Body, head: ByteBuffer, notModifiedFields: Range<Int>,
+         partialFields: Range<Int>, varies: Bool, opaqueTag: [UInt8]) {
         self.coding = coding
         self.length = length
         self.etag = etag
         self.body = body
-        self.head200 = head200
-        self.head206 = head206
-        self.head304 = head304
+        self.head = head
+        self.notModifiedFields = notModifiedFields
+        self.partialFields = partialFields
         self.varies = varies
         self.opaqueTag = opaqueTag
     }

@@ -29,17 +29,18 @@ struct HeadRenderer: Sendable {
         let vary = meta.hasSiblings ? "Vary: Accept-Encoding\r\n" : ""
         let cors = cors ? "Access-Control-Allow-Origin: *\r\n" : ""
         let encoding = coding.map { "Content-Encoding: " + $0.token + "\r\n" } ?? ""
-        let shared = "Content-Type: " + meta.contentType + "\r\n"
-            + "ETag: " + etag + "\r\n"
+        // One buffer holds every head: the 304's fields first, then the rest, Content-Length last
+        // (see ``Representation/head``).
+        let notModified = "ETag: " + etag + "\r\n" + cacheControl + vary + cors
+        let rest = "Content-Type: " + meta.contentType + "\r\n"
             + "Last-Modified: " + HTTPDate.format(epochSeconds: meta.lastModified) + "\r\n"
-            + cacheControl + vary + encoding
-            + "Accept-Ranges: bytes\r\n" + cors
-        let head200 = "HTTP/1.1 200 OK\r\nContent-Length: \(length)\r\n" + shared
-        let head206 = "HTTP/1.1 206 Partial Content\r\n" + shared
-        let head304 = "HTTP/1.1 304 Not Modified\r\nETag: " + etag + "\r\n" + cacheControl + vary + cors
+            + encoding + "Accept-Ranges: bytes\r\n"
+        let status = Representation.status200.utf8.count
+        let head = Representation.status200 + notModified + rest + "Content-Length: \(length)\r\n"
         return Representation(
-            coding: coding, length: length, etag: etag, body: body,
-            head200: Self.buffer(head200), head206: Self.buffer(head206), head304: Self.buffer(head304),
+            coding: coding, length: length, etag: etag, body: body, head: Self.buffer(head),
+            notModifiedFields: status..<(status + notModified.utf8.count),
+            partialFields: status..<(status + notModified.utf8.count + rest.utf8.count),
             varies: meta.hasSiblings, opaqueTag: Array(digest.utf8))
     }
 

@@ -30,22 +30,24 @@ struct ResponseWriter {
         case .full(let representation):
             // One allocation for head and copied body, rather than doubling as they are written.
             let copied = !isHead && representation.length <= copyLimit ? representation.length : 0
-            out.reserveCapacity(minimumWritableBytes: representation.head200.readableBytes + 128 + copied)
-            out.writeImmutableBuffer(representation.head200)
+            out.reserveCapacity(minimumWritableBytes: representation.head.readableBytes + 128 + copied)
+            out.writeImmutableBuffer(representation.head)
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
             return (body(representation, offset: 0, length: representation.length, &out), representation.length)
 
         case .partial(let representation, let range):
             let length = range.count
-            out.reserveCapacity(minimumWritableBytes: representation.head206.readableBytes + 192 + (length <= copyLimit ? length : 0))
-            out.writeImmutableBuffer(representation.head206)
+            out.reserveCapacity(minimumWritableBytes: representation.head.readableBytes + 192 + (length <= copyLimit ? length : 0))
+            out.writeStaticString(Representation.status206)
+            representation.writeFields(representation.partialFields, into: &out)
             out.writeString("Content-Range: bytes \(range.lowerBound)-\(range.upperBound)/\(representation.length)\r\nContent-Length: \(length)\r\n")
             endHead(connection, dateLine, &out)
             return (body(representation, offset: range.lowerBound, length: length, &out), length)
 
         case .notModified(let representation):
-            out.writeImmutableBuffer(representation.head304)
+            out.writeStaticString(Representation.status304)
+            representation.writeFields(representation.notModifiedFields, into: &out)
             endHead(connection, dateLine, &out)
             return (.none, 0)
 
