@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets (temporary trees, processes, the reference Python).
-        .target(name: "HushTestSupport", path: "Tests/HushTestSupport"),
+        .target(name: "HushTestSupport", dependencies: ["HushCore"], path: "Tests/HushTestSupport"),
         .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"]),
         .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli"]),
         .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushTestSupport"], exclude: ["Fixtures"]),

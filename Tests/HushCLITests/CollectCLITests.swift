@@ -3,22 +3,8 @@ import HushCore
 import XCTest
 
 /// `hush collect` end to end with the real binary: what a script or CI log sees.
-final class CollectCLITests: XCTestCase {
-    var root: TemporaryDirectory!
-
-    override func setUpWithError() throws {
-        root = try TemporaryDirectory("hush-cli")
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: hushBinary), "build the hush product first: \(hushBinary)")
-    }
-
-    override func tearDown() {
-        root = nil
-    }
-
-    func path(_ relative: String) -> String { root.path + "/" + relative }
-    var output: String { path("out/static") }
-
-    static func md5(_ text: String) -> String { String(MD5.hex(Array(text.utf8)).prefix(12)) }
+final class CollectCLITests: CLITestCase {
+    override class var rootLabel: String { "hush-cli" }
 
     /// An error is exactly one line on stderr, `hush: …`, exit status 1, nothing on stdout.
     func assertOneLineError(_ result: ProcessResult, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {

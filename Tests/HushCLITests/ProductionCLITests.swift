@@ -4,22 +4,8 @@ import XCTest
 
 /// Issue 3's flags end to end with the real binary: `--no-brotli --no-gzip --max-ratio
 /// --keep-only-hashed --keep-versions --max-age-days --no-cache --jobs`, and `hush clean`.
-final class ProductionCLITests: XCTestCase {
-    var root: TemporaryDirectory!
-
-    override func setUpWithError() throws {
-        root = try TemporaryDirectory("hush-production-cli")
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: hushBinary), "build the hush product first: \(hushBinary)")
-    }
-
-    override func tearDown() {
-        root = nil
-    }
-
-    func path(_ relative: String) -> String { root.path + "/" + relative }
-    var output: String { path("out/static") }
-
-    static func md5(_ text: String) -> String { String(MD5.hex(Array(text.utf8)).prefix(12)) }
+final class ProductionCLITests: CLITestCase {
+    override class var rootLabel: String { "hush-production-cli" }
 
     /// Compressible text without references.
     static func text(_ lines: Int, tag: String) -> String {

@@ -6,22 +6,10 @@ import XCTest
 /// The collect pipeline in-process: names, rewriting, manifest, errors and atomic publishing.
 /// Expected names are derived from the spec (`name.<first 12 hex of MD5(final bytes)>.ext`,
 /// references rewritten to the final names), never copied from Hush's own output.
-final class CollectorTests: XCTestCase {
-    var root: TemporaryDirectory!
+final class CollectorTests: TemporaryRootTestCase {
+    override class var rootLabel: String { "hush-collector" }
 
-    override func setUpWithError() throws {
-        root = try TemporaryDirectory("hush-collector")
-    }
-
-    override func tearDown() {
-        root = nil
-    }
-
-    func path(_ relative: String) -> String { root.path + "/" + relative }
     var output: String { path("public/static") }
-
-    static func md5(_ bytes: [UInt8]) -> String { String(MD5.hex(bytes).prefix(12)) }
-    static func md5(_ text: String) -> String { md5(Array(text.utf8)) }
 
     @discardableResult
     func collect(

@@ -6,22 +6,10 @@ import XCTest
 /// Shared by the pipeline test classes of issue 3 (compression, integrity manifest, incremental
 /// runs, retention, faults): a temp root with `src/` and `public/static`, in-process runs, and
 /// readers that do not go through Hush's own decoders.
-class PipelineTestCase: XCTestCase {
-    var root: TemporaryDirectory!
+class PipelineTestCase: TemporaryRootTestCase {
+    override class var rootLabel: String { "hush-pipeline" }
 
-    override func setUpWithError() throws {
-        root = try TemporaryDirectory("hush-pipeline")
-    }
-
-    override func tearDown() {
-        root = nil
-    }
-
-    func path(_ relative: String) -> String { root.path + "/" + relative }
     var output: String { path("public/static") }
-
-    static func md5(_ bytes: [UInt8]) -> String { String(MD5.hex(bytes).prefix(12)) }
-    static func md5(_ text: String) -> String { md5(Array(text.utf8)) }
 
     func configuration(output: String? = nil, _ configure: (inout CollectConfiguration) -> Void = { _ in }) -> CollectConfiguration {
         var configuration = CollectConfiguration(sources: [SourceDirectory(path: path("src"))], output: output ?? self.output)

@@ -3,18 +3,8 @@ import XCTest
 @testable import HushCollect
 
 /// Finding files with Django's STATICFILES_DIRS semantics (`FileSystemFinder` + `get_files`).
-final class FinderTests: XCTestCase {
-    var root: TemporaryDirectory!
-
-    override func setUpWithError() throws {
-        root = try TemporaryDirectory("hush-finder")
-    }
-
-    override func tearDown() {
-        root = nil
-    }
-
-    func path(_ relative: String) -> String { root.path + "/" + relative }
+final class FinderTests: TemporaryRootTestCase {
+    override class var rootLabel: String { "hush-finder" }
 
     func find(_ sources: [SourceDirectory], ignore extra: [String] = []) throws -> FindResult {
         var configuration = CollectConfiguration(sources: sources, output: path("out"))

@@ -1,0 +1,28 @@
+import HushCore
+import XCTest
+
+/// A test case with a fresh temporary directory per test, removed after it: `root`, and paths
+/// inside it by `path(_:)`. Subclasses name the directory with ``rootLabel``.
+open class TemporaryRootTestCase: XCTestCase {
+    public var root: TemporaryDirectory!
+
+    /// The prefix of the temporary directory's name (shows which test class left it, if any).
+    open class var rootLabel: String { "hush-test" }
+
+    override open func setUpWithError() throws {
+        try super.setUpWithError()
+        root = try TemporaryDirectory(Self.rootLabel)
+    }
+
+    override open func tearDown() {
+        root = nil
+        super.tearDown()
+    }
+
+    /// `relative` inside the temporary root.
+    public func path(_ relative: String) -> String { root.path + "/" + relative }
+
+    /// The 12-hex content hash Django puts in a hashed name, computed independently of Hush's naming.
+    public static func md5(_ bytes: [UInt8]) -> String { String(MD5.hex(bytes).prefix(12)) }
+    public static func md5(_ text: String) -> String { md5(Array(text.utf8)) }
+}
