@@ -112,8 +112,6 @@ public final class Representation: Sendable {
     static let status206: StaticString = "HTTP/1.1 206 Partial Content\r\n"
     static let status304: StaticString = "HTTP/1.1 304 Not Modified\r\n"
 
-    /// The 200 head (the same bytes as ``head``).
-    public var head200: ByteBuffer { head }
     /// The 206 head without `Content-Range` and `Content-Length`, assembled on each access.
     public var head206: ByteBuffer { assembled(Self.status206, partialFields) }
     /// The 304 head, assembled on each access.

@@ -21,31 +21,8 @@ enum RequestPath {
         case badRequest
     }
 
-    /// ``Location`` with the path as a string, for tests and callers without a byte view.
-    enum Resolution: Equatable {
-        /// The relative path, the query including its `?` and the path as sent (still
-        /// percent-encoded, safe to echo in a `Location`).
-        case path(String, query: ArraySlice<UInt8>, rawPath: ArraySlice<UInt8>)
-        case prefixWithoutSlash(query: ArraySlice<UInt8>)
-        case notFound
-        case badRequest
-    }
-
     private static let slash = UInt8(ascii: "/"), dot = UInt8(ascii: "."), percent = UInt8(ascii: "%"),
                        backslash = UInt8(ascii: "\\"), hash = UInt8(ascii: "#"), question = UInt8(ascii: "?")
-
-    /// String form of ``locate(target:prefix:)``.
-    static func resolve(target: ArraySlice<UInt8>, prefix: String) -> Resolution {
-        switch locate(target: target, prefix: Array(prefix.utf8)) {
-        case .path(let relative, let query, let rawPath):
-            return .path(String(decoding: relative, as: UTF8.self), query: query, rawPath: rawPath)
-        case .decodedPath(let relative, let query, let rawPath):
-            return .path(String(decoding: relative, as: UTF8.self), query: query, rawPath: rawPath)
-        case .prefixWithoutSlash(let query): return .prefixWithoutSlash(query: query)
-        case .notFound: return .notFound
-        case .badRequest: return .badRequest
-        }
-    }
 
     /// Resolves `target` against `prefix` (its UTF-8 bytes, with leading and trailing slash).
     static func locate<Bytes: FieldValueBytes>(target: Bytes, prefix: [UInt8]) -> Location<Bytes> {

@@ -2,8 +2,24 @@
 import XCTest
 
 final class RequestPathTests: XCTestCase {
-    private func resolve(_ target: String, prefix: String = "/static/") -> RequestPath.Resolution {
-        RequestPath.resolve(target: ArraySlice(Array(target.utf8)), prefix: prefix)
+    /// ``RequestPath/Location`` with the path as a string, for assertions.
+    enum Resolution: Equatable {
+        case path(String, query: ArraySlice<UInt8>, rawPath: ArraySlice<UInt8>)
+        case prefixWithoutSlash(query: ArraySlice<UInt8>)
+        case notFound
+        case badRequest
+    }
+
+    private func resolve(_ target: String, prefix: String = "/static/") -> Resolution {
+        switch RequestPath.locate(target: ArraySlice(Array(target.utf8)), prefix: Array(prefix.utf8)) {
+        case .path(let relative, let query, let rawPath):
+            return .path(String(decoding: relative, as: UTF8.self), query: query, rawPath: rawPath)
+        case .decodedPath(let relative, let query, let rawPath):
+            return .path(String(decoding: relative, as: UTF8.self), query: query, rawPath: rawPath)
+        case .prefixWithoutSlash(let query): return .prefixWithoutSlash(query: query)
+        case .notFound: return .notFound
+        case .badRequest: return .badRequest
+        }
     }
 
     func testPathBelowPrefix() {
