@@ -29,6 +29,20 @@ class CommandResult:
 GNU_TIME = "/usr/bin/time"
 
 
+def drain(fd: int, chunks: list[bytes]) -> None:
+    """Reads what a non-blocking pipe holds into `chunks`, keeping only the recent output."""
+    try:
+        while True:
+            data = os.read(fd, 65536)
+            if not data:
+                return
+            chunks.append(data)
+            if len(chunks) > 64:
+                del chunks[:-32]
+    except (BlockingIOError, OSError):
+        pass
+
+
 def run_measured(argv: list[str], timeout: float, env: dict | None = None, cwd: str | None = None) -> CommandResult:
     """Runs argv to completion; wall clock from fork to reap, peak RSS of the command.
 
@@ -52,16 +66,7 @@ def run_measured(argv: list[str], timeout: float, env: dict | None = None, cwd: 
     status = None
     rusage = None
     while status is None:
-        try:
-            while True:
-                data = os.read(log_r, 65536)
-                if not data:
-                    break
-                chunks.append(data)
-                if len(chunks) > 64:
-                    chunks = chunks[-32:]
-        except BlockingIOError:
-            pass
+        drain(log_r, chunks)
         pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             status, rusage = st, ru
@@ -74,14 +79,7 @@ def run_measured(argv: list[str], timeout: float, env: dict | None = None, cwd: 
         time.sleep(0.005)
     seconds = time.monotonic() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    try:
-        while True:
-            data = os.read(log_r, 65536)
-            if not data:
-                break
-            chunks.append(data)
-    except (BlockingIOError, OSError):
-        pass
+    drain(log_r, chunks)
     os.close(log_r)
     output = b"".join(chunks)[-8192:].decode(errors="replace")
     peak_kb = rusage.ru_maxrss
