@@ -42,16 +42,13 @@ extension FileTable {
         // most from skipping a sendfile call each.
         var sizes = found.map { (rel: $0.key, size: $0.value.size) }
         sizes.sort { $0.size != $1.size ? $0.size < $1.size : $0.rel < $1.rel }
+        // They are read before anything else, back to back into the arena.
         var budget = configuration.memoryCacheBytes
-        for (rel, size) in sizes where size <= configuration.memoryFileLimit && size <= budget {
-            found[rel]?.inMemory = true
-            budget -= size
-        }
-        // All in-memory bodies are read first, smallest first, back to back into the arena.
         var arena = MemoryArena()
         var inMemory: [String: (fingerprint: FileFingerprint, placement: MemoryArena.Placement)] = [:]
-        for (rel, _) in sizes {
-            guard let file = found[rel], file.inMemory, let loaded = loadIntoMemory(rel: rel, found: file, arena: &arena, previous: previous) else { continue }
+        for (rel, size) in sizes where size <= configuration.memoryFileLimit && size <= budget {
+            budget -= size
+            guard let file = found[rel], let loaded = loadIntoMemory(rel: rel, found: file, arena: &arena, previous: previous) else { continue }
             inMemory[rel] = loaded
         }
         /// A file's bytes and fingerprint, from memory or from its open descriptor.
@@ -113,8 +110,6 @@ extension FileTable {
         var path: String
         /// Its size when listed (the body read later may differ; what is read is what is served).
         var size: Int
-        /// Whether its bytes are held in memory.
-        var inMemory = false
     }
 
     private struct LoadedFile {
