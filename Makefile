@@ -6,7 +6,7 @@ DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
 HUSH := .build/release/hush
 
-.PHONY: deps build demo test bench clean-demo
+.PHONY: deps build demo test bench clean-demo dist test-dist
 
 # System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
 # exact command is printed and the build stops.
@@ -55,3 +55,45 @@ bench: build
 .PHONY: bench-smoke
 bench-smoke:
 	python3 -m unittest discover -s Benchmarks/tests -v
+
+# A self-contained binary for servers without Swift: the Swift runtime (--static-swift-stdlib),
+# zlib, Brotli and libstdc++ linked statically, stripped, its debug symbols beside it in
+# hush.debug, and a tarball with the README and the licences. pkg-config files of our own point
+# the build at a directory that holds only the static archives, so the linker cannot pick the
+# shared objects (the system's .pc files would put the system library directory first).
+DIST_WORK := .build-dist/static
+dist: deps
+	@mkdir -p $(DIST_WORK)/lib $(DIST_WORK)/pkgconfig dist
+	@zdir=$$(pkg-config --variable=libdir zlib); bdir=$$(pkg-config --variable=libdir libbrotlienc); \
+	  for a in $$zdir/libz.a $$bdir/libbrotlienc.a $$bdir/libbrotlidec.a $$bdir/libbrotlicommon.a \
+	           $$(g++ -print-file-name=libstdc++.a); do \
+	    [ -f "$$a" ] || { echo "make: $$a not found (install zlib1g-dev libbrotli-dev g++)"; exit 1; }; \
+	    ln -sf "$$a" $(DIST_WORK)/lib/; \
+	  done; \
+	  for pc in zlib:z libbrotlienc:brotlienc; do \
+	    printf 'Name: %s\nDescription: static archive for make dist\nVersion: %s\nLibs: -L%s -l%s\nCflags:\n' \
+	      "$${pc%%:*}" "$$(pkg-config --modversion $${pc%%:*})" "$(CURDIR)/$(DIST_WORK)/lib" "$${pc##*:}" \
+	      > $(DIST_WORK)/pkgconfig/$${pc%%:*}.pc; \
+	  done
+	PKG_CONFIG_PATH=$(CURDIR)/$(DIST_WORK)/pkgconfig $(SWIFT) build -c release --product hush \
+	  --static-swift-stdlib --scratch-path .build-dist $(RELEASE_FLAGS)
+	cp .build-dist/release/hush dist/hush
+	objcopy --only-keep-debug dist/hush dist/hush.debug
+	strip --strip-all dist/hush
+	objcopy --add-gnu-debuglink=dist/hush.debug dist/hush
+	@version=$$(dist/hush --version | head -n 1 | cut -d' ' -f2); \
+	  name=hush-$$version-linux-$$(uname -m); rm -rf dist/$$name; mkdir -p dist/$$name; \
+	  cp dist/hush README.md LICENSE dist/$$name/; \
+	  { echo "Hush links these libraries statically; their licences follow."; \
+	    for pkg in zlib1g libbrotli1 libstdc++6; do echo; echo "==== $$pkg (/usr/share/doc/$$pkg/copyright)"; \
+	      cat /usr/share/doc/$$pkg/copyright; done; \
+	    echo; echo "==== The Swift runtime: Apache License 2.0 with the Runtime Library Exception"; \
+	    echo "(https://swift.org/LICENSE.txt); the exception waives attribution for compiled binaries."; \
+	  } > dist/$$name/THIRD-PARTY-LICENSES; \
+	  tar -C dist -czf dist/$$name.tar.gz $$name && rm -rf dist/$$name; \
+	  echo "dist: dist/hush ($$(du -k dist/hush | cut -f1) KiB), dist/hush.debug, dist/$$name.tar.gz"
+
+# Proves dist/hush runs where no Swift toolchain exists (a mount namespace hides it) and links
+# only the C runtime. Needs root for the namespace; run after make dist.
+test-dist: dist
+	bash Tests/Dist/test_dist.sh dist/hush

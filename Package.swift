@@ -36,10 +36,13 @@ let package = Package(
         .executableTarget(
             name: "HushCLI",
             dependencies: [
-                "HushCore", "HushCollect", "HushServe",
+                "HushCore", "HushCompress", "HushCollect", "HushServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // Records the git commit for `hush --version` before each build.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // Helpers shared by the test targets (temporary trees, processes, the reference Python).
         .target(name: "HushTestSupport", dependencies: ["HushCore"], path: "Tests/HushTestSupport"),
         .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"]),

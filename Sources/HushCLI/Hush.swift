@@ -10,6 +10,7 @@ struct Hush: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hush",
         abstract: "Collect static assets with content-hashed names and serve them.",
+        version: Version.text,
         subcommands: [CollectCommand.self, ServeCommand.self, CleanCommand.self]
     )
 

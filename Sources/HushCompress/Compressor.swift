@@ -126,10 +126,7 @@ extension Compressor {
     /// A stable text naming the encoder settings and the C library versions, for the incremental
     /// cache key: output bytes are reproducible only for equal fingerprints.
     public static var fingerprint: String {
-        let zlib = zlibVersion().map { String(cString: $0) } ?? "?"
-        let brotli = BrotliEncoderVersion()
-        let brotliText = "\(brotli >> 24).\((brotli >> 12) & 0xfff).\(brotli & 0xfff)"
-        return "encoders1;gzip=zlib\(zlib),level\(gzipLevel),wbits\(gzipWindowBits),mem8,os255,mtime0"
-            + ";br=brotli\(brotliText),q\(brotliQuality),lgwin\(brotliWindow),generic"
+        "encoders1;gzip=zlib\(LibraryVersions.zlib),level\(gzipLevel),wbits\(gzipWindowBits),mem8,os255,mtime0"
+            + ";br=brotli\(LibraryVersions.brotli),q\(brotliQuality),lgwin\(brotliWindow),generic"
     }
 }
