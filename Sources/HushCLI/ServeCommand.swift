@@ -48,6 +48,8 @@ struct ServeCommand: ParsableCommand {
     var headerTimeout: Double?
     @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open (env HUSH_IDLE_TIMEOUT; default 60).")
     var idleTimeout: Double?
+    @Option(name: .customLong("send-timeout"), help: "Seconds a response may make no progress before the connection is closed (env HUSH_SEND_TIMEOUT; default 60).")
+    var sendTimeout: Double?
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds SIGTERM waits for responses in flight (env HUSH_SHUTDOWN_TIMEOUT; default 10).")
     var shutdownTimeout: Double?
 
@@ -106,8 +108,10 @@ struct ServeCommand: ParsableCommand {
         if let v = try maxConnections ?? Self.int(env, "HUSH_MAX_CONNECTIONS") { c.maxConnections = v }
         if let v = try headerTimeout ?? Self.double(env, "HUSH_HEADER_TIMEOUT") { c.headerTimeout = v }
         if let v = try idleTimeout ?? Self.double(env, "HUSH_IDLE_TIMEOUT") { c.idleTimeout = v }
+        if let v = try sendTimeout ?? Self.double(env, "HUSH_SEND_TIMEOUT") { c.sendTimeout = v }
         if let v = try shutdownTimeout ?? Self.double(env, "HUSH_SHUTDOWN_TIMEOUT") { c.shutdownTimeout = v }
-        for (name, value) in [("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout), ("--shutdown-timeout", c.shutdownTimeout)]
+        for (name, value) in [("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout),
+                              ("--send-timeout", c.sendTimeout), ("--shutdown-timeout", c.shutdownTimeout)]
         where !(value > 0) {
             throw ValidationError("\(name) must be a positive number of seconds")
         }

@@ -13,35 +13,50 @@ import Darwin
 ///
 /// Lines are buffered and written when 32 KiB accumulate, on ``flush()`` (the server calls it
 /// every second) and at shutdown, so logging costs no system call per request.
+///
+/// Lines that cannot be written (disk full, `/dev/full`) are counted, not retried: the first
+/// failure is reported to the operator at once, later ones at most once a minute, and what was
+/// lost since the last report once more by ``finish()``.
 public final class AccessLog: Sendable {
     private struct State {
         var buffer: [UInt8] = []
         var lastSecond: Int64 = -1
         var timestamp = ""
+        /// Lines lost to failed writes and not yet reported.
+        var lostLines = 0
+        var lastError: Int32 = 0
+        var lastReport: Int64 = .min
     }
 
     private let descriptor: CInt
     private let ownsDescriptor: Bool
+    private let name: String
+    private let warn: @Sendable (String) -> Void
     private let state = NIOLockedValueBox(State())
     private static let flushThreshold = 32 << 10
+    /// Seconds between two reports of lost lines.
+    static let reportInterval: Int64 = 60
 
-    /// Opens the log at `destination`; nil for `.off`.
-    public static func open(_ destination: ServeConfiguration.AccessLogDestination) throws(ServeError) -> AccessLog? {
+    /// Opens the log at `destination`; nil for `.off`. Write failures are reported through `warn`.
+    public static func open(_ destination: ServeConfiguration.AccessLogDestination,
+                            warn: @escaping @Sendable (String) -> Void) throws(ServeError) -> AccessLog? {
         switch destination {
         case .off:
             return nil
         case .standardOutput:
-            return AccessLog(descriptor: STDOUT_FILENO, owns: false)
+            return AccessLog(descriptor: STDOUT_FILENO, owns: false, name: "(stdout)", warn: warn)
         case .file(let path):
             let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
-            return AccessLog(descriptor: fd, owns: true)
+            return AccessLog(descriptor: fd, owns: true, name: path, warn: warn)
         }
     }
 
-    private init(descriptor: CInt, owns: Bool) {
+    private init(descriptor: CInt, owns: Bool, name: String, warn: @escaping @Sendable (String) -> Void) {
         self.descriptor = descriptor
         self.ownsDescriptor = owns
+        self.name = name
+        self.warn = warn
     }
 
     deinit {
@@ -90,6 +105,12 @@ public final class AccessLog: Sendable {
         record(client: client, method: ArraySlice("-".utf8), target: [], versionMinor: 1, status: status, bytes: 0)
     }
 
+    /// Records that a connection was closed because its client stopped reading
+    /// (``ServeConfiguration/sendTimeout``): `"-" 408 -`.
+    func recordSendTimeout(client: String) {
+        recordUnparsed(client: client, status: 408)
+    }
+
     /// Writes out buffered lines.
     public func flush() {
         let pending: [UInt8] = state.withLockedValue { s in
@@ -99,16 +120,52 @@ public final class AccessLog: Sendable {
         if !pending.isEmpty { writeAll(pending) }
     }
 
+    /// Writes out buffered lines and reports lines lost since the last report (at shutdown).
+    public func finish() {
+        flush()
+        report(force: true)
+    }
+
     private func writeAll(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
+        let failure: (lost: Int, errno: Int32)? = bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                guard let base = raw.baseAddress else { return }
+                guard let base = raw.baseAddress else { return nil }
                 let n = write(descriptor, base + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue } else { return } }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    let error = n < 0 ? errno : ENOSPC
+                    // Lines not completely written are lost (a partial line counts as lost).
+                    let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
+                    return (rest.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }, error)
+                }
                 offset += n
             }
+            return nil
         }
+        guard let failure else { return }
+        state.withLockedValue {
+            $0.lostLines += failure.lost
+            $0.lastError = failure.errno
+        }
+        report(force: false)
+    }
+
+    /// Tells the operator how many lines were lost: the first time at once, then at most once
+    /// per ``reportInterval`` (a full disk must not turn into a flood on stderr), or when forced.
+    private func report(force: Bool) {
+        let now = Int64(time(nil))
+        let message: String? = state.withLockedValue { s in
+            let first = s.lastReport == .min
+            guard s.lostLines > 0, first || force || now - s.lastReport >= Self.reportInterval else { return nil }
+            let text = "hush: access log \(name): cannot write (\(String(cString: strerror(s.lastError)))); "
+                + "\(s.lostLines) line\(s.lostLines == 1 ? "" : "s") lost"
+                + (first ? "; further losses are reported at most once a minute" : " since the last warning")
+            s.lostLines = 0
+            s.lastReport = now
+            return text
+        }
+        if let message { warn(message) }
     }
 
     /// `25/Nov/2026:08:00:00 +0000`

@@ -95,8 +95,7 @@ extension FileTable {
 
     /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
     private static func manifestValues(realRoot: String, found: [String: FoundFile]) throws(ServeError) -> Set<String>? {
-        let path = realRoot + "/" + Manifest.fileName
-        guard found[Manifest.fileName] != nil else { return nil }
+        guard let path = found[Manifest.fileName]?.path else { return nil }
         guard let bytes = readAll(path: path) else { throw .unreadable(path: path, errno: errno) }
         do {
             return Set(try Manifest.decode(bytes).paths.values)
@@ -121,14 +120,12 @@ extension FileTable {
     /// Opens and checks one file: its descriptor, its fingerprint (digest empty) and the digest a
     /// previous table computed for the same bytes, if any. Nil when it vanished or is no longer a
     /// regular file (it is left out).
-    private static func openChecked(rel: String, found: FoundFile, previous: FileTable?) -> (CInt, FileFingerprint, String?)? {
-        let fd = open(found.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        var s = stat()
-        guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else { _ = close(fd); return nil }
+    static func openChecked(rel: String, found: FoundFile, previous: FileTable?) -> (CInt, FileFingerprint, String?)? {
+        guard let (fd, s) = openRegularFile(found.path) else { return nil }
         let fingerprint = FileFingerprint(
             device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int(s.st_size),
-            modifiedSeconds: Int64(s.st_mtim.tv_sec), modifiedNanoseconds: Int(s.st_mtim.tv_nsec), digest: "")
+            modifiedSeconds: Int64(s.st_mtim.tv_sec), modifiedNanoseconds: Int(s.st_mtim.tv_nsec),
+            changedSeconds: Int64(s.st_ctim.tv_sec), changedNanoseconds: Int(s.st_ctim.tv_nsec), digest: "")
         var known = previous?.fingerprints[rel]
         known?.digest = ""
         return (fd, fingerprint, known == fingerprint ? previous?.fingerprints[rel]?.digest : nil)
@@ -172,7 +169,7 @@ extension FileTable {
             }
             fingerprint.digest = md5.hexDigest()
         }
-        return LoadedFile(rel: rel, fingerprint: fingerprint, body: .file(OpenFile(descriptor: fd)))
+        return LoadedFile(rel: rel, fingerprint: fingerprint, body: .file(OpenFile(descriptor: fd, name: rel, fingerprint: fingerprint)))
     }
 
     /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
@@ -193,12 +190,15 @@ extension FileTable {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var s = stat()
             guard lstat(path, &s) == 0 else { continue }
+            var opened = path
             if (s.st_mode & S_IFMT) == S_IFLNK {
                 // Follow a symlink only when it resolves inside the root and not into a dot entry.
                 guard let target = realPath(path), target.hasPrefix(realRoot + "/"),
                       !target.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: { $0.hasPrefix(".") }),
                       stat(target, &s) == 0
                 else { continue }
+                // The file is opened by its checked target, so a link swapped in later is refused.
+                opened = target
             }
             switch s.st_mode & S_IFMT {
             case S_IFDIR:
@@ -206,7 +206,7 @@ extension FileTable {
                 guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
                 try walk(directory: path, relative: rel, realRoot: realRoot, into: &found, visited: &visited)
             case S_IFREG:
-                found[rel] = FoundFile(path: path, size: Int(s.st_size))
+                found[rel] = FoundFile(path: opened, size: Int(s.st_size))
             default:
                 continue
             }
@@ -219,9 +219,24 @@ extension FileTable {
         return String(validatingCString: resolved)
     }
 
-    static func readAll(path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// Opens `path` for reading if it is a regular file, and its status. The scan saw a regular
+    /// file, but the name may since have become a FIFO (whose open would wait for a writer, and
+    /// with it the reload and SIGTERM), a device or a symlink: so the open does not block or
+    /// follow a final symlink, and the type is checked on what was actually opened. O_NONBLOCK
+    /// does not change reads of regular files, so the descriptor is used as it is.
+    static func openRegularFile(_ path: String) -> (CInt, stat)? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW)
         guard fd >= 0 else { return nil }
+        var s = stat()
+        guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else {
+            _ = close(fd)
+            return nil
+        }
+        return (fd, s)
+    }
+
+    static func readAll(path: String) -> [UInt8]? {
+        guard let (fd, _) = openRegularFile(path) else { return nil }
         defer { _ = close(fd) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)

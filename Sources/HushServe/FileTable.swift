@@ -159,13 +159,38 @@ public enum Body: Sendable {
 
 /// A read-only file descriptor kept open for the life of the table that holds it. Each response
 /// sends from a `dup` of it, so a swapped-out table may close it while responses still run.
+///
+/// The descriptor pins the inode: a file replaced by rename (what `hush collect` does) keeps
+/// being served from the bytes its ETag was computed from. A file rewritten in place (`cp new
+/// old`) changes under it; ``changedOnDisk()`` notices, from the size, mtime and ctime it had
+/// when it was opened and hashed.
 public final class OpenFile: Sendable {
     /// The descriptor; valid until this object is released.
     public let descriptor: CInt
+    /// The path below the root, for messages.
+    let name: String
+    private let size: Int
+    private let modified: timespec
+    private let changed: timespec
 
-    init(descriptor: CInt) { self.descriptor = descriptor }
+    init(descriptor: CInt, name: String, fingerprint: FileFingerprint) {
+        self.descriptor = descriptor
+        self.name = name
+        self.size = fingerprint.size
+        self.modified = timespec(tv_sec: Int(fingerprint.modifiedSeconds), tv_nsec: fingerprint.modifiedNanoseconds)
+        self.changed = timespec(tv_sec: Int(fingerprint.changedSeconds), tv_nsec: fingerprint.changedNanoseconds)
+    }
 
     deinit { _ = close(descriptor) }
+
+    /// Whether the file's bytes may differ from those it was hashed from: its size, mtime or ctime
+    /// moved (ctime cannot be set back, so tools that restore mtime are caught too). One fstat.
+    func changedOnDisk() -> Bool {
+        var s = stat()
+        guard fstat(descriptor, &s) == 0 else { return true }
+        return Int(s.st_size) != size || s.st_mtim.tv_sec != modified.tv_sec || s.st_mtim.tv_nsec != modified.tv_nsec
+            || s.st_ctim.tv_sec != changed.tv_sec || s.st_ctim.tv_nsec != changed.tv_nsec
+    }
 }
 
 /// What a file's ETag was computed from; equal fingerprints mean the bytes need not be hashed again.
@@ -175,6 +200,10 @@ struct FileFingerprint: Sendable, Equatable {
     var size: Int
     var modifiedSeconds: Int64
     var modifiedNanoseconds: Int
+    /// The inode's ctime: unlike mtime it cannot be set back, so a rewrite that restores mtime
+    /// (`cp -p`, `rsync -t`) still counts as a change.
+    var changedSeconds: Int64
+    var changedNanoseconds: Int
     var digest: String
 }
 

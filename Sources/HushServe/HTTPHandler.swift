@@ -25,6 +25,16 @@ final class HTTPHandler: ChannelInboundHandler {
         var headerTimeout: TimeAmount
         /// How long an idle keep-alive connection stays open.
         var idleTimeout: TimeAmount
+        /// How long responses waiting in the channel may go without any byte being written.
+        var sendTimeout: TimeAmount
+        /// Where lines for the operator go (a file changed while being sent).
+        var warn: @Sendable (String) -> Void
+        /// Asks for a rescan of the root because the file at this path changed on disk.
+        var reloadSoon: @Sendable (String) -> Void
+
+        /// How often a connection with a backlog looks at its progress (and at the files it is
+        /// sending): a quarter of the send timeout, at most a second.
+        var sendCheckInterval: TimeAmount { .nanoseconds(min(sendTimeout.nanoseconds / 4, 1_000_000_000)) }
     }
 
     /// Bytes of small responses gathered before they are handed to the channel mid-burst.
@@ -38,8 +48,9 @@ final class HTTPHandler: ChannelInboundHandler {
     private var buffered: ByteBuffer?
     /// Responses of the current burst not yet handed to the channel.
     private var pendingOut: ByteBuffer?
-    /// File bodies handed to the channel and not yet sent (each holds a duplicated descriptor).
-    private var fileWritesInFlight = 0
+    /// Files whose bodies are handed to the channel and not yet sent, oldest first (each body
+    /// holds a duplicated descriptor of its file).
+    private var filesInFlight: [OpenFile] = []
     /// No further request will be handled; close once everything written has completed.
     private var closeAfterWrites = false
     /// The server is stopping: finish what is in flight, then close.
@@ -48,13 +59,23 @@ final class HTTPHandler: ChannelInboundHandler {
     private var pausedForWritability = false
     /// Whether the channel reads on its own (off while paused or closing).
     private var reading = true
+    /// The client half-closed: no request follows those already received.
+    private var inputClosed = false
     /// The previous burst's buffer, cleared and reused once the channel has written it, so a
     /// keep-alive request costs no buffer allocation.
     private var spareOut: ByteBuffer?
-    /// Whether an incomplete head is waiting for more bytes (its deadline does not move).
-    private var headStarted = false
+    /// Whether a head is awaited under the header deadline: on a new connection, or once an
+    /// incomplete head has arrived. The deadline does not move as bytes trickle in.
+    private var headStarted = true
+    /// The header deadline while `headStarted`, else the idle deadline.
     private var deadline = NIODeadline.distantFuture
+    /// When the output was last seen moving: the send timeout counts from here.
+    private var lastProgress = NIODeadline.distantPast
+    /// The output's progress at the last look; `.none` when there was no backlog.
+    private var lastSeen = SendProgress.none
     private var timer: Scheduled<Void>?
+    /// When the pending `timer` fires.
+    private var timerAt = NIODeadline.distantFuture
     private var dateLine = DateLine()
     /// Reused for each request head's bytes.
     private var headScratch: [UInt8] = []
@@ -71,7 +92,8 @@ final class HTTPHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         if accessLog != nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
         // A new connection must send its first head within the header timeout (slowloris).
-        arm(context, at: context.eventLoop.now + settings.headerTimeout)
+        lastProgress = context.eventLoop.now
+        arm(context, at: lastProgress + settings.headerTimeout)
         context.fireChannelActive()
     }
 
@@ -89,6 +111,12 @@ final class HTTPHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // A half-close ends the requests, not the answers owed (RFC 9112 §9.6).
+            inputClosed = true
+            closeOnceAnswered(context)
+            return
+        }
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         closeAfterWrites = true
@@ -121,14 +149,25 @@ final class HTTPHandler: ChannelInboundHandler {
             if var input = buffered.take() { handleRequests(context, &input) }
             flushBurst(context)
             updateReading(context)
+            closeOnceAnswered(context)
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// After a half-close, once no complete request is held back: closes behind the answers.
+    private func closeOnceAnswered(_ context: ChannelHandlerContext) {
+        guard inputClosed, !pausedForWritability, !closeAfterWrites else { return }
+        // What is left is an incomplete head that can no longer complete.
+        buffered = nil
+        closeAfterWrites = true
+        updateReading(context)
+        if burstHasWrites { flushBurst(context) } else { closeBehindWrites(context) }
     }
 
     /// Reads only while requests can be answered: not while paused for writability, nor once
     /// the connection is to close.
     private func updateReading(_ context: ChannelHandlerContext) {
-        let wanted = !pausedForWritability && !closeAfterWrites
+        let wanted = !pausedForWritability && !closeAfterWrites && !inputClosed
         guard wanted != reading, context.channel.isActive else { return }
         reading = wanted
         try? context.channel.syncOptions?.setOption(.autoRead, value: wanted)
@@ -164,7 +203,13 @@ final class HTTPHandler: ChannelInboundHandler {
                 input.moveReaderIndex(forwardBy: consumed)
                 headStarted = false
                 let responder = settings.responder
-                let reply = headScratch.withUnsafeBytes { responder.reply(to: request, head: $0, table: table) }
+                var reply = headScratch.withUnsafeBytes { responder.reply(to: request, head: $0, table: table) }
+                if let file = reply.fileOnDisk, file.changedOnDisk() {
+                    // Rewritten in place since it was hashed: its ETag and length describe other
+                    // bytes. Refuse until the rescan the server now starts (RFC 9110 §15.6.4).
+                    reply = .status(.serviceUnavailable)
+                    settings.reloadSoon(file.name)
+                }
                 var keepAlive = request.keepAlive && !draining
                 // A request body is not read; closing is the safe way not to misread it as a request.
                 if let length = request.contentLength, length > 0 { keepAlive = false }
@@ -226,11 +271,11 @@ final class HTTPHandler: ChannelInboundHandler {
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
             let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: offset + length)
             let written = context.eventLoop.makePromise(of: Void.self)
-            fileWritesInFlight += 1
+            filesInFlight.append(file)
             written.futureResult.assumeIsolated().whenComplete { _ in
                 try? handle.close()
-                self.fileWritesInFlight -= 1
-                if self.fileWritesInFlight == 0 { self.setCork(false, context) }
+                self.filesInFlight.removeFirst()
+                if self.filesInFlight.isEmpty { self.setCork(false, context) }
             }
             context.write(Self.outbound(.fileRegion(region)), promise: written)
         }
@@ -271,13 +316,18 @@ final class HTTPHandler: ChannelInboundHandler {
             context.write(Self.outbound(.byteBuffer(out)), promise: nil)
             keepSpare(out)
         }
+        // Every flush counts as progress, and the idle deadline moves with every response:
+        // the timer notices when it fires.
+        let now = context.eventLoop.now
+        lastProgress = now
         if closeAfterWrites {
             closeBehindWrites(context)
         } else {
             context.flush()
-            // The idle deadline moves with every response; the timer notices when it fires.
-            if !headStarted { deadline = context.eventLoop.now + settings.idleTimeout }
+            if !headStarted { deadline = now + settings.idleTimeout }
         }
+        // Only answers that did not leave with the flush (two cheap checks on the hot path).
+        if !filesInFlight.isEmpty || !context.channel.isWritable { watchBacklog(context, now) }
     }
 
     /// Flushes, then closes once everything written so far has been sent.
@@ -292,16 +342,52 @@ final class HTTPHandler: ChannelInboundHandler {
 
     // MARK: Timeouts
 
-    /// Sets the connection's deadline, scheduling the timer only when none is pending: a timer
-    /// that fires early re-arms itself for the current deadline, so moving a deadline per
-    /// request costs no timer operation.
-    private func arm(_ context: ChannelHandlerContext, at newDeadline: NIODeadline) {
-        deadline = newDeadline
-        if timer == nil { schedule(context) }
+    /// Which deadline governs the connection, derived from its state in this one place.
+    private enum Phase {
+        /// Responses wait in the channel for a client that reads slowly or not at all: closed
+        /// after the send timeout without progress.
+        case sending(SendProgress)
+        /// A head is awaited: closed at the header deadline.
+        case header
+        /// Everything asked was answered and written: closed at the idle deadline.
+        case idle
     }
 
-    private func schedule(_ context: ChannelHandlerContext) {
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+    private func phase(_ context: ChannelHandlerContext) -> Phase {
+        let progress = SendProgress.of(context.channel)
+        if progress.pending > 0 || !filesInFlight.isEmpty { return .sending(progress) }
+        return headStarted ? .header : .idle
+    }
+
+    /// Starts watching a backlog the flush left: notes its progress, so the first look can tell
+    /// whether it moved, and makes that look come within a check interval (a file truncated
+    /// under sendfile must not spin until an idle deadline a minute away).
+    private func watchBacklog(_ context: ChannelHandlerContext, _ now: NIODeadline) {
+        lastSeen = SendProgress.of(context.channel)
+        let look = now + settings.sendCheckInterval
+        guard timerAt > look else { return }
+        timer?.cancel()
+        schedule(context, at: look)
+    }
+
+    /// Sets the header deadline. The timer is scheduled only when none is pending or the pending
+    /// one fires later (the idle deadline of a reused connection); a timer that fires early
+    /// re-arms itself for the current deadline, so moving a deadline per request costs no
+    /// timer operation.
+    private func arm(_ context: ChannelHandlerContext, at newDeadline: NIODeadline) {
+        deadline = newDeadline
+        guard let pending = timer else { return schedule(context, at: newDeadline) }
+        if timerAt > newDeadline {
+            pending.cancel()
+            schedule(context, at: newDeadline)
+        }
+    }
+
+    /// Schedules the timer at `when`, or sooner: never more than a send timeout ahead, because a
+    /// response flushed meanwhile may back up and its send timeout counts from that flush.
+    private func schedule(_ context: ChannelHandlerContext, at when: NIODeadline) {
+        timerAt = min(when, context.eventLoop.now + settings.sendTimeout)
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: timerAt) {
             self.timer = nil
             self.deadlineReached(context)
         }
@@ -309,14 +395,42 @@ final class HTTPHandler: ChannelInboundHandler {
 
     private func deadlineReached(_ context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        if fileWritesInFlight > 0 {
-            // A file is still being sent to a slow reader: give it another idle period.
-            deadline = context.eventLoop.now + settings.idleTimeout
-            schedule(context)
-        } else if context.eventLoop.now >= deadline {
-            context.close(promise: nil)
-        } else {
-            schedule(context)
+        let now = context.eventLoop.now
+        switch phase(context) {
+        case .sending(let progress):
+            if let file = filesInFlight.first(where: { $0.changedOnDisk() }) {
+                // Truncated or rewritten mid-response: the rest cannot match the head sent, and
+                // sendfile at a premature end of file returns 0 forever, which NIO retries in a
+                // busy loop. End the response short; the client sees it incomplete.
+                settings.warn("hush: \(file.name) changed on disk while being sent; connection closed")
+                settings.reloadSoon(file.name)
+                context.close(promise: nil)
+                return
+            }
+            if progress != lastSeen {
+                // Bytes left or were acknowledged, or answers joined, since the last look. A small
+                // backlog the flush did not watch is seen here first: when it last moved is
+                // unknown, so it counts as progress (it is closed at most a send timeout later).
+                lastProgress = now
+                lastSeen = progress
+            }
+            if now >= lastProgress + settings.sendTimeout {
+                accessLog?.recordSendTimeout(client: client)
+                context.close(promise: nil)
+                return
+            }
+            schedule(context, at: min(lastProgress + settings.sendTimeout, now + settings.sendCheckInterval))
+        case .header, .idle:
+            if lastSeen != .none {
+                // The backlog drained since the last look: the idle period starts about now.
+                lastSeen = .none
+                if !headStarted { deadline = max(deadline, now + settings.idleTimeout) }
+            }
+            if now >= deadline {
+                context.close(promise: nil)
+                return
+            }
+            schedule(context, at: deadline)
         }
     }
 }

@@ -57,6 +57,9 @@ enum RequestParser {
         if end < 0 {
             if requestLineEnd < 0, bytes.count - start > maxRequestLine { return .failure(.uriTooLong) }
             if bytes.count - start > maxHead { return .failure(.headTooLarge) }
+            // §2.2: a bare CR is invalid. A head ending its lines with bare CRs has no line feed
+            // to complete it: answer 400 now rather than wait for the header timeout.
+            if containsBareCR(bytes, from: start, to: limit) { return .failure(.badRequest) }
             return .incomplete
         }
         if end - start > maxHead + 2 { return .failure(.headTooLarge) }
@@ -66,6 +69,17 @@ enum RequestParser {
         case .success(let request): return .complete(request, consumed: end)
         case .failure(let failure): return .failure(failure)
         }
+    }
+
+    /// Whether a CR in `from..<to` is followed by something other than LF (a CR at the very end
+    /// may still be followed by one).
+    private static func containsBareCR(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {
+        var i = from
+        while let r = memchrIndex(bytes, cr, from: i, to: to) {
+            if r + 1 < bytes.count, bytes[r + 1] != lf { return true }
+            i = r + 1
+        }
+        return false
     }
 
     @inline(__always)

@@ -13,6 +13,18 @@ enum Reply {
     /// Anything else: an error or a redirect with a tiny text body.
     case status(Status, location: String? = nil)
 
+    /// The open file the reply's validators and body come from, if it is sent from disk.
+    @inline(__always)
+    var fileOnDisk: OpenFile? {
+        let representation: Representation
+        switch self {
+        case .full(let r), .partial(let r, _), .notModified(let r), .rangeNotSatisfiable(let r): representation = r
+        case .status: return nil
+        }
+        guard case .file(let file) = representation.body else { return nil }
+        return file
+    }
+
     /// The status code, for the access log.
     var code: Int {
         switch self {
@@ -29,7 +41,7 @@ enum Reply {
 enum Status: Int, Sendable {
     case movedPermanently = 301, badRequest = 400, notFound = 404, methodNotAllowed = 405,
          requestTimeout = 408, preconditionFailed = 412, uriTooLong = 414,
-         headerFieldsTooLarge = 431, versionNotSupported = 505
+         headerFieldsTooLarge = 431, serviceUnavailable = 503, versionNotSupported = 505
 
     var code: Int { rawValue }
 
@@ -43,6 +55,7 @@ enum Status: Int, Sendable {
         case .preconditionFailed: return "Precondition Failed"
         case .uriTooLong: return "URI Too Long"
         case .headerFieldsTooLarge: return "Request Header Fields Too Large"
+        case .serviceUnavailable: return "Service Unavailable"
         case .versionNotSupported: return "HTTP Version Not Supported"
         }
     }

@@ -63,6 +63,8 @@ struct ResponseWriter {
             if let location { out.writeString("Location: " + location + "\r\n") }
             if status == .methodNotAllowed { out.writeString("Allow: GET, HEAD\r\n") }
             if status == .notFound || status == .movedPermanently { out.writeString("Cache-Control: no-cache\r\n") }
+            // A file changed on disk is being reloaded (RFC 9110 §15.6.4): ask again in a second.
+            if status == .serviceUnavailable { out.writeString("Retry-After: 1\r\nCache-Control: no-store\r\n") }
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
             out.writeString(text)

@@ -42,6 +42,9 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var headerTimeout: Double = 10
     /// Seconds an idle keep-alive connection is kept open. Default 60.
     public var idleTimeout: Double = 60
+    /// Seconds a connection with a response to send may go without any of it being written
+    /// (a client that stopped reading); then it is closed. Default 60, as nginx's `send_timeout`.
+    public var sendTimeout: Double = 60
     /// Seconds a graceful stop (SIGTERM/SIGINT) waits for responses in flight. Default 10.
     public var shutdownTimeout: Double = 10
 

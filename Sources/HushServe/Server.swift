@@ -25,12 +25,13 @@ public final class Server: Sendable {
     private let listener: Channel
     private let accessLog: AccessLog?
     private let logFlusher: RepeatedTask?
-    private let reloadLock = NIOLock()
+    private let reloader: Reloader
 
-    private init(configuration: ServeConfiguration, tables: TableBox, localPort: Int, group: MultiThreadedEventLoopGroup,
+    private init(reloader: Reloader, localPort: Int, group: MultiThreadedEventLoopGroup,
                  listener: Channel, accessLog: AccessLog?, logFlusher: RepeatedTask?) {
-        self.configuration = configuration
-        self.tables = tables
+        self.configuration = reloader.configuration
+        self.tables = reloader.tables
+        self.reloader = reloader
         self.localPort = localPort
         self.group = group
         self.listener = listener
@@ -38,9 +39,11 @@ public final class Server: Sendable {
         self.logFlusher = logFlusher
     }
 
-    /// Scans the root (unless `table` is given), binds and starts serving.
-    public static func start(configuration: ServeConfiguration, table: FileTable? = nil) async throws -> Server {
-        let (group, future) = try prepare(configuration: configuration, table: table)
+    /// Scans the root (unless `table` is given), binds and starts serving. `warn` receives the
+    /// lines meant for the operator (a failing access log, a file changed under the server).
+    public static func start(configuration: ServeConfiguration, table: FileTable? = nil,
+                             warn: @escaping @Sendable (String) -> Void = Server.writeToStandardError) async throws -> Server {
+        let (group, future) = try prepare(configuration: configuration, table: table, warn: warn)
         do {
             return try await future.get()
         } catch {
@@ -50,8 +53,9 @@ public final class Server: Sendable {
     }
 
     /// Blocking form of ``start(configuration:table:)`` for synchronous callers (the CLI).
-    public static func startBlocking(configuration: ServeConfiguration, table: FileTable? = nil) throws -> Server {
-        let (group, future) = try prepare(configuration: configuration, table: table)
+    public static func startBlocking(configuration: ServeConfiguration, table: FileTable? = nil,
+                                     warn: @escaping @Sendable (String) -> Void = Server.writeToStandardError) throws -> Server {
+        let (group, future) = try prepare(configuration: configuration, table: table, warn: warn)
         do {
             return try future.wait()
         } catch {
@@ -65,15 +69,17 @@ public final class Server: Sendable {
         return ServeError.cannotBind(host: configuration.host, port: configuration.port, reason: "\(error)")
     }
 
-    private static func prepare(configuration: ServeConfiguration, table: FileTable?) throws -> (MultiThreadedEventLoopGroup, EventLoopFuture<Server>) {
+    private static func prepare(configuration: ServeConfiguration, table: FileTable?,
+                                warn: @escaping @Sendable (String) -> Void) throws -> (MultiThreadedEventLoopGroup, EventLoopFuture<Server>) {
         guard configuration.threads >= 1 else { throw ServeError.invalidConfiguration("--threads must be at least 1") }
         guard (0...65_535).contains(configuration.port) else { throw ServeError.invalidConfiguration("--port must be 0...65535") }
         guard configuration.maxConnections >= 1 else { throw ServeError.invalidConfiguration("the connection cap must be at least 1") }
         let table = try table ?? FileTable.load(configuration: configuration)
-        let accessLog = try AccessLog.open(configuration.accessLog)
+        let accessLog = try AccessLog.open(configuration.accessLog, warn: warn)
         raiseDescriptorLimit()
-        let tables = TableBox(table)
-        let settings = HTTPHandler.settings(for: configuration)
+        let reloader = Reloader(configuration: configuration, tables: TableBox(table), warn: warn)
+        let tables = reloader.tables
+        let settings = HTTPHandler.settings(for: configuration, warn: warn, reloadSoon: { reloader.reloadSoon(changed: $0) })
         let maxConnections = configuration.maxConnections
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let bootstrap = ServerBootstrap(group: group)
@@ -87,6 +93,9 @@ public final class Server: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 8)
             .childChannelOption(.autoRead, value: true)
+            // A client that half-closes after its requests (`nc -N`, health checkers) still gets
+            // every answer it asked for; the handler closes once they are sent.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -97,8 +106,8 @@ public final class Server: Sendable {
             let logFlusher = accessLog.map { log in
                 group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
             }
-            return Server(configuration: configuration, tables: tables, localPort: listener.localAddress?.port ?? configuration.port,
-                          group: group, listener: listener, accessLog: accessLog, logFlusher: logFlusher)
+            return Server(reloader: reloader, localPort: listener.localAddress?.port ?? configuration.port, group: group,
+                          listener: listener, accessLog: accessLog, logFlusher: logFlusher)
         }
         return (group, future)
     }
@@ -108,11 +117,7 @@ public final class Server: Sendable {
     /// On error the current table stays.
     @discardableResult
     public func reload() throws(ServeError) -> FileTable {
-        reloadLock.lock()
-        defer { reloadLock.unlock() }
-        let table = try FileTable.load(configuration: configuration, previous: tables.current)
-        tables.swap(table)
-        return table
+        try reloader.reload()
     }
 
     /// How many connections are open now.
@@ -127,14 +132,14 @@ public final class Server: Sendable {
     public func stop() async {
         try? await quiesce().get()
         try? await group.shutdownGracefully()
-        accessLog?.flush()
+        accessLog?.finish()
     }
 
     /// Blocking form of ``stop()``.
     public func stopBlocking() {
         try? quiesce().wait()
         try? group.syncShutdownGracefully()
-        accessLog?.flush()
+        accessLog?.finish()
     }
 
     private func quiesce() -> EventLoopFuture<Void> {
@@ -155,6 +160,18 @@ public final class Server: Sendable {
                 for channel in channels { channel.close(promise: nil) }
             }
             return closed.always { _ in timeout.cancel() }
+        }
+    }
+
+    /// Writes `line` and a newline to stderr in one unbuffered write, so a supervisor reading the
+    /// pipe sees it at once and lines from several threads do not interleave.
+    public static let writeToStandardError: @Sendable (String) -> Void = { line in
+        var bytes = Array((line + "\n").utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return }
+            bytes = bytes.dropFirst(n)
         }
     }
 

@@ -148,6 +148,51 @@ final class ServeCLITests: XCTestCase {
         XCTAssertTrue(lines[1].hasSuffix("\"GET /static/missing HTTP/1.1\" 404 10"), String(lines[1]))
     }
 
+    func testAFailingAccessLogIsReportedOnStderrAtMostOncePerMinute() throws {
+        // /dev/full fails every write with ENOSPC, as a full disk does.
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0", "--access-log", "/dev/full"],
+                                   environment: ["HUSH_SEND_TIMEOUT": "5"])
+        let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
+        let connection = try RawConnection(port: port)
+        for _ in 0..<2 {
+            try connection.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+            XCTAssertEqual(try connection.readResponse().status, 200)
+        }
+        let first = try XCTUnwrap(hush.waitForStderrLine(containing: "access log"), "a failing access log is not silent")
+        XCTAssertTrue(first.hasPrefix("hush: access log /dev/full: cannot write (No space left on device)"), first)
+        for _ in 0..<3 {
+            try connection.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+            XCTAssertEqual(try connection.readResponse().status, 200)
+        }
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+        // Within the minute only the first failure is reported as it happens; the lines lost
+        // after it are counted once more at exit.
+        let warnings = hush.stderrText.split(separator: "\n").filter { $0.contains("access log") }
+        XCTAssertEqual(warnings.count, 2, warnings.joined(separator: "\n"))
+        let lost = warnings.compactMap { line -> Int? in
+            guard let range = line.range(of: #"[0-9]+ lines? lost"#, options: .regularExpression) else { return nil }
+            return Int(line[range].prefix { $0.isNumber })
+        }
+        XCTAssertEqual(lost.reduce(0, +), 5, warnings.joined(separator: "\n"))
+    }
+
+    func testAFIFOInTheRootBlocksNeitherLoadNorReloadNorSIGTERM() throws {
+        XCTAssertEqual(mkfifo(root + "/css/pipe.css", 0o644), 0)
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0"])
+        XCTAssertNotNil(hush.waitForStdoutLine(containing: "(2 files)"), "the FIFO is left out")
+        hush.signal(SIGHUP)
+        XCTAssertNotNil(hush.waitForStderrLine(containing: "hush: reloaded"))
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+    }
+
+    func testSendTimeoutMustBePositive() throws {
+        let hush = try HushProcess(["serve", "--root", root, "--port", "0", "--send-timeout", "0"])
+        XCTAssertEqual(hush.waitForExit(), 1)
+        XCTAssertEqual(hush.stderrText, "hush: --send-timeout must be a positive number of seconds\n")
+    }
+
     func testMissingRootFailsWithOneActionableLine() throws {
         let hush = try HushProcess(["serve", "--root", root + "/nope", "--port", "0"])
         XCTAssertEqual(hush.waitForExit(), 1)

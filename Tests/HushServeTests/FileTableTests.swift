@@ -1,7 +1,12 @@
+import Foundation
 import HushCore
 @testable import HushServe
 import NIOCore
 import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class FileTableTests: XCTestCase {
     func testTakesInFilesWithSiblingsAsRepresentations() throws {
@@ -141,5 +146,35 @@ final class FileTableTests: XCTestCase {
         XCTAssertThrowsError(try f.table()) { error in
             guard case .badManifest? = error as? ServeError else { return XCTFail("\(error)") }
         }
+    }
+
+    /// Runs `body` on its own thread; true when it returned within `seconds`. A FIFO opened for
+    /// reading blocks until a writer appears, so on a timeout `unblock` opens one to free the thread.
+    private func returnsPromptly(within seconds: Double, unblocking fifo: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        Thread { body(); done.signal() }.start()
+        guard done.wait(timeout: .now() + seconds) == .success else {
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            _ = done.wait(timeout: .now() + 5)
+            if writer >= 0 { close(writer) }
+            return false
+        }
+        return true
+    }
+
+    func testAFIFOSwappedInAfterTheScanIsRefusedWithoutBlocking() throws {
+        // The scan lists only regular files; between listing and opening, the name can become a
+        // FIFO, whose open would wait for a writer forever and, with it, the reload and SIGTERM.
+        let f = try Fixture.site()
+        let fifo = f.root + "/js/swapped.js"
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        let found = FileTable.FoundFile(path: fifo, size: 1000)
+        XCTAssertTrue(returnsPromptly(within: 5, unblocking: fifo) {
+            XCTAssertNil(FileTable.openChecked(rel: "js/swapped.js", found: found, previous: nil))
+        }, "opening a FIFO to serve it blocked")
+        XCTAssertTrue(returnsPromptly(within: 5, unblocking: fifo) {
+            XCTAssertNil(FileTable.readAll(path: fifo))
+        }, "reading a FIFO as the manifest blocked")
+        XCTAssertNil(try f.table().resource(at: "js/swapped.js"), "a FIFO present at the scan is not taken in")
     }
 }

@@ -21,10 +21,9 @@ final class HTTPHandlerTests: XCTestCase {
     }
 
     private func connect(_ change: (inout ServeConfiguration) -> Void = { _ in }) throws {
-        let configuration = fixture.configuration(change)
+        let configuration = fixture.configuration { $0.headerTimeout = 10; $0.idleTimeout = 60; change(&$0) }
         let table = try FileTable.load(configuration: configuration)
-        let settings = HTTPHandler.Settings(
-            responder: Responder(prefix: configuration.prefix), headerTimeout: .seconds(10), idleTimeout: .seconds(60))
+        let settings = HTTPHandler.settings(for: configuration)
         loop = EmbeddedEventLoop()
         channel = EmbeddedChannel(handler: HTTPHandler(settings: settings, tables: TableBox(table), accessLog: nil), loop: loop)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
@@ -208,6 +207,25 @@ final class HTTPHandlerTests: XCTestCase {
         XCTAssertEqual(try exchange("Host: t\r\n"), "")
         XCTAssertTrue(channel.isActive)
         loop.advanceTime(by: .seconds(5))
+        XCTAssertFalse(channel.isActive)
+    }
+
+    func testSlowHeadOnAReusedConnectionIsCutAtTheHeaderTimeoutNotTheIdleDeadline() throws {
+        try connect { $0.headerTimeout = 2; $0.idleTimeout = 12 }
+        XCTAssertTrue(try exchange(get("/static/index.html")).hasPrefix("HTTP/1.1 200"))
+        loop.advanceTime(by: .milliseconds(2_500))
+        XCTAssertEqual(try exchange("GET /static/index.html HTTP/1.1\r\n"), "")
+        loop.advanceTime(by: .milliseconds(1_900))
+        XCTAssertEqual(try exchange("Host: t\r\n"), "")
+        XCTAssertTrue(channel.isActive)
+        loop.advanceTime(by: .milliseconds(200))
+        XCTAssertFalse(channel.isActive, "cut 2 s after the head's first byte, not at the 12 s idle deadline")
+    }
+
+    func testHeadWithBareCRLineEndsIs400AtOnce() throws {
+        try connect()
+        let response = try exchange("GET /static/index.html HTTP/1.1\rHost: t\r\r")
+        XCTAssertTrue(response.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), response)
         XCTAssertFalse(channel.isActive)
     }
 

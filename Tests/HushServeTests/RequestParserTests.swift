@@ -80,6 +80,14 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
+    func testBareCRIsRejectedBeforeTheHeadIsComplete() {
+        // RFC 9112 §2.2: a bare CR is invalid; waiting for a line feed that never comes is not an answer.
+        for text in ["GET / HTTP/1.1\rHost: t\r\r", "GET / HTTP/1.1\r\nHost: t\rX: y", "GET /\rx"] {
+            guard case .failure(.badRequest) = parse(text) else { return XCTFail("\(text.debugDescription): \(parse(text))") }
+        }
+        guard case .incomplete = parse("GET / HTTP/1.1\r\nHost: t\r") else { return XCTFail("a CR at the end may be followed by LF") }
+    }
+
     func testUnsupportedMajorVersion() {
         XCTAssertEqual(failure("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), .versionNotSupported)
     }

@@ -22,13 +22,20 @@ public final class RawConnection {
 
     private let fd: CInt
     private var pending: [UInt8] = []
+    /// Bytes received on this connection so far, read or dropped.
+    public private(set) var totalReceived = 0
 
-    public init(port: Int, timeout: Double = 10) throws {
+    /// Connects to 127.0.0.1:`port`. `receiveBuffer` sets SO_RCVBUF before connecting (the
+    /// kernel doubles it), so a client that does not read stops the server's writes early.
+    public init(port: Int, timeout: Double = 10, receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.socket(errno) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int32((timeout - Double(Int(timeout))) * 1e6).magnitude > 0 ? Int((timeout - Double(Int(timeout))) * 1e6) : 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBuffer.map(CInt.init) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<CInt>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -54,6 +61,11 @@ public final class RawConnection {
             guard n > 0 else { throw Failure.socket(errno) }
             offset += n
         }
+    }
+
+    /// Half-closes: no more bytes from this side (`shutdown(SHUT_WR)`, what `nc -N` does).
+    public func shutdownWrite() throws {
+        guard shutdown(fd, Int32(SHUT_WR)) == 0 else { throw Failure.socket(errno) }
     }
 
     /// Sends as much of `bytes` as the peer takes within `seconds`, never blocking longer;
@@ -87,6 +99,7 @@ public final class RawConnection {
             throw Failure.socket(errno)
         }
         if n == 0 { return false }
+        totalReceived += n
         pending += chunk[..<n]
         return true
     }

@@ -1,0 +1,52 @@
+import Dispatch
+import NIOConcurrencyHelpers
+
+/// Rescans STATIC_ROOT into a new table and swaps it in, one rescan at a time: on SIGHUP, and by
+/// itself when a file is found changed on disk since it was scanned (see ``OpenFile``).
+final class Reloader: Sendable {
+    let configuration: ServeConfiguration
+    let tables: TableBox
+    private let warn: @Sendable (String) -> Void
+    private let lock = NIOLock()
+    /// Whether a reload for a changed file is running or was run less than a second ago.
+    private let changeReloadBusy = NIOLockedValueBox(false)
+
+    init(configuration: ServeConfiguration, tables: TableBox, warn: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.tables = tables
+        self.warn = warn
+    }
+
+    /// Rescans now; on error the current table stays.
+    func reload() throws(ServeError) -> FileTable {
+        lock.lock()
+        defer { lock.unlock() }
+        let table = try FileTable.load(configuration: configuration, previous: tables.current)
+        tables.swap(table)
+        return table
+    }
+
+    /// Rescans soon, off the event loop, because the file `name` changed on disk. Requests for
+    /// it are refused until then. At most one such rescan runs per second, so a file being
+    /// rewritten, or a reload that keeps failing, is not rescanned in a loop.
+    func reloadSoon(changed name: String) {
+        let start = changeReloadBusy.withLockedValue { busy in
+            defer { busy = true }
+            return !busy
+        }
+        guard start else { return }
+        DispatchQueue.global().async {
+            let root = self.configuration.root
+            self.warn("hush: \(root)/\(name) changed on disk since it was loaded; reloading")
+            do {
+                let table = try self.reload()
+                self.warn("hush: reloaded \(root) (\(table.count) files)")
+            } catch {
+                self.warn("hush: reload failed, still serving the previous files: \(error)")
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
+                self.changeReloadBusy.withLockedValue { $0 = false }
+            }
+        }
+    }
+}
