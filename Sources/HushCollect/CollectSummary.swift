@@ -52,7 +52,8 @@ public struct CollectProgress: Sendable {
     /// `compressing 3/40 — media/big.dat (3.0 GiB) takes a while`.
     public var line: String {
         var text = "\(phase.rawValue) \(done)/\(total)"
-        if let first = largeFiles.first {
+        // The last report of a phase can come before its last file is struck off: done is done.
+        if let first = largeFiles.first, done < total {
             text += " — \(first.name) (\(ByteCountText.describe(first.size)))"
             if largeFiles.count > 1 { text += " and \(largeFiles.count - 1) more large" }
             text += " takes a while"

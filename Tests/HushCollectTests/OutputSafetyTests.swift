@@ -332,6 +332,8 @@ final class OutputSafetyTests: PipelineTestCase {
         XCTAssertEqual(progress.line, "compressing 3/40 — media/big.dat (3.0 GiB) takes a while")
         progress.largeFiles.append(.init(name: "media/other.dat", size: 20 << 20))
         XCTAssertEqual(progress.line, "compressing 3/40 — media/big.dat (3.0 GiB) and 1 more large takes a while")
+        progress.done = 40
+        XCTAssertEqual(progress.line, "compressing 40/40", "nothing is in progress once all are done")
         XCTAssertEqual(ByteCountText.describe(900), "900 B")
         XCTAssertEqual(ByteCountText.describe(256 << 20), "256 MiB")
         XCTAssertEqual(ByteCountText.describe(1536 << 10), "1.5 MiB")
