@@ -1,17 +1,18 @@
 # Hush — the two quick-start commands are `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := zlib1g-dev libbrotli-dev pkg-config
+APT_PACKAGES := zlib1g-dev libbrotli-dev pkg-config strace
 DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
 HUSH := .build/release/hush
 
 .PHONY: deps build demo test bench clean-demo dist test-dist
 
-# System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
-# exact command is printed and the build stops.
+# System libraries for gzip/Brotli, and strace for the test that injects publish faults into the
+# real binary. Installed with apt-get when running as root, otherwise the exact command is
+# printed and the build stops.
 deps:
-	@if ! pkg-config --exists zlib libbrotlienc libbrotlidec 2>/dev/null; then \
+	@if ! pkg-config --exists zlib libbrotlienc libbrotlidec 2>/dev/null || ! command -v strace >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "make: installing $(APT_PACKAGES)"; \
 	    (apt-get install -y -qq $(APT_PACKAGES) >/dev/null 2>&1 || \

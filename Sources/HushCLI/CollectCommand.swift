@@ -62,6 +62,15 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Ignore the previous run's cache and do all the work again.")
     var noCache = false
 
+    @Flag(help: "Take over a STATIC_ROOT that Django's collectstatic wrote (its staticfiles.json is Django's); its hashed files are kept as a retained version.")
+    var adopt = false
+
+    @Flag(help: "Let the publish delete files in STATIC_ROOT that no manifest names (put there by hand); without it the run refuses and names them.")
+    var discardUnknown = false
+
+    @Option(help: ArgumentHelp("Refuse CSS/JS files larger than SIZE: they are rewritten in memory (default 64MiB).", valueName: "SIZE"))
+    var maxRewriteSize: String?
+
     @Flag(name: .shortAndLong, help: "Name every shadowed file.")
     var verbose = false
 
@@ -86,6 +95,14 @@ struct CollectCommand: ParsableCommand {
         configuration.keepOnlyHashed = keepOnlyHashed
         configuration.retention = RetentionPolicy(keepVersions: keepVersions, maxAgeDays: maxAgeDays)
         configuration.incremental = !noCache
+        configuration.adopt = adopt
+        configuration.discardUnknown = discardUnknown
+        if let maxRewriteSize {
+            guard let bytes = ByteSize.parse(maxRewriteSize), bytes > 0 else {
+                throw CLIFailure(message: "--max-rewrite-size \(maxRewriteSize): expected a size like 64MiB, 512K or 1000000", exitCode: 1)
+            }
+            configuration.maxRewriteSize = Int64(bytes)
+        }
 
         let cancellation = CancellationFlag()
         let signals = SignalWatch(signals: [SIGINT, SIGTERM]) { cancellation.cancel() }
@@ -99,6 +116,17 @@ struct CollectCommand: ParsableCommand {
             throw CLIFailure(message: error.description, exitCode: error == .interrupted ? 130 : 1)
         }
         status.clear()
+        if !quiet {
+            if let restored = summary.restored {
+                writeStandardError("hush: restored \(output) from \(restored), left aside by an interrupted publish\n")
+            }
+            if summary.adopted {
+                writeStandardError("hush: adopted \(output), a collectstatic output; its hashed files are kept as a retained version\n")
+            }
+            for file in summary.discarded {
+                writeStandardError("hush: discarded \(file) from \(output): no manifest named it (--discard-unknown)\n")
+            }
+        }
         if verbose {
             for file in summary.shadowed {
                 print("hush: shadowed \(file.name): \(file.sourcePath) (using \(file.winnerPath))")

@@ -9,7 +9,8 @@ import Darwin
 /// A live progress line on stderr, only when stderr is a terminal, redrawn at most every 100 ms.
 final class StatusLine: Sendable {
     private let enabled: Bool
-    private let lastDraw = Mutex<UInt64>(0)
+    /// When the line was last drawn, and the large files it named.
+    private let lastDraw = Mutex<(millis: UInt64, large: [String])>((0, []))
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -18,13 +19,15 @@ final class StatusLine: Sendable {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let millis = UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+        let large = progress.largeFiles.map(\.name)
         let due = lastDraw.withLock { last -> Bool in
-            guard millis - last >= 100 || progress.done == progress.total else { return false }
-            last = millis
+            // A large file starting or ending is drawn at once: the line may then stand still.
+            guard millis - last.millis >= 100 || progress.done == progress.total || large != last.large else { return false }
+            last = (millis, large)
             return true
         }
         guard due else { return }
-        let line = "\r\u{1b}[2Khush: \(progress.phase.rawValue) \(progress.done)/\(progress.total)"
+        let line = "\r\u{1b}[2Khush: " + progress.line
         writeStandardError(line)
     }
 

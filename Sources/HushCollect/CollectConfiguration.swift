@@ -56,6 +56,21 @@ public struct CollectConfiguration: Sendable {
     public var retention = RetentionPolicy()
     /// Reuse work from the previous run recorded in `STATIC_ROOT/.hush/cache`.
     public var incremental = true
+    /// Take over a non-empty STATIC_ROOT that Django's `collectstatic` wrote (its
+    /// `staticfiles.json` is a Django manifest): it is replaced like a Hush output, and the
+    /// hashed files its manifest names are kept as a retired version (see ``retention``).
+    public var adopt = false
+    /// Let a publish delete files in STATIC_ROOT that no manifest of the tree names (put there
+    /// by hand); without it the run refuses and names them.
+    public var discardUnknown = false
+    /// CSS/JS files are rewritten in memory (about 2.3× their size at peak, up to 6× when nearly
+    /// every line holds a reference): a larger one is refused with an error naming it. Default
+    /// 64 MiB, far above any real stylesheet or bundle.
+    public var maxRewriteSize: Int64 = CollectConfiguration.defaultMaxRewriteSize
+    public static let defaultMaxRewriteSize: Int64 = 64 << 20
+    /// Publish with `renameat2(RENAME_EXCHANGE)` when the filesystem has it; tests turn it off
+    /// to take the two-rename path of NFS, CIFS and ZFS < 2.2.
+    var renameExchange = true
     /// Called at fixed points of a run, so tests can make files vanish or writes fail mid-run.
     var faultInjection: (@Sendable (FaultPoint) -> Void)?
 
@@ -85,4 +100,6 @@ enum FaultPoint: Sendable, Equatable {
     case beforeCompress(String)
     /// Before the staged tree is published.
     case beforePublish(staging: String)
+    /// Publishing without `RENAME_EXCHANGE`: STATIC_ROOT was just renamed to `retired`.
+    case afterRetire(retired: String)
 }

@@ -1,3 +1,5 @@
+import HushCore
+
 /// Why a collect run stopped. Every case renders as one line a user can act on; the previous
 /// STATIC_ROOT is untouched whenever one of these is thrown.
 public enum CollectError: Error, Equatable, CustomStringConvertible {
@@ -7,6 +9,12 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
     case outputInsideSource(output: String, source: String)
     case sourceInsideOutput(source: String, output: String)
     case outputNotOwned(String)
+    case outputFromCollectstatic(String)
+    case notAdoptable(String)
+    case unknownFilesInOutput(output: String, files: [String])
+    case cannotRestore(output: String, retired: String, reason: String)
+    case tooLargeToRewrite(path: String, size: Int64, limit: Int64)
+    case cannotWriteOutput(source: String, output: String, reason: String)
     case invalidStaticURL(String)
     case unreadable(path: String, reason: String)
     case notUTF8Name(directory: String, escaped: String)
@@ -34,7 +42,21 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
         case .sourceInsideOutput(let source, let output):
             return "source \(source) lies inside output \(output): publishing would replace it; choose an output outside every source"
         case .outputNotOwned(let path):
-            return "output \(path) exists, is not empty and was not written by hush (no \(path)/.hush); empty or remove it, or choose another output"
+            return "output \(path) exists, is not empty and was not written by hush (no \(path)/.hush/owner marker); empty or remove it, or choose another output"
+        case .outputFromCollectstatic(let path):
+            return "output \(path) exists, is not empty and was not written by hush: its \(Manifest.fileName) is Django's collectstatic manifest; pass --adopt to take it over, or choose another output"
+        case .notAdoptable(let path):
+            return "output \(path): --adopt takes over only a collectstatic output (with Django's \(Manifest.fileName)) and this is not one; empty or remove it, or choose another output"
+        case .unknownFilesInOutput(let output, let files):
+            let shown = files.prefix(3).joined(separator: ", ") + (files.count > 3 ? ", and \(files.count - 3) more" : "")
+            let count = files.count == 1 ? "1 file" : "\(files.count) files"
+            return "output \(output) holds \(count) no hush manifest lists (\(shown)); publishing would delete them: move them into a source, or pass --discard-unknown"
+        case .cannotRestore(let output, let retired, let reason):
+            return "\(output) is missing and the previous tree is at \(retired) (a publish was interrupted); restoring it failed: \(reason); rename it back by hand"
+        case .tooLargeToRewrite(let path, let size, let limit):
+            return "\(path): \(ByteCountText.describe(size)), over --max-rewrite-size \(ByteCountText.describe(limit)) (CSS/JS is rewritten in memory); raise the limit or --ignore it"
+        case .cannotWriteOutput(let source, let output, let reason):
+            return "\(source): cannot write its output \(output): \(reason)"
         case .invalidStaticURL(let url): return "--static-url '\(url)': must end with '/' (Django's STATIC_URL rule)"
         case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
         case .notUTF8Name(let directory, let escaped): return "\(directory): file name '\(escaped)' is not valid UTF-8; rename it"

@@ -38,29 +38,49 @@ public struct Collector: Sendable {
         let staticURL = try Self.normalizedStaticURL(configuration.staticURL)
         try validateLayout()
         let found = try Finder(sources: configuration.sources, ignorePatterns: configuration.ignorePatterns).find()
-        let staging = try Staging.prepare(output: configuration.output, dryRun: configuration.dryRun)
+        let rewriter = ReferenceRewriter(naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules)
+        // Rewritten files are held in memory: a bound, checked before any work (issue 9).
+        for file in found.files where file.problem == nil && file.size > configuration.maxRewriteSize && rewriter.rewrites(file.relativePath) {
+            throw .tooLargeToRewrite(path: file.sourcePath, size: file.size, limit: configuration.maxRewriteSize)
+        }
+        let staging = try Staging.prepare(output: configuration.output, dryRun: configuration.dryRun, adopt: configuration.adopt)
         var summary = CollectSummary()
+        var discarded: [String] = []
         do throws(CollectError) {
             let previous = PreviousRun.load(
-                root: configuration.output, settings: configuration.cacheFingerprint, useCache: configuration.incremental
+                root: configuration.output, owner: staging.previous, settings: configuration.cacheFingerprint,
+                useCache: configuration.incremental
             )
+            if staging.previous != nil {
+                discarded = UnknownFiles.find(in: previous)
+                if !discarded.isEmpty && !configuration.discardUnknown {
+                    throw .unknownFilesInOutput(output: configuration.output, files: discarded)
+                }
+            }
             let run = PipelineRun(
                 files: found.files, staging: staging.path, jobs: jobs, configuration: configuration,
-                rewriter: ReferenceRewriter(naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules),
-                previous: previous, cancellation: cancellation, progress: progress
+                rewriter: rewriter, previous: previous, cancellation: cancellation, progress: progress
             )
-            summary = try run.execute()
+            do throws(CollectError) {
+                summary = try run.execute()
+            } catch {
+                throw run.attributed(error)
+            }
             if cancellation.isCancelled { throw .interrupted }
             configuration.faultInjection?(.beforePublish(staging: staging.path))
             if configuration.dryRun {
                 staging.discard()
             } else {
-                try staging.publish()
+                let inject = configuration.faultInjection
+                try staging.publish(exchange: configuration.renameExchange) { retired in inject?(.afterRetire(retired: retired)) }
             }
         } catch {
             staging.discard()
             throw error
         }
+        summary.restored = staging.restored
+        summary.adopted = staging.previous == .collectstatic
+        summary.discarded = discarded
         summary.shadowed = found.shadowed
         summary.ignored = found.ignored
         summary.dryRun = configuration.dryRun

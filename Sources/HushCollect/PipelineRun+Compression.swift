@@ -43,6 +43,8 @@ extension PipelineRun {
             let group = groups[g]
             let representative = group.paths[0]
             configuration.faultInjection?(.beforeCompress(staging + "/" + representative))
+            let large = announceLarge(representative, size: group.compressible ? group.size : 0, .compressing, done.load(ordering: .relaxed), groups.count)
+            defer { if large { largeFiles.end(representative) } }
             let cached = previous.cache?.contents[group.md5]
             let integrity: String
             if let known = cached?.integrity {

@@ -13,6 +13,8 @@ struct PipelineRun {
     let previous: PreviousRun
     let cancellation: CancellationFlag
     let progress: (@Sendable (CollectProgress) -> Void)?
+    /// Large files being copied or compressed, named in the progress.
+    let largeFiles = LargeFilesInFlight()
 
     /// Largest first, so one big bundle does not finish last.
     var bySize: [Int] { files.indices.sorted { files[$0].size > files[$1].size } }
@@ -63,7 +65,16 @@ struct PipelineRun {
     }
 
     func report(_ phase: CollectProgress.Phase, _ done: Int, _ total: Int) {
-        progress?(CollectProgress(phase: phase, done: done, total: total))
+        progress?(CollectProgress(phase: phase, done: done, total: total, largeFiles: largeFiles.current))
+    }
+
+    /// Reports `name` as a large file in progress when `size` makes it one; the caller ends it
+    /// (``LargeFilesInFlight/end(_:)``) when this returns true.
+    func announceLarge(_ name: String, size: Int64, _ phase: CollectProgress.Phase, _ done: Int, _ total: Int) -> Bool {
+        guard size >= CollectProgress.largeFileSize else { return false }
+        largeFiles.begin(name, size: size)
+        report(phase, done, total)
+        return true
     }
 
     /// Creates every directory the given relative paths need, once, before the parallel phases.
@@ -97,6 +108,8 @@ struct PipelineRun {
                link(previous.root + "/" + file.name, target) == 0 {
                 copies[i] = FileSystem.Copied(md5: known.md5, size: known.size, content: nil, signature: signature)
             } else {
+                let large = announceLarge(file.name, size: file.size, .copying, done.load(ordering: .relaxed), total)
+                defer { if large { largeFiles.end(file.name) } }
                 let copied = try FileSystem.copy(file.sourcePath, to: target, keepContent: keep)
                 if let content = copied.content, String(validating: content, as: UTF8.self) == nil {
                     throw .notUTF8Content(file.sourcePath)

@@ -10,11 +10,14 @@ struct PreviousRun {
     let manifestBytes: [UInt8]?
     let history: [ManifestVersion]
 
-    static func load(root: String, settings: String, useCache: Bool) -> PreviousRun {
-        guard FileSystem.isDirectory(root + "/" + Staging.markerDirectory) else {
+    /// `owner` is what ``Staging/prepare(output:dryRun:adopt:)`` found: nil for a missing or empty
+    /// STATIC_ROOT; an adopted `collectstatic` output offers only its manifest.
+    static func load(root: String, owner: OutputOwnership.Kind?, settings: String, useCache: Bool) -> PreviousRun {
+        guard let owner, owner != .foreign else {
             return PreviousRun(root: root, cache: nil, manifestBytes: nil, history: [])
         }
         let bytes = FileManager.default.contents(atPath: root + "/" + Manifest.fileName).map { Array($0) }
+        guard owner == .hush else { return PreviousRun(root: root, cache: nil, manifestBytes: bytes, history: []) }
         return PreviousRun(
             root: root,
             cache: useCache ? CollectCache.load(from: root, settings: settings) : nil,

@@ -40,7 +40,7 @@ final class CollectorTests: TemporaryRootTestCase {
     func leftovers() throws -> [String] {
         let parent = (output as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: parent) else { return [] }
-        return try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.contains("hush-staging") }
+        return try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.contains(".hush-") }
     }
 
     /// Every manifest entry's hashed file exists and is named after the MD5 of its own bytes.

@@ -68,7 +68,7 @@ class PipelineTestCase: TemporaryRootTestCase {
     func leftovers() throws -> [String] {
         let parent = (output as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: parent) else { return [] }
-        return try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.contains("hush-staging") }
+        return try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.contains(".hush-") }
     }
 
     /// Deterministic CSS-like text of about `count` bytes: compresses well, contains no references.
