@@ -33,8 +33,9 @@ final class HTTPHandler: ChannelInboundHandler {
         var reloadSoon: @Sendable (String) -> Void
 
         /// How often a connection with a backlog looks at its progress (and at the files it is
-        /// sending): a quarter of the send timeout, at most a second.
-        var sendCheckInterval: TimeAmount { .nanoseconds(min(sendTimeout.nanoseconds / 4, 1_000_000_000)) }
+        /// sending): a quarter of the send timeout, at most a quarter second, which bounds how long
+        /// NIO may retry sendfile on a file truncated mid-response.
+        var sendCheckInterval: TimeAmount { .nanoseconds(min(sendTimeout.nanoseconds / 4, 250_000_000)) }
     }
 
     /// Bytes of small responses gathered before they are handed to the channel mid-burst.
