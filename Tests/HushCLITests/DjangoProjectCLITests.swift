@@ -140,6 +140,34 @@ final class DjangoProjectCLITests: CLITestCase {
         XCTAssertEqual(try String(contentsOfFile: path("explicit/") + paths["app.js"]!, encoding: .utf8), "import \"./dep.js\";\n", "--no-js-modules won over the storage")
     }
 
+    func testAMissingStaticfilesDirIsSkippedWithAWarningAsDjangoDoes() throws {
+        let result = try hush(["collect", "--django", "--settings", "site_config.settings_missing_dir", "--no-brotli", "--no-gzip", "--quiet"],
+                              python: try djangoPython(), staticRoot: path("static"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("static/vendor/lib/reset.css")))
+        // --quiet silences the warning; without it, one line names the directory.
+        let report = try hush(["collect", "--django", "--settings", "site_config.settings_missing_dir", "--dry-run", "--no-brotli", "--no-gzip"],
+                              python: try djangoPython(), staticRoot: path("static"))
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertEqual(report.stderr, "hush: warning: \(Self.site)/no_such_static (STATICFILES_DIRS) does not exist; skipped, as Django does\n")
+    }
+
+    /// manage.py's default in either quote style, with the project importable through PYTHONPATH.
+    func testTheSettingsModuleComesFromManagePyWhenNothingElseNamesIt() throws {
+        try root.write("elsewhere/manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_config.settings_modules')\n")
+        let result = try hush(["django-sources", "--json"], python: try djangoPython(), staticRoot: path("static"), in: path("elsewhere"),
+                              extra: ["PYTHONPATH": Self.site])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains(#""settings" : "site_config.settings_modules""#), result.stdout)
+        // DJANGO_SETTINGS_MODULE wins over manage.py's default, --settings over both.
+        let fromEnvironment = try hush(["django-sources", "--json"], python: try djangoPython(), staticRoot: path("static"), in: path("elsewhere"),
+                                       extra: ["PYTHONPATH": Self.site, "DJANGO_SETTINGS_MODULE": "site_config.settings"])
+        XCTAssertTrue(fromEnvironment.stdout.contains(#""settings" : "site_config.settings""#), fromEnvironment.stdout + fromEnvironment.stderr)
+        let fromFlag = try hush(["django-sources", "--json", "--settings", "site_config.settings_missing_dir"], python: try djangoPython(), staticRoot: path("static"),
+                                in: path("elsewhere"), extra: ["PYTHONPATH": Self.site, "DJANGO_SETTINGS_MODULE": "site_config.settings"])
+        XCTAssertTrue(fromFlag.stdout.contains(#""settings" : "site_config.settings_missing_dir""#), fromFlag.stdout + fromFlag.stderr)
+    }
+
     // MARK: - Refusals, one line each, nothing written
 
     func assertRefused(settings: String, python: String? = nil, in directory: String = site, message: String, file: StaticString = #filePath, line: UInt = #line) throws {
