@@ -1,18 +1,23 @@
 # Hush — the two quick-start commands are `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := zlib1g-dev libbrotli-dev pkg-config strace
+APT_PACKAGES := zlib1g-dev libbrotli-dev pkg-config
+# What the tests need beyond the build: the browser test's web stack (Tests/Support/browser_deploy.py)
+# and strace, which injects publish faults into the real binary.
+TEST_APT_PACKAGES := chromium nginx strace
 DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
+DJANGO52_VERSION := 5.2.*
+DJANGO52_VENV := .venv-django52
+DJANGO_PIP := whitenoise brotli gunicorn
 HUSH := .build/release/hush
 
 .PHONY: deps build demo test bench clean-demo dist test-dist
 
-# System libraries for gzip/Brotli, and strace for the test that injects publish faults into the
-# real binary. Installed with apt-get when running as root, otherwise the exact command is
-# printed and the build stops.
+# System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
+# exact command is printed and the build stops.
 deps:
-	@if ! pkg-config --exists zlib libbrotlienc libbrotlidec 2>/dev/null || ! command -v strace >/dev/null; then \
+	@if ! pkg-config --exists zlib libbrotlienc libbrotlidec 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "make: installing $(APT_PACKAGES)"; \
 	    (apt-get install -y -qq $(APT_PACKAGES) >/dev/null 2>&1 || \
@@ -36,18 +41,41 @@ demo: build
 	@echo "demo: collected into ./staticfiles; open http://127.0.0.1:$${HUSH_PORT:-8080}/static/index.html (Ctrl-C to stop)"
 	$(HUSH) serve --root staticfiles --host 127.0.0.1 --port $${HUSH_PORT:-8080}
 
-# Django itself, for the tests that compare Hush's output with collectstatic's byte for byte.
-$(DJANGO_VENV)/bin/python:
+# Django itself, for the tests that compare Hush's output with collectstatic's byte for byte
+# (6.1, and 5.2 LTS for the project test), with WhiteNoise and gunicorn for the deploy tests.
+# The stamp names the package list, so a venv made before a package was added gets it.
+define django_venv
 	@py=""; for c in python3.13 python3.12; do \
 	  if PYENV_VERSION=3.13.0 $$c -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then py=$$c; break; fi; \
 	done; \
-	if [ -z "$$py" ]; then echo "make: Django $(DJANGO_VERSION) needs Python >= 3.12 (python3.13 not found)"; exit 1; fi; \
-	PYENV_VERSION=3.13.0 $$py -m venv $(DJANGO_VENV) && \
-	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "django==$(DJANGO_VERSION)" whitenoise brotli
+	if [ -z "$$py" ]; then echo "make: Django $(2) needs Python >= 3.12 (python3.13 not found)"; exit 1; fi; \
+	if [ ! -x $(1)/bin/python ]; then PYENV_VERSION=3.13.0 $$py -m venv $(1) || exit 1; fi; \
+	$(1)/bin/pip install -q --disable-pip-version-check "django==$(2)" $(DJANGO_PIP) && touch $@
+endef
+
+$(DJANGO_VENV)/.hush-packages-2:
+	$(call django_venv,$(DJANGO_VENV),$(DJANGO_VERSION))
+
+$(DJANGO52_VENV)/.hush-packages-2:
+	$(call django_venv,$(DJANGO52_VENV),$(DJANGO52_VERSION))
+
+# Chromium and nginx for the browser test: apt-get when root, otherwise the command to run.
+.PHONY: test-deps
+test-deps:
+	@if ! command -v chromium >/dev/null || ! command -v nginx >/dev/null || ! command -v strace >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing $(TEST_APT_PACKAGES)"; \
+	    (apt-get install -y -qq $(TEST_APT_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq $(TEST_APT_PACKAGES))) ; \
+	  else \
+	    echo "make: the tests need $(TEST_APT_PACKAGES); run: sudo apt-get install -y $(TEST_APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
 
 # The harness smoke tests first (seconds), then the Swift suite, whose summary closes the output.
-test: deps $(DJANGO_VENV)/bin/python bench-smoke
-	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python $(SWIFT) test --disable-swift-testing
+test: deps test-deps $(DJANGO_VENV)/.hush-packages-2 $(DJANGO52_VENV)/.hush-packages-2 bench-smoke
+	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python HUSH_DJANGO52_PYTHON=$(CURDIR)/$(DJANGO52_VENV)/bin/python \
+	  $(SWIFT) test --disable-swift-testing
 
 bench: build
 	bash Benchmarks/run.sh

@@ -16,24 +16,31 @@ struct CollectCommand: ParsableCommand {
         abstract: "Collect source directories into STATIC_ROOT with hashed names and Django's staticfiles.json.",
         discussion: """
             Each SOURCE is a directory, or PREFIX=DIR to collect DIR under PREFIX/. Sources are searched \
-            in order; when a path exists in several, the first wins (Django's STATICFILES_DIRS).
+            in order; when a path exists in several, the first wins (Django's STATICFILES_DIRS). \
+            With --django (run where manage.py is), the sources, STATIC_ROOT, STATIC_URL, ignore patterns \
+            and ES-module setting come from the project's own Django; explicit flags override them.
             """
     )
 
     @Argument(help: ArgumentHelp("Source directories, DIR or PREFIX=DIR, searched in order.", valueName: "SOURCE"))
-    var sources: [String]
+    var sources: [String] = []
 
     @Option(name: .shortAndLong, help: ArgumentHelp("STATIC_ROOT to write (replaced atomically).", valueName: "STATIC_ROOT"))
-    var output: String
+    var output: String?
 
-    @Option(help: "STATIC_URL: absolute references under it are rewritten too.")
-    var staticURL = "/static/"
+    @Option(help: "STATIC_URL: absolute references under it are rewritten too (default /static/).")
+    var staticURL: String?
+
+    @Flag(help: "Take sources, STATIC_ROOT, STATIC_URL, ignore patterns and ES-module setting from the Django project in this directory.")
+    var django = false
+
+    @OptionGroup var djangoOptions: DjangoOptions
 
     @Option(name: .customLong("ignore"), help: ArgumentHelp("Also skip files and directories matching GLOB (Django's CVS, .*, *~ always apply).", valueName: "GLOB"))
     var ignore: [String] = []
 
-    @Flag(help: "Rewrite ES module import/export references (Django's support_js_module_import_aggregation).")
-    var jsModules = false
+    @Flag(inversion: .prefixedNo, help: "Rewrite ES module import/export references (Django's support_js_module_import_aggregation).")
+    var jsModules: Bool?
 
     @Flag(help: "Do everything but publish: STATIC_ROOT is left untouched.")
     var dryRun = false
@@ -77,11 +84,29 @@ struct CollectCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing on success.")
     var quiet = false
 
+    func validate() throws {
+        if !django && sources.isEmpty { throw ValidationError("Missing expected argument '<SOURCE> ...' (or pass --django)") }
+        if !django && output == nil { throw ValidationError("Missing expected argument '--output <STATIC_ROOT>' (or pass --django)") }
+        if !django && (djangoOptions.python != nil || djangoOptions.settings != nil) { throw ValidationError("--python and --settings need --django") }
+    }
+
     func run() throws {
-        var configuration = CollectConfiguration(sources: sources.map(SourceDirectory.init(argument:)), output: output)
-        configuration.staticURL = staticURL
-        configuration.extraIgnorePatterns = ignore
-        configuration.jsModules = jsModules
+        // Django's answer first; every explicit flag then wins over it.
+        let project = django ? try djangoOptions.introspect() : nil
+        if let project, !quiet {
+            for source in project.skipped {
+                writeStandardError("hush: warning: \(source.path) (\(source.origin)) does not exist; skipped, as Django does\n")
+            }
+        }
+        let sources = sources.isEmpty ? project?.sourceDirectories ?? [] : sources.map(SourceDirectory.init(argument:))
+        guard let output = output ?? project?.staticRoot else {
+            throw CLIFailure(message: "settings \(project?.settings ?? "?") set no STATIC_ROOT: set it, or pass --output", exitCode: 1)
+        }
+        if sources.isEmpty { throw CLIFailure(message: "Django reports no static source directories (no STATICFILES_DIRS, no app with static/): nothing to collect", exitCode: 1) }
+        var configuration = CollectConfiguration(sources: sources, output: output)
+        configuration.staticURL = staticURL ?? project?.staticURL ?? "/static/"
+        configuration.extraIgnorePatterns = ignore.isEmpty ? project?.extraIgnorePatterns ?? [] : ignore
+        configuration.jsModules = jsModules ?? project?.jsModules ?? false
         configuration.dryRun = dryRun
         configuration.jobs = jobs
         guard maxRatio > 0 && maxRatio <= 1 else { throw CLIFailure(message: "--max-ratio \(maxRatio): expected a fraction in (0, 1]", exitCode: 1) }
@@ -92,7 +117,7 @@ struct CollectCommand: ParsableCommand {
         if noBrotli { codings.remove(.br) }
         if noGzip { codings.remove(.gzip) }
         configuration.compression = CompressionPolicy(codings: codings, ratio: maxRatio)
-        configuration.keepOnlyHashed = keepOnlyHashed
+        configuration.keepOnlyHashed = keepOnlyHashed || project?.keepOnlyHashed == true
         configuration.retention = RetentionPolicy(keepVersions: keepVersions, maxAgeDays: maxAgeDays)
         configuration.incremental = !noCache
         configuration.adopt = adopt

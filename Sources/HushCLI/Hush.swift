@@ -11,7 +11,7 @@ struct Hush: ParsableCommand {
         commandName: "hush",
         abstract: "Collect static assets with content-hashed names and serve them.",
         version: Version.text,
-        subcommands: [CollectCommand.self, ServeCommand.self, CleanCommand.self]
+        subcommands: [CollectCommand.self, ServeCommand.self, CleanCommand.self, DjangoSourcesCommand.self]
     )
 
     /// Errors from Hush itself are one line on stderr (`hush: …`) and a non-zero exit, never a

@@ -1,0 +1,2 @@
+document.documentElement.dataset.blog = "loaded";
+//# sourceMappingURL=blog.js.map
