@@ -17,7 +17,8 @@ struct DjangoOptions: ParsableArguments {
         let directory = FileManager.default.currentDirectoryPath
         let python = try DjangoProject.python(flag: python, environment: environment)
         let settings = try DjangoProject.settingsModule(flag: settings, environment: environment, directory: directory)
-        return try DjangoProject.introspect(python: python, settings: settings, directory: directory, environment: environment)
+        let timeout = try DjangoProject.timeout(environment: environment)
+        return try DjangoProject.introspect(python: python, settings: settings, directory: directory, environment: environment, timeout: timeout)
     }
 }
 
@@ -102,8 +103,19 @@ struct DjangoProject: Codable, Equatable {
 
     // MARK: - Asking Django
 
-    /// Runs ``DjangoIntrospection/script`` with `python` from `directory`; any failure is one line.
-    static func introspect(python: String, settings: String, directory: String, environment: [String: String]) throws -> DjangoProject {
+    /// How long Django may take to answer: `HUSH_DJANGO_TIMEOUT` seconds, 120 by default (a heavy
+    /// project imports in seconds; a settings module that blocks must not hang a deploy).
+    static func timeout(environment: [String: String]) throws -> Double {
+        guard let text = environment["HUSH_DJANGO_TIMEOUT"], !text.isEmpty else { return 120 }
+        guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+            throw CLIFailure(message: "HUSH_DJANGO_TIMEOUT=\(text): expected a number of seconds above 0", exitCode: 1)
+        }
+        return seconds
+    }
+
+    /// Runs ``DjangoIntrospection/script`` with `python` from `directory`; any failure, and no
+    /// answer within `timeout` seconds (the interpreter is then killed), is one line.
+    static func introspect(python: String, settings: String, directory: String, environment: [String: String], timeout: Double) throws -> DjangoProject {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw CLIFailure(message: "cannot run \(python): no such executable (pass --python PATH, the project's interpreter)", exitCode: 1)
         }
@@ -126,11 +138,22 @@ struct DjangoProject: Codable, Equatable {
         }
         // Both pipes drained concurrently, so a chatty settings module cannot fill one and stall.
         let output = PipeBox()
+        let started = DispatchTime.now()
+        let watchdog = DispatchWorkItem {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         let readers = DispatchGroup()
         DispatchQueue.global().async(group: readers) { output.err = stderr.fileHandleForReading.readDataToEndOfFile() }
         output.out = stdout.fileHandleForReading.readDataToEndOfFile()
         readers.wait()
         process.waitUntilExit()
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        if process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL, elapsed >= timeout {
+            let limit = timeout == timeout.rounded() ? String(Int(timeout)) : String(timeout)
+            throw CLIFailure(message: "django: \(python) gave no answer within \(limit) s asking settings \(settings) (does importing them block? HUSH_DJANGO_TIMEOUT sets the limit)", exitCode: 1)
+        }
 
         struct Failure: Decodable { var error: String }
         if let failure = try? JSONDecoder().decode(Failure.self, from: output.out) {

@@ -196,6 +196,15 @@ final class DjangoProjectCLITests: CLITestCase {
         try assertRefused(settings: "site_config.no_such_settings", message: "django: settings site_config.no_such_settings: ModuleNotFoundError: No module named 'site_config.no_such_settings'")
     }
 
+    func testSettingsThatBlockAreKilledAfterTheTimeoutWithOneLine() throws {
+        let python = try djangoPython()
+        let result = try hush(["collect", "--django", "--settings", "site_config.settings_hang"], python: python,
+                              staticRoot: path("static"), extra: ["HUSH_DJANGO_TIMEOUT": "2"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderr, "hush: django: \(python) gave no answer within 2 s asking settings site_config.settings_hang (does importing them block? HUSH_DJANGO_TIMEOUT sets the limit)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("static")), "a refused run wrote STATIC_ROOT")
+    }
+
     func testAPythonWithoutDjangoAndAMissingManagePyAreOneLine() throws {
         try root.write("empty/.keep", "")
         try assertRefused(settings: "", in: path("empty"), message: "no manage.py in \(clean(path("empty"))): run where manage.py is, or pass --settings MODULE")
