@@ -39,7 +39,7 @@ public struct Collector: Sendable {
         try validateLayout()
         let found = try Finder(sources: configuration.sources, ignorePatterns: configuration.ignorePatterns).find()
         let rewriter = ReferenceRewriter(naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules)
-        // Rewritten files are held in memory: a bound, checked before any work (issue 9).
+        // Rewritten files are held in memory: a bound, checked before any work.
         for file in found.files where file.problem == nil && file.size > configuration.maxRewriteSize && rewriter.rewrites(file.relativePath) {
             throw .tooLargeToRewrite(path: file.sourcePath, size: file.size, limit: configuration.maxRewriteSize)
         }

@@ -6,7 +6,7 @@ import Darwin
 import HushCore
 
 /// Whether an existing STATIC_ROOT may be replaced, proven by content rather than by a name
-/// (issue 9, defect 6: a `.hush` *file* made by `touch` once let a collect delete `documents/`).
+/// (a `.hush` *file* made by `touch` once let a collect delete an unrelated `documents/`).
 ///
 /// Hush writes `.hush/owner` into every tree it publishes: a regular file holding one fixed
 /// line (no paths, no dates: STATIC_ROOT is public behind nginx `alias`, Caddy or WhiteNoise).

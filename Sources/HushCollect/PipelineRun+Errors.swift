@@ -4,7 +4,7 @@ import HushCore
 extension PipelineRun {
     /// A failed write into staging, restated to name what the user has: the source file whose
     /// output it was and that output's path in STATIC_ROOT — never the staging path, which is gone
-    /// once the run ends (issue 9: "File name too long" named `.static.hush-staging-PID/…`).
+    /// once the run ends ("File name too long" used to name `.static.hush-staging-PID/…`, a path the user never chose).
     func attributed(_ error: CollectError) -> CollectError {
         let prefix = staging + "/"
         var relative = "", reason = ""

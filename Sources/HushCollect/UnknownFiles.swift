@@ -7,7 +7,7 @@ import HushCore
 
 /// Files in the STATIC_ROOT being replaced that no manifest of that tree names: put there by hand
 /// (`robots.txt`, a verification file) or by another tool. A publish replaces the whole tree, so
-/// they would vanish without a word (issue 9); the run refuses unless `--discard-unknown`.
+/// they would vanish without a word; the run refuses unless `--discard-unknown`.
 ///
 /// Known are the two manifests, every name in `staticfiles.json` (originals and hashed copies),
 /// the hashed names of the retained manifests in `.hush/manifests/` (carried over by retention),

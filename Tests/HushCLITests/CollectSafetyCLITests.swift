@@ -2,7 +2,7 @@ import Foundation
 import HushCore
 import XCTest
 
-/// Issue 9 (collect half) and issue 10's `--adopt` with the real binary: the reproductions as the
+/// Output safety and `--adopt` with the real binary: the reproductions as the
 /// issue gives them.
 final class CollectSafetyCLITests: CLITestCase {
     override class var rootLabel: String { "hush-cli-safety" }
@@ -74,7 +74,7 @@ final class CollectSafetyCLITests: CLITestCase {
         XCTAssertEqual(try String(contentsOfFile: output + "/css/app.0123456789ab.css", encoding: .utf8), "old")
     }
 
-    /// Issue 9, defect 7, as reported: no RENAME_EXCHANGE (renameat2 fails with EINVAL, as on
+    /// As reported: no RENAME_EXCHANGE (renameat2 fails with EINVAL, as on
     /// NFS), and the process killed at its second rename — between taking STATIC_ROOT away and
     /// putting the new tree there. The next run, even one that fails, must put the old tree back.
     func testKilledBetweenTheTwoRenamesOfAPublishWithoutExchangeLosesNothing() throws {

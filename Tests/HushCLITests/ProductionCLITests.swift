@@ -2,7 +2,7 @@ import Foundation
 import HushCore
 import XCTest
 
-/// Issue 3's flags end to end with the real binary: `--no-brotli --no-gzip --max-ratio
+/// The production collect flags end to end with the real binary: `--no-brotli --no-gzip --max-ratio
 /// --keep-only-hashed --keep-versions --max-age-days --no-cache --jobs`, and `hush clean`.
 final class ProductionCLITests: CLITestCase {
     override class var rootLabel: String { "hush-production-cli" }

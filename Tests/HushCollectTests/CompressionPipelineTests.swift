@@ -3,7 +3,7 @@ import HushCore
 import XCTest
 @testable import HushCollect
 
-/// Shared by the pipeline test classes of issue 3 (compression, integrity manifest, incremental
+/// Shared by the pipeline test classes (compression, integrity manifest, incremental
 /// runs, retention, faults): a temp root with `src/` and `public/static`, in-process runs, and
 /// readers that do not go through Hush's own decoders.
 class PipelineTestCase: TemporaryRootTestCase {
@@ -114,7 +114,7 @@ class PipelineTestCase: TemporaryRootTestCase {
     }
 }
 
-/// Issue 3, pre-compression: siblings for every compressible published file, the skip list, the
+/// Pre-compression: siblings for every compressible published file, the skip list, the
 /// 95 % rule and its flag, codings switched off, one compression per distinct content,
 /// deterministic bytes, and totals against WhiteNoise's own compressor.
 final class CompressionPipelineTests: PipelineTestCase {

@@ -3,7 +3,7 @@ import HushCore
 import XCTest
 @testable import HushCollect
 
-/// Issue 3, "Bad input, faults": faults injected in-process at fixed points of a run. Every one
+/// Bad input and faults: faults injected in-process at fixed points of a run. Every one
 /// must end the run with a one-line error and leave the previous STATIC_ROOT exactly as it was,
 /// with no staging directory left behind. (Tests run as root: permission bits stop nothing, so
 /// the faults are structural.)

@@ -3,7 +3,7 @@ import HushCore
 import XCTest
 @testable import HushCollect
 
-/// Issue 3, item 7: the `.hush/cache` makes a second run skip work, and is an optimisation only —
+/// The `.hush/cache` makes a second run skip work, and is an optimisation only —
 /// every incremental result is compared with a cold run (`incremental = false`) of the same
 /// sources into a fresh directory.
 final class IncrementalTests: PipelineTestCase {

@@ -3,7 +3,7 @@ import HushCore
 import XCTest
 @testable import HushCollect
 
-/// Issue 3, item 10: `hush-manifest.json` as a collect writes it, checked field by field against
+/// `hush-manifest.json` as a collect writes it, checked field by field against
 /// what is on disk, Django's `staticfiles.json`, and SHA-384 computed by Python and by openssl.
 final class IntegrityManifestPipelineTests: PipelineTestCase {
     func writeSite() throws {

@@ -3,7 +3,7 @@ import HushCore
 import XCTest
 @testable import HushCollect
 
-/// Issue 9 (collect half) and issue 10's `--adopt`: what a publish may replace, and that no
+/// Output safety and `--adopt`: what a publish may replace, and that no
 /// crash or failure ever deletes the last complete tree.
 final class OutputSafetyTests: PipelineTestCase {
     func assertFails(
@@ -238,7 +238,7 @@ final class OutputSafetyTests: PipelineTestCase {
         XCTAssertTrue(try leftovers().contains(".static.hush-retired-\(getppid())"))
     }
 
-    // MARK: - --adopt (issue 10)
+    // MARK: - --adopt
 
     /// A STATIC_ROOT as `collectstatic` with ManifestStaticFilesStorage (and WhiteNoise) leaves it.
     func writeCollectstaticOutput() throws -> String {

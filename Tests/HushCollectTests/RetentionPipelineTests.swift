@@ -3,7 +3,7 @@ import HushCore
 import XCTest
 @testable import HushCollect
 
-/// Issue 3, item 9: rolling deploys. Hashed files (and siblings) of earlier runs stay published
+/// Rolling deploys. Hashed files (and siblings) of earlier runs stay published
 /// for `keepVersions` previous manifests; originals never do.
 final class RetentionPipelineTests: PipelineTestCase {
     func version(_ n: Int) -> String { ".app { content: \"v\(n)\"; }\n" + Self.cssLike(2000 + 10 * n, seed: UInt64(n)) }
