@@ -54,8 +54,19 @@ public struct CollectConfiguration: Sendable {
     public var keepOnlyHashed = false
     /// How many earlier manifests' hashed files stay published, for rolling deploys.
     public var retention = RetentionPolicy()
-    /// Reuse work from the previous run recorded in `STATIC_ROOT/.hush/cache`.
+    /// Read what earlier runs left in ``cacheDirectory`` (incremental state, compressed
+    /// siblings); false (`--no-cache`) makes a full run, which still writes the cache afresh.
     public var incremental = true
+    /// Where the incremental state and the compression cache live, outside STATIC_ROOT so that
+    /// nothing published names the build machine (layout: docs/cache.md). nil: no cache at all —
+    /// every run is a full run and nothing is remembered. The CLI's default is
+    /// `$XDG_CACHE_HOME/hush`, else `~/.cache/hush`.
+    public var cacheDirectory: String? = nil
+    /// The compression cache is pruned to at most this many bytes after each run, least recently
+    /// used entries first (default 1 GiB).
+    public var cacheMaxSize: Int64 = 1 << 30
+    /// What a `sourceMappingURL` whose map is missing does (default: fail, as Django).
+    public var missingSourceMaps = MissingSourceMaps.error
     /// Called at fixed points of a run, so tests can make files vanish or writes fail mid-run.
     var faultInjection: (@Sendable (FaultPoint) -> Void)?
 
@@ -75,6 +86,15 @@ public struct CollectConfiguration: Sendable {
         var seen = Set<String>()
         return (Self.defaultIgnorePatterns + extraIgnorePatterns).map(PosixPath.normpath).filter { seen.insert($0).inserted }
     }
+}
+
+/// What to do with a `//# sourceMappingURL=x.map` or `/*# sourceMappingURL=x.map */` whose map
+/// is in no source.
+public enum MissingSourceMaps: String, Sendable, CaseIterable {
+    /// The run fails, naming the file and the map (Django's behaviour).
+    case error
+    /// The reference is left as written and the run reports one warning per file and map.
+    case warn
 }
 
 /// Points in a run where tests inject faults (see ``CollectConfiguration/faultInjection``).

@@ -7,6 +7,8 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
     case outputInsideSource(output: String, source: String)
     case sourceInsideOutput(source: String, output: String)
     case outputNotOwned(String)
+    case cacheInsideSource(cache: String, source: String)
+    case cacheInsideOutput(cache: String, output: String)
     case invalidStaticURL(String)
     case unreadable(path: String, reason: String)
     case notUTF8Name(directory: String, escaped: String)
@@ -35,6 +37,10 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
             return "source \(source) lies inside output \(output): publishing would replace it; choose an output outside every source"
         case .outputNotOwned(let path):
             return "output \(path) exists, is not empty and was not written by hush (no \(path)/.hush); empty or remove it, or choose another output"
+        case .cacheInsideSource(let cache, let source):
+            return "cache directory \(cache) lies inside source \(source): it would be collected; choose a --cache-dir outside every source"
+        case .cacheInsideOutput(let cache, let output):
+            return "cache directory \(cache) lies inside output \(output): it would be published; choose a --cache-dir outside STATIC_ROOT"
         case .invalidStaticURL(let url): return "--static-url '\(url)': must end with '/' (Django's STATIC_URL rule)"
         case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
         case .notUTF8Name(let directory, let escaped): return "\(directory): file name '\(escaped)' is not valid UTF-8; rename it"

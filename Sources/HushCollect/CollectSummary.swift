@@ -12,6 +12,8 @@ public struct CollectSummary: Sendable {
     /// Files and directories skipped by ignore patterns.
     public var ignored = 0
     public var seconds = 0.0
+    /// One line each, for standard error: source maps left as written (`--missing-sourcemaps warn`).
+    public var warnings: [String] = []
     public var dryRun = false
 
     public init() {}

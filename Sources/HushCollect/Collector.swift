@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HushCompress
 import HushCore
 import Synchronization
 
@@ -40,22 +41,36 @@ public struct Collector: Sendable {
         let found = try Finder(sources: configuration.sources, ignorePatterns: configuration.ignorePatterns).find()
         let staging = try Staging.prepare(output: configuration.output, dryRun: configuration.dryRun)
         var summary = CollectSummary()
+        let cache = configuration.cacheDirectory.map(CacheDirectory.init(path:))
         do throws(CollectError) {
+            let statePath = cache?.statePath(for: configuration.output)
             let previous = PreviousRun.load(
-                root: configuration.output, settings: configuration.cacheFingerprint, useCache: configuration.incremental
+                root: configuration.output, statePath: configuration.incremental ? statePath : nil,
+                settings: configuration.cacheFingerprint
             )
+            let compressionCache = cache.map {
+                CompressionCache(directory: $0.compressed, encoder: Compressor.fingerprint, readable: configuration.incremental, writable: !configuration.dryRun)
+            }
             let run = PipelineRun(
                 files: found.files, staging: staging.path, jobs: jobs, configuration: configuration,
-                rewriter: ReferenceRewriter(naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules),
-                previous: previous, cancellation: cancellation, progress: progress
+                rewriter: ReferenceRewriter(
+                    naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules,
+                    missingSourceMaps: configuration.missingSourceMaps),
+                previous: previous, compressionCache: compressionCache, cancellation: cancellation, progress: progress
             )
-            summary = try run.execute()
+            let (runSummary, state) = try run.execute()
+            summary = runSummary
             if cancellation.isCancelled { throw .interrupted }
             configuration.faultInjection?(.beforePublish(staging: staging.path))
             if configuration.dryRun {
                 staging.discard()
             } else {
                 try staging.publish()
+                // After publishing, so the state never describes a tree that is not there (and it
+                // names the tree it describes: see ``CollectCache``). A state that cannot be
+                // written costs only the next run's speed.
+                if let statePath { CacheDirectory.writeAtomically(state.encoded(), to: statePath) }
+                compressionCache?.prune(maxSize: configuration.cacheMaxSize)
             }
         } catch {
             staging.discard()
@@ -73,9 +88,13 @@ public struct Collector: Sendable {
         configuration.jobs > 0 ? configuration.jobs : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// Sources must be directories; the output may not contain a source or lie inside one.
+    /// Sources must be directories; the output may not contain a source or lie inside one; the
+    /// cache directory may lie inside neither.
     private func validateLayout() throws(CollectError) {
         for source in configuration.sources { try Finder.validate(source) }
+        if let cache = configuration.cacheDirectory {
+            try CacheDirectory.validate(cache, sources: configuration.sources, output: configuration.output)
+        }
         let output = FileSystem.canonical(configuration.output)
         for source in configuration.sources {
             let path = FileSystem.canonical(source.path)

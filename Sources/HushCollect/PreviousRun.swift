@@ -1,8 +1,9 @@
 import Foundation
 import HushCore
 
-/// What the STATIC_ROOT being replaced offers the new run: its cache, its manifest (which the
-/// run retires into the history) and the history of earlier manifests.
+/// What the STATIC_ROOT being replaced offers the new run: its incremental state (from the cache
+/// directory), its manifest (which the run retires into the history) and the history of earlier
+/// manifests.
 struct PreviousRun {
     let root: String
     let cache: CollectCache?
@@ -10,14 +11,20 @@ struct PreviousRun {
     let manifestBytes: [UInt8]?
     let history: [ManifestVersion]
 
-    static func load(root: String, settings: String, useCache: Bool) -> PreviousRun {
+    /// `statePath`: where the state of this STATIC_ROOT lives in the cache directory (nil: no
+    /// cache directory, or `--no-cache`).
+    static func load(root: String, statePath: String?, settings: String) -> PreviousRun {
         guard FileSystem.isDirectory(root + "/" + Staging.markerDirectory) else {
             return PreviousRun(root: root, cache: nil, manifestBytes: nil, history: [])
         }
         let bytes = FileManager.default.contents(atPath: root + "/" + Manifest.fileName).map { Array($0) }
+        var cache: CollectCache?
+        if let statePath, let integrity = FileManager.default.contents(atPath: root + "/" + IntegrityManifest.fileName) {
+            cache = CollectCache.load(from: statePath, settings: settings, tree: MD5.hex(Array(integrity)))
+        }
         return PreviousRun(
             root: root,
-            cache: useCache ? CollectCache.load(from: root, settings: settings) : nil,
+            cache: cache,
             manifestBytes: bytes,
             history: (try? ManifestHistory.load(from: root)) ?? []
         )
