@@ -62,17 +62,39 @@ struct CompressionCache: Sendable {
         return (name, directory + "/" + String(name.prefix(2)) + "/" + name)
     }
 
-    func lookup(_ key: Key) -> Entry? {
+    func lookup(_ key: Key, now: Int64 = Int64(time(nil))) -> Entry? {
         guard readable else { return nil }
         let (name, path) = path(key)
-        guard let bytes = try? FileSystem.readAll(path) else { return nil }
-        guard let entry = Self.decode(bytes, name: name) else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, let bytes = Self.read(fd, count: Int(info.st_size)),
+              let entry = Self.decode(bytes, name: name) else {
             // Corrupt: remove it so that this run's fresh result can take its place.
             if writable { unlink(path) }
             return nil
         }
-        if writable { utimensat(AT_FDCWD, path, nil, 0) }  // both times to now: recently used
+        // Both times to now: recently used. At most once a minute per entry, which is all the
+        // precision LRU pruning needs, and it spares a system call per hit on a warm run.
+        if writable && now - Int64(info.st_mtim.tv_sec) > 60 { futimens(fd, nil) }
         return entry
+    }
+
+    /// Exactly `count` bytes from `fd`, or nil (a read error, or a file that changed size).
+    private static func read(_ fd: Int32, count: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        let complete: Bool = bytes.withUnsafeMutableBytes { raw in
+            while offset < raw.count {
+                let n = Glibc.read(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                if n == 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        return complete ? bytes : nil
     }
 
     func store(_ key: Key, _ entry: Entry) {
