@@ -122,16 +122,13 @@ extension PipelineRun {
             entries[coding] = entry
         }
         let kept = policy.keptCodings(originalSize: size, compressedSizes: entries.mapValues(\.size))
-        var payloads: [ContentCoding: [UInt8]] = [:]
-        for coding in kept {
-            // Recorded as not worth keeping under another ratio: compress again.
-            guard let payload = entries[coding]?.payload else { return nil }
-            payloads[coding] = payload
-        }
+        // Recorded as not worth keeping under another ratio: compress again.
+        guard kept.allSatisfy({ entries[$0]?.payload != nil }) else { return nil }
         var siblings: [String: Int64] = [:]
-        for (coding, payload) in payloads {
-            try FileSystem.write(payload, to: staging + "/" + path + coding.fileSuffix)
-            siblings[coding.fileSuffix] = Int64(payload.count)
+        for coding in kept {
+            let entry = entries[coding]!
+            try CompressionCache.publish(entry, to: staging + "/" + path + coding.fileSuffix)
+            siblings[coding.fileSuffix] = entry.size
         }
         return siblings
     }
@@ -241,9 +238,9 @@ extension PipelineRun {
         var sizes: [ContentCoding: Int64] = [.br: Int64(brotli.count)]
         if policy.codings.contains(.gzip) {
             let key = CompressionCache.Key(coding: .gzip, variant: CompressionCache.Key.plain, integrity: integrity, length: size)
-            if let payload = compressionCache?.lookup(key)?.payload {
-                try FileSystem.write(payload, to: target + ContentCoding.gzip.fileSuffix)
-                sizes[.gzip] = Int64(payload.count)
+            if let entry = compressionCache?.lookup(key), entry.payload != nil {
+                try CompressionCache.publish(entry, to: target + ContentCoding.gzip.fileSuffix)
+                sizes[.gzip] = entry.size
             } else {
                 do throws(CompressError) {
                     sizes[.gzip] = try compressFile(at: target, to: target + ContentCoding.gzip.fileSuffix, coding: .gzip)

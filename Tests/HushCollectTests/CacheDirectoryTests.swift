@@ -20,11 +20,20 @@ final class CacheDirectoryTests: PipelineTestCase {
         try root.write("src/tiny.txt", "x\n")
     }
 
+    /// Every entry's header file (its payload, if any, is beside it with `.payload` appended).
     var compressedEntries: [String] {
         let directory = cacheDirectory + "/compressed"
         return (FileSystem.entries(directory) ?? []).flatMap { shard in
             (FileSystem.entries(directory + "/" + shard) ?? []).map { directory + "/" + shard + "/" + $0 }
-        }.sorted()
+        }.filter { !$0.hasSuffix(CompressionCache.payloadSuffix) }.sorted()
+    }
+
+    /// The entry at `header` as a lookup reads it (nil: rejected).
+    func readEntry(_ header: String) -> CompressionCache.Entry? {
+        let name = (header as NSString).lastPathComponent
+        // A lookup by name: the key is not needed, the header names itself.
+        let cache = CompressionCache(directory: cacheDirectory + "/compressed", encoder: "", readable: true, writable: false)
+        return cache.lookup(name: name, path: header)
     }
 
     /// Every file under `directory`, by relative path (nothing skipped).
@@ -86,9 +95,12 @@ final class CacheDirectoryTests: PipelineTestCase {
         let marker = Array("not really brotli".utf8)
         for entry in compressedEntries {
             let name = (entry as NSString).lastPathComponent
-            let old = try XCTUnwrap(CompressionCache.decode(Array(try Data(contentsOf: URL(fileURLWithPath: entry))), name: name))
+            let old = try XCTUnwrap(readEntry(entry), entry)
             guard old.payload != nil else { continue }
-            try Data(CompressionCache.encode(.init(size: Int64(marker.count), payload: marker), name: name)).write(to: URL(fileURLWithPath: entry))
+            // New files (the old payload inode is shared with the warming tree).
+            try FileManager.default.removeItem(atPath: entry + CompressionCache.payloadSuffix)
+            try Data(marker).write(to: URL(fileURLWithPath: entry + CompressionCache.payloadSuffix))
+            try Data(CompressionCache.encodeHeader(.init(size: Int64(marker.count), payload: marker), name: name)).write(to: URL(fileURLWithPath: entry))
         }
         let fresh = path("fresh/static")
         try collect(output: fresh)
@@ -106,9 +118,14 @@ final class CacheDirectoryTests: PipelineTestCase {
         let cold = path("cold/static")
         try collect(output: cold) { $0.cacheDirectory = nil }
         try collect(output: path("warming/static"))
-        let entries = compressedEntries
+        // Headers and payloads alike (payloads as new files: their inodes are shared with the
+        // warming tree, which must not change).
+        let entries = compressedEntries.flatMap { header in
+            [header] + (FileManager.default.fileExists(atPath: header + CompressionCache.payloadSuffix) ? [header + CompressionCache.payloadSuffix] : [])
+        }
         for (n, entry) in entries.enumerated() {
             var data = Array(try Data(contentsOf: URL(fileURLWithPath: entry)))
+            try FileManager.default.removeItem(atPath: entry)
             switch n % 3 {
             case 0: data[data.count - 1] ^= 0x01  // a flipped bit
             case 1: data.removeLast(data.count / 3)  // truncated
@@ -120,9 +137,9 @@ final class CacheDirectoryTests: PipelineTestCase {
         try collect(output: fresh)
         XCTAssertEqual(try everyFile(fresh), try everyFile(cold))
         for entry in compressedEntries {
-            let name = (entry as NSString).lastPathComponent
-            XCTAssertNotNil(CompressionCache.decode(Array(try Data(contentsOf: URL(fileURLWithPath: entry))), name: name), "\(entry) was not redone")
+            XCTAssertNotNil(readEntry(entry), "\(entry) was not redone")
         }
+        XCTAssertEqual(try everyFile(path("warming/static")), try everyFile(cold), "a tree sharing payloads was changed")
     }
 
     func testEntriesWrittenUnderAnotherNameAreRejected() throws {
@@ -147,9 +164,12 @@ final class CacheDirectoryTests: PipelineTestCase {
         }
         XCTAssertNotNil(cache.lookup(keys[0]), "a hit makes entry 0 the most recently used")
         // Room for two entries (as prune counts them: allocated blocks, at least the size).
-        var info = stat()
-        XCTAssertEqual(lstat(cache.path(keys[0]).path, &info), 0)
-        let each = max(Int64(info.st_size), Int64(info.st_blocks) * 512)
+        var each: Int64 = 0
+        for file in [cache.path(keys[0]).path, cache.path(keys[0]).path + CompressionCache.payloadSuffix] {
+            var info = stat()
+            XCTAssertEqual(lstat(file, &info), 0)
+            each += max(Int64(info.st_size), Int64(info.st_blocks) * 512)
+        }
         cache.prune(maxSize: 2 * each + each / 2)
         // Used last: 2 (2000) < 3 (3000) < 1 (4000) < 0 (now).
         XCTAssertEqual(keys.map { FileManager.default.fileExists(atPath: cache.path($0).path) }, [true, true, false, false])
@@ -177,7 +197,7 @@ final class CacheDirectoryTests: PipelineTestCase {
         XCTAssertEqual(failures.all, [])
         for n in 0..<3 { XCTAssertEqual(try everyFile(path("run\(n)/static")), try everyFile(cold), "run \(n)") }
         for entry in compressedEntries {
-            XCTAssertNotNil(CompressionCache.decode(Array(try Data(contentsOf: URL(fileURLWithPath: entry))), name: (entry as NSString).lastPathComponent), entry)
+            XCTAssertNotNil(readEntry(entry), entry)
         }
         let fresh = path("fresh/static")
         try collect(output: fresh)
