@@ -74,7 +74,7 @@ struct CollectCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Name every shadowed file.")
     var verbose = false
 
-    @Flag(name: .shortAndLong, help: "Print nothing on success.")
+    @Flag(name: .shortAndLong, help: "Print no summary on success (warnings still go to stderr).")
     var quiet = false
 
     /// `$HUSH_CACHE_DIR`, else `$XDG_CACHE_HOME/hush` (when absolute, as the XDG spec requires),
