@@ -4,10 +4,15 @@
 Normally started by Benchmarks/run.sh (`make bench`), which installs the peers and builds Hush.
 Everything here is stdlib; the peers' Python side runs in the venv given by --venv.
 
-Sections (all by default, or --only collect,serve,scaling):
+Sections (all by default, or --only collect,collect-ci,serve,scaling):
   collect  hush collect vs collectstatic (ManifestStaticFilesStorage; WhiteNoise's
-           CompressedManifestStaticFilesStorage): cold run, then a warm re-run after editing one
-           CSS file that others import; wall time, peak RSS; compressed totals hush vs WhiteNoise.
+           CompressedManifestStaticFilesStorage): cold run (empty STATIC_ROOT, empty hush cache
+           directory), then a warm re-run after editing one CSS file that others import; wall time,
+           peak RSS; compressed totals hush vs WhiteNoise.
+  collect-ci  a CI/Docker build: hush into an empty STATIC_ROOT from a fresh copy of the sources,
+           with the cache directory an earlier build left (restored CI cache, RUN --mount=type=cache),
+           vs WhiteNoise's cold collectstatic; the hush tree is checked byte for byte against a
+           cold hush run.
   serve    hush serve vs nginx, Caddy, WhiteNoise+gunicorn over one STATIC_ROOT; each server on
            CPU 0 with one worker, wrk -t1 on CPU 1; 3 KB CSS, 100 KB JS, 5 MB binary, 304, 404;
            every scenario is checked (status, Content-Encoding, body bytes) before it is timed.
@@ -130,9 +135,16 @@ class Bench:
 
     # ------------------------------------------------------------ collect
 
+    @property
+    def hush_cache(self) -> str:
+        """hush's cache directory for every run but collect-ci's (never the user's ~/.cache/hush)."""
+        return os.path.join(self.work, "hush-cache")
+
     def collect_argv(self, tool: str, sources: list[str], out: str, extra: list[str] | None = None) -> list[str]:
         if tool.startswith(HUSH):
-            return [self.hush, "collect", *sources, "--output", out, "--quiet", *(extra or [])]
+            extra = extra or []
+            cache = [] if "--cache-dir" in extra else ["--cache-dir", self.hush_cache]
+            return [self.hush, "collect", *sources, "--output", out, "--quiet", *cache, *extra]
         storage = "whitenoise" if tool == "whitenoise" else "manifest"
         return [self.venv_python, os.path.join(HERE, "django_collect.py"), "--root", out,
                 "--storage", storage, *sources]
@@ -166,6 +178,8 @@ class Bench:
                     continue
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(out + ".staging", ignore_errors=True)
+            # Cold means nothing remembered: no compressed siblings from an earlier run either.
+            shutil.rmtree(self.hush_cache, ignore_errors=True)
             cold = self.run_collect(tool, sources, out, extra)
             self.record_collect("cold", label, cold)
             if not cold.ok:
@@ -198,6 +212,44 @@ class Bench:
             # describe the edited tree, so they are still comparable.
             self.results.notes.append(f"hush staticfiles.json paths {'identical to' if same else 'DIFFER from'} "
                                       "Django's on the benchmark corpus")
+
+    def section_collect_ci(self) -> None:
+        """Fresh STATIC_ROOT + warm cache directory (hush) vs a cold collectstatic (WhiteNoise)."""
+        sources = self.corpus_info["sources"]
+        scenario = "collect-ci"
+        why = self.hush_subcommand("collect")
+        if why:
+            log(f"collect-ci: hush: {why}")
+            self.results.add("collect", scenario, HUSH, "seconds", None, note=f"hush: {why}")
+        else:
+            cache = os.path.join(self.work, "hush-cache-ci")
+            earlier = os.path.join(self.work, "root-hush-ci-earlier")
+            for d in (cache, earlier):
+                shutil.rmtree(d, ignore_errors=True)
+            # The earlier build that filled the cache (a cold run; not part of the figure).
+            warmup = self.run_collect(HUSH, sources, earlier, ["--cache-dir", cache])
+            self.record_collect("ci-warmup", HUSH, warmup)
+            # A fresh checkout: the same bytes under new paths, with new inodes and times.
+            checkout = os.path.join(self.work, "ci-checkout")
+            shutil.rmtree(checkout, ignore_errors=True)
+            fresh_sources = []
+            for spec in sources:
+                prefix, eq, directory = spec.partition("=") if "=" in spec else ("", "", spec)
+                copy = os.path.join(checkout, os.path.basename(directory.rstrip("/")))
+                shutil.copytree(directory, copy)
+                fresh_sources.append(prefix + eq + copy)
+            out = os.path.join(self.work, "root-hush-ci")
+            shutil.rmtree(out, ignore_errors=True)
+            res = self.run_collect(HUSH, fresh_sources, out, ["--cache-dir", cache])
+            self.record_collect(scenario, HUSH, res)
+            if warmup.ok and res.ok:
+                same = tree_bytes(out) == tree_bytes(earlier)
+                self.results.notes.append(f"collect-ci: hush's tree from a fresh STATIC_ROOT + warm cache is "
+                                          f"{'byte-identical to' if same else 'DIFFERENT from'} its cold run's")
+        if self.peer("whitenoise"):
+            out = os.path.join(self.work, "root-whitenoise-ci")
+            shutil.rmtree(out, ignore_errors=True)
+            self.record_collect(scenario, "whitenoise", self.run_collect("whitenoise", sources, out))
 
     def record_collect(self, phase: str, tool: str, res: measure.CommandResult) -> None:
         note = "" if res.ok else f"failed: {res.first_error_line()}"
@@ -698,6 +750,8 @@ class Bench:
         self.corpus_info = self.make_corpus("corpus", self.a.files, self.a.total_mb)
         if "collect" in only:
             self.section_collect()
+        if "collect-ci" in only:
+            self.section_collect_ci()
         if "serve" in only:
             self.section_serve()
         if "scaling" in only:
@@ -716,6 +770,17 @@ def compressed_totals(root: str) -> dict:
     return t
 
 
+def tree_bytes(root: str) -> dict:
+    """Every file under root by relative path, with its bytes."""
+    tree = {}
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as f:
+                tree[os.path.relpath(path, root)] = f.read()
+    return tree
+
+
 def manifest_paths(root: str) -> dict:
     try:
         with open(os.path.join(root, "staticfiles.json")) as f:
@@ -730,7 +795,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument("--quick", action="store_true",
                    help="short runs on a small corpus (a few minutes); writes results/quick.*")
-    p.add_argument("--only", default="collect,serve,scaling", help="comma list of collect,serve,scaling")
+    p.add_argument("--only", default="collect,collect-ci,serve,scaling",
+                   help="comma list of collect,collect-ci,serve,scaling")
     p.add_argument("--peers", default=",".join(PEERS), help=f"comma list of {','.join(PEERS)}")
     p.add_argument("--hush", default=os.environ.get("HUSH_BIN", os.path.join(os.path.dirname(bench_dir),
                                                                               ".build", "release", "hush")),
@@ -768,7 +834,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.only = [x.strip() for x in a.only.split(",") if x.strip()]
     a.peers = [x.strip() for x in a.peers.split(",") if x.strip()]
     for x in a.only:
-        if x not in ("collect", "serve", "scaling"):
+        if x not in ("collect", "collect-ci", "serve", "scaling"):
             p.error(f"--only: unknown section {x}")
     for x in a.peers:
         if x not in PEERS:

@@ -220,6 +220,22 @@ class MeasureTests(unittest.TestCase):
         self.assertGreater(r.seconds, 0)
 
 
+class CollectArgvTests(unittest.TestCase):
+    """hush runs in the harness never read or fill the user's ~/.cache/hush."""
+
+    def test_hush_gets_a_cache_directory_under_the_work_directory(self):
+        import bench
+        with tempfile.TemporaryDirectory() as d:
+            b = bench.Bench(bench.parse_args(["--work", d, "--hush", "/bin/true"]))
+            argv = b.collect_argv("hush", ["src"], "out")
+            self.assertEqual(argv[argv.index("--cache-dir") + 1], os.path.join(d, "hush-cache"))
+            ci = b.collect_argv("hush", ["src"], "out", ["--cache-dir", "/ci"])
+            self.assertEqual(ci.count("--cache-dir"), 1)
+            self.assertEqual(ci[ci.index("--cache-dir") + 1], "/ci")
+            self.assertNotIn("--cache-dir", b.collect_argv("whitenoise", ["src"], "out"))
+            self.assertIn("collect-ci", bench.parse_args(["--work", d]).only)
+
+
 class RatioTests(unittest.TestCase):
     def test_ratio_is_hush_over_the_peer_in_the_same_row(self):
         res = Results()

@@ -66,7 +66,7 @@ struct CollectCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Also keep the hashed files of runs retired within D days.", valueName: "D"))
     var maxAgeDays: Int?
 
-    @Flag(help: "Ignore the previous run's cache and do all the work again.")
+    @Flag(help: "Read nothing from the cache directory and do all the work again (the cache is still written afresh).")
     var noCache = false
 
     @Flag(help: "Take over a STATIC_ROOT that Django's collectstatic wrote (its staticfiles.json is Django's); its hashed files are kept as a retained version.")
@@ -77,17 +77,34 @@ struct CollectCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Refuse CSS/JS files larger than SIZE: they are rewritten in memory (default 64MiB).", valueName: "SIZE"))
     var maxRewriteSize: String?
+    @Option(help: ArgumentHelp("Where incremental state and compressed siblings are kept, never inside STATIC_ROOT or a source (default: $HUSH_CACHE_DIR, else $XDG_CACHE_HOME/hush, else ~/.cache/hush).", valueName: "DIR"))
+    var cacheDir: String?
+
+    @Option(help: ArgumentHelp("Prune the compression cache to this size after each run, least recently used first (e.g. 500M, 2G).", valueName: "SIZE"))
+    var cacheMaxSize = "1G"
+
+    @Option(help: ArgumentHelp("A sourceMappingURL whose map is missing: error (Django's behaviour) or warn (leave it as written, one line on stderr).", valueName: "error|warn"))
+    var missingSourcemaps = "error"
 
     @Flag(name: .shortAndLong, help: "Name every shadowed file.")
     var verbose = false
 
-    @Flag(name: .shortAndLong, help: "Print nothing on success.")
+    @Flag(name: .shortAndLong, help: "Print no summary on success (warnings still go to stderr).")
     var quiet = false
 
     func validate() throws {
         if !django && sources.isEmpty { throw ValidationError("Missing expected argument '<SOURCE> ...' (or pass --django)") }
         if !django && output == nil { throw ValidationError("Missing expected argument '--output <STATIC_ROOT>' (or pass --django)") }
         if !django && (djangoOptions.python != nil || djangoOptions.settings != nil) { throw ValidationError("--python and --settings need --django") }
+    }
+
+    /// `$HUSH_CACHE_DIR`, else `$XDG_CACHE_HOME/hush` (when absolute, as the XDG spec requires),
+    /// else `$HOME/.cache/hush`; nil (no cache) when none is set.
+    static func defaultCacheDirectory(getenv: (String) -> String?) -> String? {
+        if let dir = getenv("HUSH_CACHE_DIR"), !dir.isEmpty { return dir }
+        if let xdg = getenv("XDG_CACHE_HOME"), xdg.hasPrefix("/") { return xdg + "/hush" }
+        if let home = getenv("HOME"), !home.isEmpty { return home + "/.cache/hush" }
+        return nil
     }
 
     func run() throws {
@@ -128,6 +145,15 @@ struct CollectCommand: ParsableCommand {
             }
             configuration.maxRewriteSize = Int64(bytes)
         }
+        configuration.cacheDirectory = cacheDir ?? Self.defaultCacheDirectory(getenv: { getenv($0).map { String(cString: $0) } })
+        guard let maxSize = ByteSize.parse(cacheMaxSize) else {
+            throw CLIFailure(message: "--cache-max-size \(cacheMaxSize): expected a size like 1G, 500M or 1000000", exitCode: 1)
+        }
+        configuration.cacheMaxSize = Int64(maxSize)
+        guard let missing = MissingSourceMaps(rawValue: missingSourcemaps) else {
+            throw CLIFailure(message: "--missing-sourcemaps \(missingSourcemaps): expected error or warn", exitCode: 1)
+        }
+        configuration.missingSourceMaps = missing
 
         let cancellation = CancellationFlag()
         let signals = SignalWatch(signals: [SIGINT, SIGTERM]) { cancellation.cancel() }
@@ -152,6 +178,8 @@ struct CollectCommand: ParsableCommand {
                 writeStandardError("hush: discarded \(file) from \(output): no manifest named it (--discard-unknown)\n")
             }
         }
+        // On stderr even with --quiet: the run succeeded, but a reference was left unresolved.
+        for warning in summary.warnings { writeStandardError("hush: warning: \(warning)\n") }
         if verbose {
             for file in summary.shadowed {
                 print("hush: shadowed \(file.name): \(file.sourcePath) (using \(file.winnerPath))")

@@ -1,7 +1,8 @@
 import Foundation
 import HushCore
 
-/// What a run remembers in `STATIC_ROOT/.hush/cache` so the next run can skip work whose output
+/// What a run remembers in `CACHE_DIR/outputs/<key>/state` (see ``CacheDirectory``; never in
+/// STATIC_ROOT, which is public) so the next run into the same STATIC_ROOT can skip work whose output
 /// would be the same: reading and hashing unchanged sources, rewriting CSS/JS whose references
 /// still resolve to the same names, compressing and fingerprinting content it has seen before.
 ///
@@ -9,16 +10,20 @@ import HushCore
 /// match: a source by its size, modification and change times, inode and device; an output in
 /// the old STATIC_ROOT by its size and modification time; a rewrite by replaying every question
 /// it asked of the tree. Anything else — a missing, corrupt or foreign cache, other settings —
-/// means the work is done again, never a wrong output.
+/// means the work is done again, never a wrong output. The state also names the tree it describes
+/// (the MD5 of the `hush-manifest.json` that run published, which lists every file's SHA-384): a
+/// state left by another tree at that path — a run with another cache directory, a restored
+/// backup — is not used.
 ///
 /// The format is line-based text (one record per line, tab-separated, `\\`, tab and newline
 /// escaped), which reads several times faster than JSON for thousands of entries.
 struct CollectCache: Sendable {
-    static let fileName = ".hush/cache"
-    static let formatLine = "hush-cache 2"
+    static let formatLine = "hush-cache 3"
 
     /// The settings the outputs were produced with (see ``CollectConfiguration/cacheFingerprint``).
     var settings: String
+    /// MD5 (hex) of the `hush-manifest.json` published with this state.
+    var tree = ""
     /// Source path as found → what was found there.
     var sources: [String: SourceRecord] = [:]
     /// Relative path in STATIC_ROOT → the file written there.
@@ -62,20 +67,24 @@ struct CollectCache: Sendable {
         var outputMD5: String
         var outputSize: Int64
         var trace: [LookupRecord]
+        /// Source maps referenced but missing, left as written under `--missing-sourcemaps warn`.
+        var missingMaps: [MissingMap] = []
     }
 
     static func rewriteKey(md5: String, name: String, path: String) -> String {
         md5 + "\u{1}" + name + "\u{1}" + path
     }
 
-    /// The cache of the STATIC_ROOT at `root`, if it exists, parses and matches `settings`.
-    static func load(from root: String, settings: String) -> CollectCache? {
-        guard let data = FileManager.default.contents(atPath: root + "/" + fileName) else { return nil }
-        return decode(Array(data), settings: settings)
+    /// The state at `path`, if it exists, parses, matches `settings` and describes the tree whose
+    /// `hush-manifest.json` has the MD5 `tree`.
+    static func load(from path: String, settings: String, tree: String) -> CollectCache? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let cache = decode(Array(data), settings: settings), cache.tree == tree else { return nil }
+        return cache
     }
 
     func encoded() -> [UInt8] {
-        var out = Self.formatLine + "\n" + Self.line(["settings", settings])
+        var out = Self.formatLine + "\n" + Self.line(["settings", settings]) + Self.line(["tree", tree])
         for (path, r) in sources {
             out += Self.line(["s", path, String(r.size), String(r.modified), String(r.changed), String(r.inode), String(r.device), r.md5])
         }
@@ -89,6 +98,7 @@ struct CollectCache: Sendable {
         for (key, r) in rewrites {
             let trace = r.trace.flatMap { [$0.kind.rawValue, $0.key, $0.answer.map { "+" + $0 } ?? "-"] }
             out += Self.line(["r", key, r.outputMD5, String(r.outputSize)] + trace)
+            for map in r.missingMaps { out += Self.line(["m", key, String(map.line), map.reference, map.target]) }
         }
         // A last line with the MD5 of everything before it: a truncated or altered cache is
         // ignored as a whole.
@@ -104,9 +114,11 @@ struct CollectCache: Sendable {
         guard fields(bytes[(lastBreak + 1)..<(bytes.count - 1)]) == ["end", MD5.hex(body)] else { return nil }
         var lines = body.split(separator: 0x0a, omittingEmptySubsequences: true).makeIterator()
         guard let first = lines.next(), String(decoding: first, as: UTF8.self) == formatLine,
-              let second = lines.next(), fields(second) == ["settings", settings]
+              let second = lines.next(), fields(second) == ["settings", settings],
+              let third = lines.next(), case let tree = fields(third), tree.count == 2, tree[0] == "tree"
         else { return nil }
         var cache = CollectCache(settings: settings)
+        cache.tree = tree[1]
         while let raw = lines.next() {
             let f = fields(raw)
             guard let tag = f.first else { return nil }
@@ -138,6 +150,10 @@ struct CollectCache: Sendable {
                     i += 3
                 }
                 cache.rewrites[f[1]] = RewriteRecord(outputMD5: f[2], outputSize: size, trace: trace)
+            case "m":
+                // A missing map of the rewrite record written just before it.
+                guard f.count == 5, cache.rewrites[f[1]] != nil, let line = Int(f[2]) else { return nil }
+                cache.rewrites[f[1]]!.missingMaps.append(MissingMap(line: line, reference: f[3], target: f[4]))
             default:
                 return nil
             }

@@ -54,7 +54,8 @@ public struct CollectConfiguration: Sendable {
     public var keepOnlyHashed = false
     /// How many earlier manifests' hashed files stay published, for rolling deploys.
     public var retention = RetentionPolicy()
-    /// Reuse work from the previous run recorded in `STATIC_ROOT/.hush/cache`.
+    /// Read what earlier runs left in ``cacheDirectory`` (incremental state, compressed
+    /// siblings); false (`--no-cache`) makes a full run, which still writes the cache afresh.
     public var incremental = true
     /// Take over a non-empty STATIC_ROOT that Django's `collectstatic` wrote (its
     /// `staticfiles.json` is a Django manifest): it is replaced like a Hush output, and the
@@ -71,6 +72,16 @@ public struct CollectConfiguration: Sendable {
     /// Publish with `renameat2(RENAME_EXCHANGE)` when the filesystem has it; tests turn it off
     /// to take the two-rename path of NFS, CIFS and ZFS < 2.2.
     var renameExchange = true
+    /// Where the incremental state and the compression cache live, outside STATIC_ROOT so that
+    /// nothing published names the build machine (layout: docs/cache.md). nil: no cache at all —
+    /// every run is a full run and nothing is remembered. The CLI's default is
+    /// `$XDG_CACHE_HOME/hush`, else `~/.cache/hush`.
+    public var cacheDirectory: String? = nil
+    /// The compression cache is pruned to at most this many bytes after each run, least recently
+    /// used entries first (default 1 GiB).
+    public var cacheMaxSize: Int64 = 1 << 30
+    /// What a `sourceMappingURL` whose map is missing does (default: fail, as Django).
+    public var missingSourceMaps = MissingSourceMaps.error
     /// Called at fixed points of a run, so tests can make files vanish or writes fail mid-run.
     var faultInjection: (@Sendable (FaultPoint) -> Void)?
 
@@ -90,6 +101,15 @@ public struct CollectConfiguration: Sendable {
         var seen = Set<String>()
         return (Self.defaultIgnorePatterns + extraIgnorePatterns).map(PosixPath.normpath).filter { seen.insert($0).inserted }
     }
+}
+
+/// What to do with a `//# sourceMappingURL=x.map` or `/*# sourceMappingURL=x.map */` whose map
+/// is in no source.
+public enum MissingSourceMaps: String, Sendable, CaseIterable {
+    /// The run fails, naming the file and the map (Django's behaviour).
+    case error
+    /// The reference is left as written and the run reports one warning per file and map.
+    case warn
 }
 
 /// Points in a run where tests inject faults (see ``CollectConfiguration/faultInjection``).

@@ -15,6 +15,8 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
     case cannotRestore(output: String, retired: String, reason: String)
     case tooLargeToRewrite(path: String, size: Int64, limit: Int64)
     case cannotWriteOutput(source: String, output: String, reason: String)
+    case cacheInsideSource(cache: String, source: String)
+    case cacheInsideOutput(cache: String, output: String)
     case invalidStaticURL(String)
     case unreadable(path: String, reason: String)
     case notUTF8Name(directory: String, escaped: String)
@@ -57,6 +59,10 @@ public enum CollectError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(ByteCountText.describe(size)), over --max-rewrite-size \(ByteCountText.describe(limit)) (CSS/JS is rewritten in memory); raise the limit or --ignore it"
         case .cannotWriteOutput(let source, let output, let reason):
             return "\(source): cannot write its output \(output): \(reason)"
+        case .cacheInsideSource(let cache, let source):
+            return "cache directory \(cache) lies inside source \(source): it would be collected; choose a --cache-dir outside every source"
+        case .cacheInsideOutput(let cache, let output):
+            return "cache directory \(cache) lies inside output \(output): it would be published; choose a --cache-dir outside STATIC_ROOT"
         case .invalidStaticURL(let url): return "--static-url '\(url)': must end with '/' (Django's STATIC_URL rule)"
         case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
         case .notUTF8Name(let directory, let escaped): return "\(directory): file name '\(escaped)' is not valid UTF-8; rename it"

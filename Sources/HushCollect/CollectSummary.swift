@@ -14,6 +14,8 @@ public struct CollectSummary: Sendable {
     /// Files and directories skipped by ignore patterns.
     public var ignored = 0
     public var seconds = 0.0
+    /// One line each, for standard error: source maps left as written (`--missing-sourcemaps warn`).
+    public var warnings: [String] = []
     public var dryRun = false
     /// A previous STATIC_ROOT that an interrupted publish had left aside, put back before the run.
     public var restored: String?

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HushCompress
 import HushCore
 import Synchronization
 
@@ -38,7 +39,9 @@ public struct Collector: Sendable {
         let staticURL = try Self.normalizedStaticURL(configuration.staticURL)
         try validateLayout()
         let found = try Finder(sources: configuration.sources, ignorePatterns: configuration.ignorePatterns).find()
-        let rewriter = ReferenceRewriter(naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules)
+        let rewriter = ReferenceRewriter(
+            naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules,
+            missingSourceMaps: configuration.missingSourceMaps)
         // Rewritten files are held in memory: a bound, checked before any work.
         for file in found.files where file.problem == nil && file.size > configuration.maxRewriteSize && rewriter.rewrites(file.relativePath) {
             throw .tooLargeToRewrite(path: file.sourcePath, size: file.size, limit: configuration.maxRewriteSize)
@@ -46,10 +49,12 @@ public struct Collector: Sendable {
         let staging = try Staging.prepare(output: configuration.output, dryRun: configuration.dryRun, adopt: configuration.adopt)
         var summary = CollectSummary()
         var discarded: [String] = []
+        let cache = configuration.cacheDirectory.map(CacheDirectory.init(path:))
         do throws(CollectError) {
+            let statePath = cache?.statePath(for: configuration.output)
             let previous = PreviousRun.load(
-                root: configuration.output, owner: staging.previous, settings: configuration.cacheFingerprint,
-                useCache: configuration.incremental
+                root: configuration.output, owner: staging.previous,
+                statePath: configuration.incremental ? statePath : nil, settings: configuration.cacheFingerprint
             )
             if staging.previous != nil {
                 discarded = UnknownFiles.find(in: previous)
@@ -57,12 +62,17 @@ public struct Collector: Sendable {
                     throw .unknownFilesInOutput(output: configuration.output, files: discarded)
                 }
             }
+            let compressionCache = cache.map {
+                CompressionCache(directory: $0.compressed, encoder: Compressor.fingerprint, readable: configuration.incremental, writable: !configuration.dryRun)
+            }
             let run = PipelineRun(
                 files: found.files, staging: staging.path, jobs: jobs, configuration: configuration,
-                rewriter: rewriter, previous: previous, cancellation: cancellation, progress: progress
+                rewriter: rewriter, previous: previous, compressionCache: compressionCache,
+                cancellation: cancellation, progress: progress
             )
+            let state: CollectCache
             do throws(CollectError) {
-                summary = try run.execute()
+                (summary, state) = try run.execute()
             } catch {
                 throw run.attributed(error)
             }
@@ -73,6 +83,11 @@ public struct Collector: Sendable {
             } else {
                 let inject = configuration.faultInjection
                 try staging.publish(exchange: configuration.renameExchange) { retired in inject?(.afterRetire(retired: retired)) }
+                // After publishing, so the state never describes a tree that is not there (and it
+                // names the tree it describes: see ``CollectCache``). A state that cannot be
+                // written costs only the next run's speed.
+                if let statePath { CacheDirectory.writeAtomically(state.encoded(), to: statePath) }
+                compressionCache?.prune(maxSize: configuration.cacheMaxSize)
             }
         } catch {
             staging.discard()
@@ -93,9 +108,13 @@ public struct Collector: Sendable {
         configuration.jobs > 0 ? configuration.jobs : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// Sources must be directories; the output may not contain a source or lie inside one.
+    /// Sources must be directories; the output may not contain a source or lie inside one; the
+    /// cache directory may lie inside neither.
     private func validateLayout() throws(CollectError) {
         for source in configuration.sources { try Finder.validate(source) }
+        if let cache = configuration.cacheDirectory {
+            try CacheDirectory.validate(cache, sources: configuration.sources, output: configuration.output)
+        }
         let output = FileSystem.canonical(configuration.output)
         for source in configuration.sources {
             let path = FileSystem.canonical(source.path)

@@ -44,9 +44,13 @@ enum FileSystem {
 
     /// Writes all of `bytes` to a new file at `path` (which must not exist).
     static func write(_ bytes: [UInt8], to path: String) throws(CollectError) {
-        // A new inode: the path may be a hard link shared with another published name.
-        unlink(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        // A new inode: the path may be a hard link shared with another published name. Unlinked
+        // only when it exists — most targets are new, and a failing unlink per file is measurable.
+        var fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == EEXIST {
+            unlink(path)
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
         guard fd >= 0 else { throw .writeFailed(path: path, reason: Errno.describe(errno)) }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in failure = writeAll(fd, raw) }

@@ -1,13 +1,15 @@
 import HushCore
 
 extension PipelineRun {
-    /// Phase 7: what the next run may reuse (see ``CollectCache``). Returns how many files the
-    /// run published.
-    func writeCache(
+    /// Phase 7: what the next run may reuse (see ``CollectCache``), and how many files the run
+    /// published. The state is not written into staging (STATIC_ROOT is public): the collector
+    /// writes it to the cache directory once the tree is published.
+    func makeCache(
         copies: Slots<FileSystem.Copied>, published: [(path: String, md5: String, size: Int64)],
         contents: [String: CollectCache.ContentRecord], rewrites: [String: CollectCache.RewriteRecord], carried: [String]
-    ) throws(CollectError) -> Int {
+    ) throws(CollectError) -> (state: CollectCache, written: Int) {
         var cache = CollectCache(settings: configuration.cacheFingerprint)
+        cache.tree = MD5.hex(try FileSystem.readAll(staging + "/" + IntegrityManifest.fileName))
         // Each source's signature was taken when it was read, with the hash of those very bytes:
         // a file edited after its copy gets a new signature, so the next run reads it again.
         for i in files.indices {
@@ -30,8 +32,6 @@ extension PipelineRun {
         }
         cache.contents = contents
         cache.rewrites = rewrites
-        try FileSystem.makeDirectories(staging + "/" + Staging.markerDirectory)
-        try FileSystem.write(cache.encoded(), to: staging + "/" + CollectCache.fileName)
-        return written + 2  // + staticfiles.json and hush-manifest.json
+        return (cache, written + 2)  // + staticfiles.json and hush-manifest.json
     }
 }

@@ -57,11 +57,14 @@ extension PipelineRun {
                 if let cached, reuseSiblings(cached, into: representative) {
                     siblings = cached.siblings
                 } else if let brotli = precomputed[group.md5] {
-                    siblings = try writeSiblings(brotli: brotli, of: representative, size: group.size)
+                    siblings = try writeSiblings(brotli: brotli, of: representative, size: group.size, integrity: integrity)
+                } else if let remembered = try siblingsFromCache(of: representative, integrity: integrity, size: group.size) {
+                    siblings = remembered
                 } else {
                     do throws(CompressError) {
                         let made = try compressSiblings(of: staging + "/" + representative, policy: policy)
                         for (coding, size) in made.kept { siblings[coding.fileSuffix] = size }
+                        remember(made, of: representative, integrity: integrity, size: group.size)
                     } catch {
                         throw .compressionFailed(error.description)
                     }
@@ -109,6 +112,44 @@ extension PipelineRun {
         return true
     }
 
+    /// The plain siblings of a content from the compression cache (see ``CompressionCache``), as
+    /// ``compressSiblings`` would write them, or nil when any entry the keep rule needs is missing.
+    private func siblingsFromCache(of path: String, integrity: String, size: Int64) throws(CollectError) -> [String: Int64]? {
+        guard let cache = compressionCache else { return nil }
+        let policy = configuration.compression
+        var entries: [ContentCoding: CompressionCache.Entry] = [:]
+        for coding in policy.codings {
+            let key = CompressionCache.Key(coding: coding, variant: CompressionCache.Key.plain, integrity: integrity, length: size)
+            guard let entry = cache.lookup(key) else { return nil }
+            entries[coding] = entry
+        }
+        let kept = policy.keptCodings(originalSize: size, compressedSizes: entries.mapValues(\.size))
+        // Recorded as not worth keeping under another ratio: compress again.
+        guard kept.allSatisfy({ entries[$0]?.payload != nil }) else { return nil }
+        var siblings: [String: Int64] = [:]
+        for coding in kept {
+            let entry = entries[coding]!
+            try CompressionCache.publish(entry, to: staging + "/" + path + coding.fileSuffix)
+            siblings[coding.fileSuffix] = entry.size
+        }
+        return siblings
+    }
+
+    /// Records what ``compressSiblings`` produced: the kept siblings with their bytes, the
+    /// rejected ones by size only.
+    private func remember(_ made: CompressedSiblings, of path: String, integrity: String, size: Int64) {
+        guard let cache = compressionCache else { return }
+        for (coding, compressedSize) in made.compressedSizes {
+            var entry = CompressionCache.Entry(size: compressedSize, payload: nil)
+            if made.kept[coding] != nil {
+                guard let payload = try? FileSystem.readAll(staging + "/" + path + coding.fileSuffix),
+                      Int64(payload.count) == compressedSize else { continue }
+                entry.payload = payload
+            }
+            cache.store(CompressionCache.Key(coding: coding, variant: CompressionCache.Key.plain, integrity: integrity, length: size), entry)
+        }
+    }
+
     /// `hush-manifest.json`: for every collected file, its hashed name, size, content type, SRI
     /// value and kept sibling sizes.
     func writeIntegrityManifest(
@@ -150,6 +191,24 @@ extension PipelineRun {
             let pair = eligible[k]
             let cut = pair.cut!
             let original = pair.original.content, rewritten = pair.rewritten.content
+            // Each stream is a function of its own content and the cut: cached under both.
+            let keys = [original, rewritten].map {
+                CompressionCache.Key(
+                    coding: .br, variant: CompressionCache.Key.sharedPrefix(cut: cut),
+                    integrity: SHA384.subresourceIntegrity(of: $0), length: Int64($0.count))
+            }
+            if let cache = compressionCache {
+                let remembered = keys.compactMap { cache.lookup($0)?.payload }
+                if remembered.count == 2 {
+                    results[k] = remembered
+                    return
+                }
+            }
+            defer {
+                if let cache = compressionCache, let streams = results[k] {
+                    for (key, stream) in zip(keys, streams) { cache.store(key, CompressionCache.Entry(size: Int64(stream.count), payload: stream)) }
+                }
+            }
             let streams: Result<[[UInt8]], CompressError> = original.withUnsafeBytes { o in
                 rewritten.withUnsafeBytes { r in
                     Result { () throws(CompressError) in
@@ -175,15 +234,24 @@ extension PipelineRun {
 
     /// Writes the precomputed Brotli sibling and a freshly compressed gzip one next to `path`,
     /// keeping each as the policy says; returns the kept sizes by suffix.
-    private func writeSiblings(brotli: [UInt8], of path: String, size: Int64) throws(CollectError) -> [String: Int64] {
+    private func writeSiblings(brotli: [UInt8], of path: String, size: Int64, integrity: String) throws(CollectError) -> [String: Int64] {
         let policy = configuration.compression
         let target = staging + "/" + path
         var sizes: [ContentCoding: Int64] = [.br: Int64(brotli.count)]
         if policy.codings.contains(.gzip) {
-            do throws(CompressError) {
-                sizes[.gzip] = try compressFile(at: target, to: target + ContentCoding.gzip.fileSuffix, coding: .gzip)
-            } catch {
-                throw .compressionFailed(error.description)
+            let key = CompressionCache.Key(coding: .gzip, variant: CompressionCache.Key.plain, integrity: integrity, length: size)
+            if let entry = compressionCache?.lookup(key), entry.payload != nil {
+                try CompressionCache.publish(entry, to: target + ContentCoding.gzip.fileSuffix)
+                sizes[.gzip] = entry.size
+            } else {
+                do throws(CompressError) {
+                    sizes[.gzip] = try compressFile(at: target, to: target + ContentCoding.gzip.fileSuffix, coding: .gzip)
+                } catch {
+                    throw .compressionFailed(error.description)
+                }
+                if let cache = compressionCache, let payload = try? FileSystem.readAll(target + ContentCoding.gzip.fileSuffix) {
+                    cache.store(key, CompressionCache.Entry(size: Int64(payload.count), payload: payload))
+                }
             }
         }
         let kept = policy.keptCodings(originalSize: size, compressedSizes: sizes)

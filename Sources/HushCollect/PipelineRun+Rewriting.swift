@@ -12,11 +12,13 @@ extension PipelineRun {
         var outputs: [Int: (md5: String, size: Int64)] = [:]
         /// Rewrite records for the next run's cache.
         var records: [String: CollectCache.RewriteRecord] = [:]
+        /// Source maps left as written, by file (`--missing-sourcemaps warn`), replayed ones included.
+        var missingMaps: [Int: [MissingMap]] = [:]
     }
 
     private enum RewriteResult {
         case discovered(output: [UInt8], dependencies: Set<Int>)
-        case rewritten(output: [UInt8], md5: String, trace: [LookupRecord])
+        case rewritten(output: [UInt8], md5: String, trace: [LookupRecord], missingMaps: [MissingMap])
         case reused(CollectCache.RewriteRecord)
     }
 
@@ -59,7 +61,11 @@ extension PipelineRun {
         func process(_ batch: [Int], discovering: Bool) throws(CollectError) {
             try parallelForEach(batch, jobs: jobs, cancellation: cancellation) { i throws(CollectError) in
                 let lookup = CollectedLookup(tree: tree, finalNames: finalNames, discovering: discovering)
-                if !discovering, let memo = memos[i], lookup.replays(memo.trace),
+                // A rewrite that left missing maps is replayed only while they are tolerated; under
+                // `error` the file is rewritten and fails as a cold run would.
+                if !discovering, let memo = memos[i],
+                   memo.missingMaps.isEmpty || configuration.missingSourceMaps == .warn,
+                   lookup.replays(memo.trace),
                    let old = previous.reusable(hashedName(i, hash: String(memo.outputMD5.prefix(HashedName.hashLength)))),
                    old.md5 == memo.outputMD5 {
                     results[i] = .reused(memo)
@@ -68,11 +74,12 @@ extension PipelineRun {
                 let file = files[i]
                 let text = try content(i)
                 do throws(ReferenceRewriter.Failure) {
-                    let output = try rewriter.rewrite(text, name: file.name, path: file.relativePath, lookup: lookup)
+                    var missingMaps: [MissingMap] = []
+                    let output = try rewriter.rewrite(text, name: file.name, path: file.relativePath, lookup: lookup, missingMaps: &missingMaps)
                     if discovering && !lookup.dependencies.isEmpty {
                         results[i] = .discovered(output: output, dependencies: lookup.dependencies)
                     } else {
-                        results[i] = .rewritten(output: output, md5: MD5.hex(output), trace: lookup.trace)
+                        results[i] = .rewritten(output: output, md5: MD5.hex(output), trace: lookup.trace, missingMaps: missingMaps)
                     }
                 } catch {
                     throw Self.collectError(error, file: file.sourcePath)
@@ -82,15 +89,17 @@ extension PipelineRun {
         func commit(_ i: Int) {
             switch results[i]! {
             case .discovered: break
-            case .rewritten(let output, let md5, let trace):
+            case .rewritten(let output, let md5, let trace, let missingMaps):
                 outcome.rewritten[i] = output
                 outcome.outputs[i] = (md5, Int64(output.count))
-                outcome.records[key(i)] = CollectCache.RewriteRecord(outputMD5: md5, outputSize: Int64(output.count), trace: trace)
+                outcome.records[key(i)] = CollectCache.RewriteRecord(outputMD5: md5, outputSize: Int64(output.count), trace: trace, missingMaps: missingMaps)
+                if !missingMaps.isEmpty { outcome.missingMaps[i] = missingMaps }
                 finalNames[i] = hashedName(i, hash: String(md5.prefix(HashedName.hashLength)))
             case .reused(let memo):
                 outcome.reused.insert(i)
                 outcome.outputs[i] = (memo.outputMD5, memo.outputSize)
                 outcome.records[key(i)] = memo
+                if !memo.missingMaps.isEmpty { outcome.missingMaps[i] = memo.missingMaps }
                 finalNames[i] = hashedName(i, hash: String(memo.outputMD5.prefix(HashedName.hashLength)))
             }
         }

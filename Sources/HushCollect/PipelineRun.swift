@@ -11,6 +11,8 @@ struct PipelineRun {
     let configuration: CollectConfiguration
     let rewriter: ReferenceRewriter
     let previous: PreviousRun
+    /// Compressed siblings by content (nil: no cache directory).
+    let compressionCache: CompressionCache?
     let cancellation: CancellationFlag
     let progress: (@Sendable (CollectProgress) -> Void)?
     /// Large files being copied or compressed, named in the progress.
@@ -19,7 +21,8 @@ struct PipelineRun {
     /// Largest first, so one big bundle does not finish last.
     var bySize: [Int] { files.indices.sorted { files[$0].size > files[$1].size } }
 
-    func execute() throws(CollectError) -> CollectSummary {
+    /// The summary, and the state the next run into the same STATIC_ROOT may reuse.
+    func execute() throws(CollectError) -> (CollectSummary, CollectCache) {
         var summary = CollectSummary()
         summary.found = files.count
         let copies = try copyAndHash()
@@ -60,8 +63,14 @@ struct PipelineRun {
         }
         let carried = try carryOverEarlierVersions(current: manifest)
         summary.hashed = files.count
-        summary.written = try writeCache(copies: copies, published: published, contents: contents, rewrites: outcome.records, carried: carried)
-        return summary
+        let (state, written) = try makeCache(copies: copies, published: published, contents: contents, rewrites: outcome.records, carried: carried)
+        summary.written = written
+        summary.warnings = outcome.missingMaps.keys.sorted().flatMap { i in
+            outcome.missingMaps[i]!.map { map in
+                "\(files[i].sourcePath):\(map.line): \(Self.oneLine(map.reference)) — source map \(map.target) is in no source; left as written"
+            }
+        }
+        return (summary, state)
     }
 
     func report(_ phase: CollectProgress.Phase, _ done: Int, _ total: Int) {

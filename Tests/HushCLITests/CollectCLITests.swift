@@ -231,4 +231,67 @@ final class CollectCLITests: CLITestCase {
             XCTAssertEqual(after["new.\(Self.md5("new")).txt"], Data("new".utf8))
         }
     }
+    // MARK: - Issue 10: source maps, cache directory
+
+    func writeSiteWithMissingMap() throws {
+        try root.write("src/js/lib.min.js", "f();\n//# sourceMappingURL=lib.min.js.map\n")
+        try root.write("src/css/app.css", ".a { background: url(../img/a.png); }\n")
+        try root.write("src/img/a.png", "a")
+    }
+
+    func testMissingSourceMapFailsByDefault() throws {
+        try writeSiteWithMissingMap()
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output]),
+                           "\(path("src/js/lib.min.js")):2: //# sourceMappingURL=lib.min.js.map — no such file in any source (js/lib.min.js.map)")
+    }
+
+    func testMissingSourcemapsWarnPrintsOneWarningLineAndSucceeds() throws {
+        try writeSiteWithMissingMap()
+        for _ in 0..<2 {  // the second run replays the rewrite from the incremental state
+            let result = try runHush(["collect", "--quiet", "--missing-sourcemaps", "warn", path("src"), "--output", output])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(result.stdout, "")
+            XCTAssertEqual(result.stderr, "hush: warning: \(path("src/js/lib.min.js")):2: //# sourceMappingURL=lib.min.js.map — source map js/lib.min.js.map is in no source; left as written\n")
+        }
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--missing-sourcemaps", "ignore"]),
+                           "--missing-sourcemaps ignore: expected error or warn")
+    }
+
+    func testStateGoesToTheCacheDirectoryNotToStaticRoot() throws {
+        try writeSmallSite()
+        XCTAssertEqual(try runHush(["collect", path("src"), "--output", output]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/.hush/cache"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: childCacheDirectory + "/outputs").count, 1, "HUSH_CACHE_DIR is used")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: childCacheDirectory + "/compressed").isEmpty)
+        let explicit = path("elsewhere")
+        XCTAssertEqual(try runHush(["collect", path("src"), "--output", output, "--cache-dir", explicit]).status, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: explicit + "/outputs").count, 1, "--cache-dir wins over HUSH_CACHE_DIR")
+    }
+
+    func testDefaultCacheDirectoryIsXDGCacheHomeThenHome() throws {
+        try writeSmallSite()
+        let saved = (getenv("XDG_CACHE_HOME").map { String(cString: $0) }, getenv("HOME").map { String(cString: $0) })
+        defer {
+            if let xdg = saved.0 { setenv("XDG_CACHE_HOME", xdg, 1) } else { unsetenv("XDG_CACHE_HOME") }
+            if let home = saved.1 { setenv("HOME", home, 1) } else { unsetenv("HOME") }
+        }
+        unsetenv("HUSH_CACHE_DIR")
+        setenv("HOME", path("home"), 1)
+        setenv("XDG_CACHE_HOME", path("xdg"), 1)
+        XCTAssertEqual(try runHush(["collect", path("src"), "--output", output]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("xdg/hush/outputs")))
+        unsetenv("XDG_CACHE_HOME")
+        XCTAssertEqual(try runHush(["collect", path("src"), "--output", output]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("home/.cache/hush/outputs")))
+    }
+
+    func testCacheDirectoryInsideTheOutputOrASourceIsOneLineError() throws {
+        try writeSmallSite()
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--cache-dir", output + "/.cache"]),
+                           "cache directory \(output)/.cache lies inside output \(output): it would be published; choose a --cache-dir outside STATIC_ROOT")
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--cache-dir", path("src/cache")]),
+                           "cache directory \(path("src/cache")) lies inside source \(path("src")): it would be collected; choose a --cache-dir outside every source")
+        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--cache-max-size", "lots"]),
+                           "--cache-max-size lots: expected a size like 1G, 500M or 1000000")
+    }
 }

@@ -58,11 +58,7 @@ final class WhiteNoiseCLITests: CLITestCase {
     }
 
     /// Nothing WhiteNoise publishes — every file under STATIC_ROOT, `.hush/` included — names the
-    /// build machine's source directories.
-    ///
-    /// Depends on issue 10's move of the incremental cache out of STATIC_ROOT (another branch):
-    /// until it lands, `.hush/cache` still records source paths and is the one exception allowed
-    /// here; once it is gone the exception matches nothing and the assertion covers every file.
+    /// build machine's source directories (the incremental state lives in the cache directory).
     func testNoFileUnderStaticRootNamesASourceDirectory() throws {
         let python = try djangoPython()
         // Twice, the first without shared/notice.txt: the second run retires the first (different)
@@ -76,17 +72,16 @@ final class WhiteNoiseCLITests: CLITestCase {
         let secrets = sources.compactMap { $0["path"] } + [repositoryRoot]
         XCTAssertGreaterThan(secrets.count, 3)
 
-        let pendingCacheMove = ".hush/cache"
         var leaking: [String] = []
         var hushFiles: [String] = []
         for (name, bytes) in try snapshot(output) {
             if name.hasPrefix(".hush/") { hushFiles.append(name) }
             let text = String(decoding: bytes, as: UTF8.self)
-            if secrets.contains(where: { text.contains($0) }) && !name.hasPrefix(pendingCacheMove) { leaking.append(name) }
+            if secrets.contains(where: { text.contains($0) }) { leaking.append(name) }
         }
         XCTAssertEqual(leaking, [], "files under STATIC_ROOT naming a source directory")
         // What WhiteNoise actually serves from .hush/ carries no source path either.
-        let served = try get(hushFiles.filter { !$0.hasPrefix(pendingCacheMove) }.map { "/static/" + $0 }, python: python, acceptEncoding: "identity")
+        let served = try get(hushFiles.map { "/static/" + $0 }, python: python, acceptEncoding: "identity")
         XCTAssertFalse(served.isEmpty, "expected the retained manifests under .hush/ to be published: \(hushFiles)")
         for (path, reply) in served where reply.status == 200 {
             XCTAssertFalse(secrets.contains { reply.body.contains($0) }, "\(path) reveals a source path")

@@ -11,8 +11,12 @@ class PipelineTestCase: TemporaryRootTestCase {
 
     var output: String { path("public/static") }
 
+    /// The cache directory every run of a test shares (outside the sources and the output).
+    var cacheDirectory: String { path("cache") }
+
     func configuration(output: String? = nil, _ configure: (inout CollectConfiguration) -> Void = { _ in }) -> CollectConfiguration {
         var configuration = CollectConfiguration(sources: [SourceDirectory(path: path("src"))], output: output ?? self.output)
+        configuration.cacheDirectory = cacheDirectory
         configure(&configuration)
         return configuration
     }

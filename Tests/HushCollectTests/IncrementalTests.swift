@@ -3,7 +3,8 @@ import HushCore
 import XCTest
 @testable import HushCollect
 
-/// The `.hush/cache` makes a second run skip work, and is an optimisation only —
+/// The incremental state in the cache directory makes a second run skip work, and is an
+/// optimisation only —
 /// every incremental result is compared with a cold run (`incremental = false`) of the same
 /// sources into a fresh directory.
 final class IncrementalTests: PipelineTestCase {
@@ -20,6 +21,9 @@ final class IncrementalTests: PipelineTestCase {
     }
 
     static let rewritableCount = 6
+
+    /// Where the incremental state of ``output`` lives.
+    var statePath: String { CacheDirectory(path: cacheDirectory).statePath(for: output) }
 
     func changeC() throws {
         try root.write("src/css/c.css", ".c { background: url(../img/c.png); border: 0; }\n" + Self.cssLike(2100, seed: 9))
@@ -110,7 +114,7 @@ final class IncrementalTests: PipelineTestCase {
         try writeChain()
         try collect()
         try changeC()
-        let cachePath = output + "/.hush/cache"
+        let cachePath = statePath
         let cache = Array(try Data(contentsOf: URL(fileURLWithPath: cachePath)))
         XCTAssertGreaterThan(cache.count, 100)
         try Data(corrupt(cache)).write(to: URL(fileURLWithPath: cachePath))
@@ -158,7 +162,7 @@ final class IncrementalTests: PipelineTestCase {
     func testEmptyAndDeletedCacheGiveCorrectOutput() throws {
         try corruptCacheThenCollect { _ in [] }
         try assertEqualsColdRun()
-        try FileManager.default.removeItem(atPath: output + "/.hush/cache")
+        try FileManager.default.removeItem(atPath: statePath)
         try root.write("src/css/u2.css", Self.cssLike(2200, seed: 10))
         try collect()
         try assertEqualsColdRun()

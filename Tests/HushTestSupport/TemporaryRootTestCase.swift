@@ -9,12 +9,18 @@ open class TemporaryRootTestCase: XCTestCase {
     /// The prefix of the temporary directory's name (shows which test class left it, if any).
     open class var rootLabel: String { "hush-test" }
 
+    /// `HUSH_CACHE_DIR` for every `hush` a test starts: beside the root (never inside a source
+    /// or an output under it), removed with it — no test reads or fills the user's ~/.cache/hush.
+    public var childCacheDirectory: String { root.path + ".cache" }
+
     override open func setUpWithError() throws {
         try super.setUpWithError()
         root = try TemporaryDirectory(Self.rootLabel)
+        setenv("HUSH_CACHE_DIR", childCacheDirectory, 1)
     }
 
     override open func tearDown() {
+        if let root { try? FileManager.default.removeItem(atPath: root.path + ".cache") }
         root = nil
         super.tearDown()
     }

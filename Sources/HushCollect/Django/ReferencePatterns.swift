@@ -7,6 +7,8 @@ struct ReferenceRule: Sendable {
     let ignored: IgnoredBlocks.Syntax
     let urlGroup: Int
     let matchedGroup: Int
+    /// A `sourceMappingURL` rule: a missing target may be tolerated (`--missing-sourcemaps warn`).
+    let isSourceMap: Bool
 }
 
 /// A `%(name)s` template as Django fills it with `template % matches`.
@@ -59,12 +61,12 @@ enum ReferencePatterns {
     static let css: [ReferenceRule] = [
         rule(cssSources[0], defaultTemplate, .css),
         rule(cssSources[1], #"@import url("%(url)s")"#, .css),
-        rule(cssSources[2], "/*# sourceMappingURL=%(url)s */", .css),
+        rule(cssSources[2], "/*# sourceMappingURL=%(url)s */", .css, isSourceMap: true),
     ]
 
     /// The rules for `*.js` Django always applies.
     static let javaScript: [ReferenceRule] = [
-        rule(javaScriptSources[0], "//# sourceMappingURL=%(url)s", .javaScript),
+        rule(javaScriptSources[0], "//# sourceMappingURL=%(url)s", .javaScript, isSourceMap: true),
     ]
 
     /// ES module rules, applied after ``javaScript`` with `--js-modules`.
@@ -83,12 +85,13 @@ enum ReferencePatterns {
         return []
     }
 
-    private static func rule(_ source: String, _ template: String, _ ignored: IgnoredBlocks.Syntax) -> ReferenceRule {
+    private static func rule(_ source: String, _ template: String, _ ignored: IgnoredBlocks.Syntax, isSourceMap: Bool = false) -> ReferenceRule {
         // The sources above are constants checked by the tests; a syntax error is a bug in Hush.
         let pattern = try! BacktrackingPattern(source, ignoreCase: true)
         return ReferenceRule(
             pattern: pattern, template: ReplacementTemplate(template), ignored: ignored,
-            urlGroup: pattern.groupNames["url"]!, matchedGroup: pattern.groupNames["matched"]!
+            urlGroup: pattern.groupNames["url"]!, matchedGroup: pattern.groupNames["matched"]!,
+            isSourceMap: isSourceMap
         )
     }
 }

@@ -5,6 +5,7 @@
 struct ReferenceRewriter: Sendable {
     let naming: DjangoNaming
     let jsModules: Bool
+    var missingSourceMaps = MissingSourceMaps.error
 
     /// A reference that failed, with where it stands.
     struct Failure: Error, Equatable {
@@ -21,16 +22,22 @@ struct ReferenceRewriter: Sendable {
     }
 
     /// `content` (valid UTF-8) of the collected file `name` (found at source-relative `path`)
-    /// with every reference replaced.
-    func rewrite(_ content: [UInt8], name: String, path: String, lookup: some HashedNameLookup) throws(Failure) -> [UInt8] {
+    /// with every reference replaced. Under `--missing-sourcemaps warn` a source map reference
+    /// whose map is missing stays as written and is appended to `missingMaps`.
+    func rewrite(
+        _ content: [UInt8], name: String, path: String, lookup: some HashedNameLookup, missingMaps: inout [MissingMap]
+    ) throws(Failure) -> [UInt8] {
         var current = content
         for rule in ReferencePatterns.rules(for: path, jsModules: jsModules) {
-            current = try apply(rule, to: current, name: name, lookup: lookup)
+            current = try apply(rule, to: current, name: name, lookup: lookup, missingMaps: &missingMaps)
         }
         return current
     }
 
-    private func apply(_ rule: ReferenceRule, to content: [UInt8], name: String, lookup: some HashedNameLookup) throws(Failure) -> [UInt8] {
+    private func apply(
+        _ rule: ReferenceRule, to content: [UInt8], name: String, lookup: some HashedNameLookup, missingMaps: inout [MissingMap]
+    ) throws(Failure) -> [UInt8] {
+        var missing: [MissingMap] = []
         var failure: Failure?
         let output: [UInt8]? = content.withUnsafeBufferPointer { text -> [UInt8]? in
             let matches = rule.pattern.matches(in: text)
@@ -68,6 +75,12 @@ struct ReferenceRewriter: Sendable {
                     }
                 } catch {
                     let line = 1 + text[..<range.lowerBound].reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
+                    if rule.isSourceMap, missingSourceMaps == .warn, case .missing(let target) = error {
+                        // Left exactly as written, as if the converter had declined the URL.
+                        missing.append(MissingMap(line: line, reference: string(rule.matchedGroup) ?? url, target: target))
+                        out.append(contentsOf: text[range])
+                        continue
+                    }
                     failure = Failure(reason: error, line: line, matched: string(rule.matchedGroup) ?? url)
                     return nil
                 }
@@ -76,6 +89,7 @@ struct ReferenceRewriter: Sendable {
             return out
         }
         if let failure { throw failure }
+        missingMaps += missing
         return output ?? content
     }
 
@@ -108,4 +122,14 @@ struct ReferenceRewriter: Sendable {
         }
         return PythonURL.unquote(transformed)
     }
+}
+
+/// A source map reference left as written because its map is in no source.
+struct MissingMap: Sendable, Equatable {
+    /// 1-based line of the reference.
+    var line: Int
+    /// The matched text, e.g. `//# sourceMappingURL=app.js.map`.
+    var reference: String
+    /// The collected name the map was looked up as.
+    var target: String
 }
