@@ -74,14 +74,17 @@ final class OutputSafetyTests: PipelineTestCase {
     func testOutputsOfEarlierVersionsAreRecognisedByTheirCacheOrHistory() throws {
         try root.write("src/a.txt", "a")
         try collect()
-        // An earlier version wrote no owner file, but a cache with Hush's header.
+        // An earlier version wrote no owner file, but a cache with Hush's header (inside STATIC_ROOT,
+        // where earlier versions kept it).
         try FileManager.default.removeItem(atPath: output + "/.hush/owner")
+        try root.write("public/static/.hush/cache", "hush-cache 2\nsettings\tearlier\n")
         try root.write("src/a.txt", "b")
         try collect()
         XCTAssertTrue(exists(".hush/owner"), "the next publish marks the tree")
-        // Cache deleted by hand too: a manifest history record Hush named and wrote still proves it.
+        // No owner file and no cache (the new tree does not carry the old cache over): a manifest
+        // history record Hush named and wrote still proves it.
         try FileManager.default.removeItem(atPath: output + "/.hush/owner")
-        try FileManager.default.removeItem(atPath: output + "/.hush/cache")
+        XCTAssertFalse(exists(".hush/cache"), "an earlier version's cache is not carried over")
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: output + "/.hush/manifests").isEmpty)
         try root.write("src/a.txt", "c")
         try collect()
