@@ -55,3 +55,12 @@ bench: build
 .PHONY: bench-smoke
 bench-smoke:
 	python3 -m unittest discover -s Benchmarks/tests -v
+
+# --- Hardening: the suite under sanitizers, libFuzzer targets, a soak run (README "Hardening").
+
+# Each libFuzzer target for FUZZ_SECONDS (default 60); fails on the first crash, naming the
+# reproducer. FUZZ_TARGETS="request-head pattern" runs a subset.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh $(FUZZ_TARGETS)
