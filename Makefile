@@ -58,6 +58,17 @@ bench-smoke:
 
 # --- Hardening: the suite under sanitizers, libFuzzer targets, a soak run (README "Hardening").
 
+# The suite under AddressSanitizer, then ThreadSanitizer, each in its own scratch path so that
+# neither rebuilds the other nor the normal build. TSan reports fail the run (exit status 66).
+.PHONY: test-sanitize test-asan test-tsan
+test-sanitize: test-asan test-tsan
+test-asan: deps $(DJANGO_VENV)/bin/python
+	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python \
+	  $(SWIFT) test --disable-swift-testing --sanitize=address --scratch-path .build-asan
+test-tsan: deps $(DJANGO_VENV)/bin/python
+	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python \
+	  $(SWIFT) test --disable-swift-testing --sanitize=thread --scratch-path .build-tsan
+
 # Each libFuzzer target for FUZZ_SECONDS (default 60); fails on the first crash, naming the
 # reproducer. FUZZ_TARGETS="request-head pattern" runs a subset.
 FUZZ_SECONDS ?= 60
