@@ -75,3 +75,10 @@ FUZZ_SECONDS ?= 60
 .PHONY: fuzz
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh $(FUZZ_TARGETS)
+
+# A bounded mixed run against the release binary (SOAK_SECONDS, default 600): errors, RSS and
+# open descriptors over time.
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: build
+	python3 Benchmarks/harness/soak.py --hush $(HUSH) --seconds $(SOAK_SECONDS)
