@@ -73,9 +73,11 @@ test-deps:
 	fi
 
 # The harness smoke tests first (seconds), then the Swift suite, whose summary closes the output.
-test: deps test-deps $(DJANGO_VENV)/.hush-packages-2 $(DJANGO52_VENV)/.hush-packages-2 bench-smoke
-	HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python HUSH_DJANGO52_PYTHON=$(CURDIR)/$(DJANGO52_VENV)/bin/python \
-	  $(SWIFT) test --disable-swift-testing
+# What the Swift suite needs, shared by `test` and the sanitizer runs.
+SUITE_DEPS := deps test-deps $(DJANGO_VENV)/.hush-packages-2 $(DJANGO52_VENV)/.hush-packages-2
+SUITE_ENV := HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python HUSH_DJANGO52_PYTHON=$(CURDIR)/$(DJANGO52_VENV)/bin/python
+test: $(SUITE_DEPS) bench-smoke
+	$(SUITE_ENV) $(SWIFT) test --disable-swift-testing
 
 bench: build
 	bash Benchmarks/run.sh
@@ -126,3 +128,30 @@ dist: deps
 # only the C runtime. Needs root for the namespace; run after make dist.
 test-dist: dist
 	bash Tests/Dist/test_dist.sh dist/hush
+# --- Hardening: the suite under sanitizers, libFuzzer targets, a soak run (README "Hardening").
+
+# The suite under AddressSanitizer, then ThreadSanitizer, each in its own scratch path so that
+# neither rebuilds the other nor the normal build. TSan reports fail the run (exit status 66).
+# Leak detection is off: its exit-time report is test scaffolding never torn down (child
+# processes, EmbeddedChannels) and Django's static patterns (see Fuzz/lsan.supp), README "Hardening".
+.PHONY: test-sanitize test-asan test-tsan
+test-sanitize: test-asan test-tsan
+test-asan: $(SUITE_DEPS)
+	$(SUITE_ENV) ASAN_OPTIONS=detect_leaks=0 \
+	  $(SWIFT) test --disable-swift-testing --sanitize=address --scratch-path .build-asan
+test-tsan: $(SUITE_DEPS)
+	$(SUITE_ENV) $(SWIFT) test --disable-swift-testing --sanitize=thread --scratch-path .build-tsan
+
+# Each libFuzzer target for FUZZ_SECONDS (default 60); fails on the first crash, naming the
+# reproducer. FUZZ_TARGETS="request-head pattern" runs a subset.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh $(FUZZ_TARGETS)
+
+# A bounded mixed run against the release binary (SOAK_SECONDS, default 600): errors, RSS and
+# open descriptors over time.
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: build
+	python3 Benchmarks/harness/soak.py --hush $(HUSH) --seconds $(SOAK_SECONDS)

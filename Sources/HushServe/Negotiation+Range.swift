@@ -76,7 +76,9 @@ extension FieldNegotiation {
     static func ifRangeMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], lastModified: Int64) -> Bool {
         let s = FieldBytes.trimmed(field)
         guard let first = s.first else { return false }
-        if first == FieldBytes.quote || first == UInt8(ascii: "W") {
+        // entity-tag = [ "W/" ] DQUOTE … (§8.8.3). A bare "W" is not enough: "Wed, 21 Oct 2015
+        // 07:28:00 GMT" is an HTTP-date.
+        if first == FieldBytes.quote || (first == UInt8(ascii: "W") && s.dropFirst().first == UInt8(ascii: "/")) {
             guard let tag = EntityTag(s), !tag.weak else { return false }
             return equal(tag.opaque, opaqueTag)
         }

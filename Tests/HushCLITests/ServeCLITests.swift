@@ -7,11 +7,8 @@ import Glibc
 
 /// `hush serve` end to end: the real binary, its start-up line, signals and exit codes.
 final class ServeCLITests: XCTestCase {
-    /// `.build/debug/hush`, found from this file's location (Tests/HushCLITests/…).
-    private static let binary: String = {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/hush").path
-    }()
+    /// The binary built beside the tests, so that `make test-sanitize` runs its own sanitized one.
+    private static let binary = hushBinary
 
     private var root: String!
 
@@ -236,9 +233,7 @@ final class HushProcess: @unchecked Sendable {
     static let timeout: TimeInterval = 30
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/hush")
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: hushBinary)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUSH_") && $0.key != "PORT" }
         env.merge(environment) { $1 }

@@ -63,4 +63,15 @@ final class RangeTests: XCTestCase {
         XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("Sun, 06 Nov 1994 08:49:38 GMT"), opaqueTag: tag, lastModified: 784_111_777))
         XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("garbage"), opaqueTag: tag, lastModified: 784_111_777))
     }
+
+    /// Found by the negotiation fuzz target (its If-Range date property): a date whose day name
+    /// starts with W was taken for a weak entity-tag, so a resumed download of a file last
+    /// modified on a Wednesday started again from the first byte.
+    func testIfRangeDateOnAWednesdayMatches() {
+        let tag = Array("abc".utf8)
+        XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("Wed, 21 Oct 2015 07:28:00 GMT"), opaqueTag: tag, lastModified: 1_445_412_480))
+        XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("Wednesday, 21-Oct-15 07:28:00 GMT"), opaqueTag: tag, lastModified: 1_445_412_480))
+        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("Wed, 21 Oct 2015 07:28:01 GMT"), opaqueTag: tag, lastModified: 1_445_412_480))
+        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("W/\"abc\""), opaqueTag: tag, lastModified: 1_445_412_480))
+    }
 }

@@ -80,6 +80,8 @@ struct PatternParser {
         case "[": return .one(try parseClass())
         case "\\": return .one(try parseEscape())
         case "(": return try parseGroup()
+        // A quantifier with nothing before it is Python's "nothing to repeat", not a literal.
+        case "*", "+", "?": throw PatternSyntaxError(message: "nothing to repeat at \(position - 1)")
         default: return .one(.literal(c, ignoreCase: ignoreCase))
         }
     }
