@@ -69,7 +69,7 @@ enum FieldBytes {
         }
         let element = trimmed(s[start..<s.endIndex])
         if !element.isEmpty { out.append(element) }
-        return out
+        return out.count > limit ? nil : out
     }
 
     /// A non-negative decimal, saturating at `Int.max`; nil if empty or not all digits.

@@ -8,6 +8,15 @@ final class RangeTests: XCTestCase {
 
     func testNoRangeIsFull() { XCTAssertEqual(range(nil), .full) }
 
+    func testAFieldOverTheRangeLimitIsIgnoredWhicheverElementCrossesIt() {
+        // All unsatisfiable: at the limit the field counts (416); one more and it is ignored (200),
+        // including when the element past the limit is the last one of the field.
+        let spec = { (count: Int) in "bytes=" + Array(repeating: "5000-5001", count: count).joined(separator: ",") }
+        XCTAssertEqual(range(spec(Negotiation.maxRanges)), .unsatisfiable)
+        XCTAssertEqual(range(spec(Negotiation.maxRanges + 1)), .full)
+        XCTAssertEqual(range(spec(Negotiation.maxRanges + 2)), .full)
+    }
+
     func testSingleClosedRange() {
         XCTAssertEqual(range("bytes=0-99"), .partial(0...99))
         XCTAssertEqual(range("bytes=500-500"), .partial(500...500))
