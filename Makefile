@@ -14,18 +14,23 @@ HUSH := .build/release/hush
 
 .PHONY: deps build demo test bench clean-demo dist test-dist
 
-# System libraries for gzip/Brotli. Installed with apt-get when running as root, otherwise the
-# exact command is printed and the build stops.
-deps:
-	@if ! pkg-config --exists zlib libbrotlienc libbrotlidec 2>/dev/null; then \
+# Installs the Debian packages $(2) unless the check $(1) succeeds: with apt-get when running as
+# root, otherwise the exact command is printed and make stops.
+define apt_ensure
+	@if ! { $(1); } >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "make: installing $(APT_PACKAGES)"; \
-	    (apt-get install -y -qq $(APT_PACKAGES) >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq $(APT_PACKAGES))) ; \
+	    echo "make: installing $(2)"; \
+	    (apt-get install -y -qq $(2) >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq $(2))) ; \
 	  else \
-	    echo "make: missing system libraries; run: sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	    echo "make: missing $(2); run: sudo apt-get install -y $(2)"; exit 1; \
 	  fi; \
 	fi
+endef
+
+# System libraries for gzip/Brotli.
+deps:
+	$(call apt_ensure,pkg-config --exists zlib libbrotlienc libbrotlidec,$(APT_PACKAGES))
 
 # Release builds leave out Swift's run-time exclusivity checks (the compile-time ones still
 # apply): about a tenth of the server's CPU per request, measured. RELEASE_FLAGS= keeps them.
@@ -59,20 +64,11 @@ $(DJANGO_VENV)/.hush-packages-2:
 $(DJANGO52_VENV)/.hush-packages-2:
 	$(call django_venv,$(DJANGO52_VENV),$(DJANGO52_VERSION))
 
-# Chromium and nginx for the browser test: apt-get when root, otherwise the command to run.
+# Chromium and nginx for the browser test, strace for the publish-fault test.
 .PHONY: test-deps
 test-deps:
-	@if ! command -v chromium >/dev/null || ! command -v nginx >/dev/null || ! command -v strace >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "make: installing $(TEST_APT_PACKAGES)"; \
-	    (apt-get install -y -qq $(TEST_APT_PACKAGES) >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq $(TEST_APT_PACKAGES))) ; \
-	  else \
-	    echo "make: the tests need $(TEST_APT_PACKAGES); run: sudo apt-get install -y $(TEST_APT_PACKAGES)"; exit 1; \
-	  fi; \
-	fi
+	$(call apt_ensure,command -v chromium && command -v nginx && command -v strace,$(TEST_APT_PACKAGES))
 
-# The harness smoke tests first (seconds), then the Swift suite, whose summary closes the output.
 # What the Swift suite needs, shared by `test` and the sanitizer runs.
 SUITE_DEPS := deps test-deps $(DJANGO_VENV)/.hush-packages-2 $(DJANGO52_VENV)/.hush-packages-2
 SUITE_ENV := HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python HUSH_DJANGO52_PYTHON=$(CURDIR)/$(DJANGO52_VENV)/bin/python
