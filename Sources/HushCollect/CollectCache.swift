@@ -153,7 +153,7 @@ struct CollectCache: Sendable {
             case "m":
                 // A missing map of the rewrite record written just before it.
                 guard f.count == 5, cache.rewrites[f[1]] != nil, let line = Int(f[2]) else { return nil }
-                cache.rewrites[f[1]]!.missingMaps.append(MissingMap(line: line, reference: f[3], target: f[4]))
+                cache.rewrites[f[1]]?.missingMaps.append(MissingMap(line: line, reference: f[3], target: f[4]))
             default:
                 return nil
             }

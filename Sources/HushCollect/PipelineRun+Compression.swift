@@ -125,10 +125,10 @@ extension PipelineRun {
         }
         let kept = policy.keptCodings(originalSize: size, compressedSizes: entries.mapValues(\.size))
         // Recorded as not worth keeping under another ratio: compress again.
-        guard kept.allSatisfy({ entries[$0]?.payload != nil }) else { return nil }
+        let keptEntries = kept.compactMap { coding in entries[coding].map { (coding, $0) } }
+        guard keptEntries.count == kept.count, keptEntries.allSatisfy({ $0.1.payload != nil }) else { return nil }
         var siblings: [String: Int64] = [:]
-        for coding in kept {
-            let entry = entries[coding]!
+        for (coding, entry) in keptEntries {
             try CompressionCache.publish(entry, to: staging + "/" + path + coding.fileSuffix)
             siblings[coding.fileSuffix] = entry.size
         }
