@@ -6,7 +6,8 @@
 /// exist. Checked beyond "no crash":
 /// - the output is valid UTF-8 and the same on a second run (failures too);
 /// - a file in which no rule matches comes back byte for byte;
-/// - a failure names a line of the file.
+/// - a failure names a line of the file, and so does each source map left as written (the JS
+///   case runs with `--missing-sourcemaps warn`).
 
 private struct FuzzTree: HashedNameLookup {
     func hashedName(ofCollected key: String) throws(ReferenceFailure) -> String? {
@@ -22,7 +23,7 @@ private struct FuzzTree: HashedNameLookup {
 private let naming = DjangoNaming(staticURL: "/static/")
 private let cases: [(ReferenceRewriter, name: String)] = [
     (ReferenceRewriter(naming: naming, jsModules: false), "css/site/app.css"),
-    (ReferenceRewriter(naming: naming, jsModules: false), "js/app.js"),
+    (ReferenceRewriter(naming: naming, jsModules: false, missingSourceMaps: .warn), "js/app.js"),
     (ReferenceRewriter(naming: naming, jsModules: true), "js/lib/module.js"),
 ]
 
@@ -37,8 +38,12 @@ public func fuzzRewriter(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         let second = outcome(rewriter, input, name)
         require(first == second, "rewriting \(name) twice differs")
         switch first {
-        case .success(let output):
+        case .success(let rewritten):
+            let output = rewritten.output
             require(String(validating: output, as: UTF8.self) != nil, "rewritten \(name) is not valid UTF-8")
+            for map in rewritten.missingMaps {
+                require(map.line >= 1 && map.line <= lines, "missing map on line \(map.line) of a \(lines)-line file")
+            }
             let anyMatch = input.withUnsafeBufferPointer { text in
                 ReferencePatterns.rules(for: name, jsModules: rewriter.jsModules).contains { !$0.pattern.matches(in: text).isEmpty }
             }
@@ -50,9 +55,16 @@ public func fuzzRewriter(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     return 0
 }
 
-private func outcome(_ rewriter: ReferenceRewriter, _ input: [UInt8], _ name: String) -> Result<[UInt8], ReferenceRewriter.Failure> {
+private struct Rewritten: Equatable {
+    var output: [UInt8]
+    var missingMaps: [MissingMap]
+}
+
+private func outcome(_ rewriter: ReferenceRewriter, _ input: [UInt8], _ name: String) -> Result<Rewritten, ReferenceRewriter.Failure> {
     do throws(ReferenceRewriter.Failure) {
-        return .success(try rewriter.rewrite(input, name: name, path: name, lookup: FuzzTree()))
+        var missingMaps: [MissingMap] = []
+        let output = try rewriter.rewrite(input, name: name, path: name, lookup: FuzzTree(), missingMaps: &missingMaps)
+        return .success(Rewritten(output: output, missingMaps: missingMaps))
     } catch {
         return .failure(error)
     }

@@ -103,15 +103,6 @@ public struct CollectConfiguration: Sendable {
     }
 }
 
-/// What to do with a `//# sourceMappingURL=x.map` or `/*# sourceMappingURL=x.map */` whose map
-/// is in no source.
-public enum MissingSourceMaps: String, Sendable, CaseIterable {
-    /// The run fails, naming the file and the map (Django's behaviour).
-    case error
-    /// The reference is left as written and the run reports one warning per file and map.
-    case warn
-}
-
 /// Points in a run where tests inject faults (see ``CollectConfiguration/faultInjection``).
 enum FaultPoint: Sendable, Equatable {
     /// Before a source file is read (its collected name).
