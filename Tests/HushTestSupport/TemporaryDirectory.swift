@@ -50,11 +50,14 @@ public let repositoryRoot: String = {
     return url.path
 }()
 
-/// The `hush` binary built beside the test bundle (or in `.build/debug`).
+/// The `hush` binary built beside the test bundle (or in `.build/debug`). On Linux the test bundle
+/// is the running executable, so its directory comes first: a sanitizer build
+/// (`--scratch-path .build-asan`) then runs its own instrumented `hush`, not the plain one.
 public let hushBinary: String = {
+    let executableDirectory = Bundle.main.executableURL?.deletingLastPathComponent().path
     let bundleDirectory = Bundle(for: TemporaryDirectory.self).bundleURL.deletingLastPathComponent().path
-    for candidate in [bundleDirectory + "/hush", repositoryRoot + "/.build/debug/hush"]
-    where FileManager.default.isExecutableFile(atPath: candidate) {
+    for candidate in [executableDirectory.map { $0 + "/hush" }, bundleDirectory + "/hush", repositoryRoot + "/.build/debug/hush"]
+    .compactMap({ $0 }) where FileManager.default.isExecutableFile(atPath: candidate) {
         return candidate
     }
     return repositoryRoot + "/.build/debug/hush"
