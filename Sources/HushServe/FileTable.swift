@@ -162,8 +162,8 @@ public enum Body: Sendable {
 ///
 /// The descriptor pins the inode: a file replaced by rename (what `hush collect` does) keeps
 /// being served from the bytes its ETag was computed from. A file rewritten in place (`cp new
-/// old`) changes under it; ``changedOnDisk()`` notices, from the size, mtime and ctime it had
-/// when it was opened and hashed.
+/// old`) changes under it; ``changedOnDisk()`` notices, from the size and mtime it had when it
+/// was opened and hashed.
 public final class OpenFile: Sendable {
     /// The descriptor; valid until this object is released.
     public let descriptor: CInt
@@ -183,13 +183,16 @@ public final class OpenFile: Sendable {
 
     deinit { _ = close(descriptor) }
 
-    /// Whether the file's bytes may differ from those it was hashed from: its size, mtime or ctime
-    /// moved (ctime cannot be set back, so tools that restore mtime are caught too). One fstat.
+    /// Whether the file's bytes may differ from those it was hashed from: its size or mtime moved.
+    /// One fstat. Not ctime: every deploy moves it without touching a byte, since `hush collect`
+    /// hard-links retained hashed files and cached siblings between trees (and unlinks the
+    /// retired tree), so comparing it answered 503 for unchanged files right after each deploy.
+    /// What this leaves uncaught until SIGHUP: bytes rewritten in place with the same size and
+    /// the old mtime put back (`cp -p`, `touch -r`).
     func changedOnDisk() -> Bool {
         var s = stat()
         guard fstat(descriptor, &s) == 0 else { return true }
         return Int(s.st_size) != size || s.st_mtim.tv_sec != modified.tv_sec || s.st_mtim.tv_nsec != modified.tv_nsec
-            || s.st_ctim.tv_sec != changed.tv_sec || s.st_ctim.tv_nsec != changed.tv_nsec
     }
 }
 

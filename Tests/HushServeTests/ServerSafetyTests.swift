@@ -162,6 +162,34 @@ final class ServerSafetyTests: XCTestCase {
         XCTAssertTrue(sawNewETag)
     }
 
+    func testALinkToAServedFileMovesItsCtimeButNotItsAnswer() async throws {
+        // What every deploy does: hush collect hard-links retained hashed files and cached
+        // siblings into the new tree, which moves the inode's ctime and nothing else.
+        try await start()
+        let path = try fixture.write("media/big.dat", Self.big, modified: 784_111_777)
+        try server.reload()
+        func ctime() -> Int {
+            var info = stat()
+            XCTAssertEqual(stat(path, &info), 0)
+            return info.st_ctim.tv_sec * 1_000_000_000 + info.st_ctim.tv_nsec
+        }
+        let before = ctime()
+        // ctime has the kernel's coarse clock resolution: link again until it has moved.
+        var moved = false
+        for _ in 0..<100_000 where !moved {
+            _ = unlink(path + ".linked-by-a-deploy")
+            XCTAssertEqual(link(path, path + ".linked-by-a-deploy"), 0)
+            moved = ctime() != before
+        }
+        XCTAssertTrue(moved, "linking moves ctime")
+        let connection = try RawConnection(port: server.localPort)
+        try connection.send(get("/static/media/big.dat"))
+        let answer = try connection.readResponse()
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertEqual(answer.header("ETag"), "\"" + MD5.hex(Self.big) + "\"")
+        XCTAssertTrue(answer.body == Self.big, "the file's bytes, \(answer.body.count) bytes received")
+    }
+
     // MARK: Half-closed clients
 
     func testAHalfClosedClientGetsTheWholeLargeFile() async throws {
