@@ -171,14 +171,12 @@ public final class OpenFile: Sendable {
     let name: String
     private let size: Int
     private let modified: timespec
-    private let changed: timespec
 
     init(descriptor: CInt, name: String, fingerprint: FileFingerprint) {
         self.descriptor = descriptor
         self.name = name
         self.size = fingerprint.size
         self.modified = timespec(tv_sec: Int(fingerprint.modifiedSeconds), tv_nsec: fingerprint.modifiedNanoseconds)
-        self.changed = timespec(tv_sec: Int(fingerprint.changedSeconds), tv_nsec: fingerprint.changedNanoseconds)
     }
 
     deinit { _ = close(descriptor) }
