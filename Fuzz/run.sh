@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 SWIFTC=${SWIFTC:-swiftc}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 OUT=.build-fuzz
-FLAGS=(-O -sanitize=fuzzer,address -parse-as-library -use-ld=lld)
+# HushCore imports CCrypto (libcrypto's SHA-384): its module map, and the library at link time.
+FLAGS=(-O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -I Sources/CCrypto)
 ALL_TARGETS=(request-head negotiation rewriter pattern)
 
 sources_of() {
@@ -50,7 +51,7 @@ for t in "${targets[@]}"; do
     read -r -a sources <<<"$(sources_of "$t")"
     if stale "$OUT/fuzz-$t" "${sources[@]}" Fuzz/Targets/FuzzCheck.swift "$OUT/libHushCore.a"; then
         echo "fuzz: building $t"
-        "$SWIFTC" "${FLAGS[@]}" -module-name "Fuzz_${t//-/_}" -I "$OUT" -L "$OUT" -lHushCore \
+        "$SWIFTC" "${FLAGS[@]}" -module-name "Fuzz_${t//-/_}" -I "$OUT" -L "$OUT" -lHushCore -lcrypto \
             "${sources[@]}" Fuzz/Targets/FuzzCheck.swift -o "$OUT/fuzz-$t"
     fi
 done
