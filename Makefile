@@ -28,7 +28,7 @@ define apt_ensure
 	fi
 endef
 
-# System libraries for gzip/Brotli, and libcrypto for SHA-384.
+# System libraries for gzip/Brotli, and libcrypto for MD5 and SHA-384.
 deps:
 	$(call apt_ensure,pkg-config --exists zlib libbrotlienc libbrotlidec libcrypto,$(APT_PACKAGES))
 

@@ -29,7 +29,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
-        // OpenSSL's libcrypto for SHA-384 only: the collector digests every byte it publishes.
+        // OpenSSL's libcrypto for MD5 and SHA-384 only: the collector digests every byte it publishes.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "HushCore", dependencies: ["CCrypto"]),
         .target(name: "HushCompress", dependencies: ["HushCore", "CZlib", "CBrotli"]),
