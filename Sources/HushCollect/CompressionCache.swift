@@ -105,8 +105,12 @@ struct CompressionCache: Sendable {
     /// write), or a new file with the bytes when the cache is on another file system.
     static func publish(_ entry: Entry, to target: String) throws(CollectError) {
         guard let payload = entry.payload else { return }
-        unlink(target)
-        if let source = entry.payloadPath, link(source, target) == 0 { return }
+        if let source = entry.payloadPath {
+            // Most targets are new (a fresh STATIC_ROOT): unlink only when one is in the way, as
+            // FileSystem.write does — a failing unlink per sibling is measurable.
+            if link(source, target) == 0 { return }
+            if errno == EEXIST && unlink(target) == 0 && link(source, target) == 0 { return }
+        }
         try FileSystem.write(payload, to: target)
     }
 
