@@ -34,16 +34,16 @@ public struct CompressionPolicy: Sendable, Equatable {
     public var ratio: Double
 
     /// - Parameters:
-    ///   - codings: the codings to produce; default both (`--no-brotli` / `--no-gzip` remove one).
+    ///   - codings: the codings to produce; default all (`--no-brotli` / `--no-gzip` remove one).
     ///   - ratio: the keep threshold; default 0.95 as WhiteNoise.
     ///   - skippedExtensions: extensions never compressed, matched case-insensitively; default
     ///     ``defaultSkippedExtensions``.
     public init(
-        codings: Set<ContentCoding> = [.br, .gzip],
+        codings: Set<ContentCoding> = Set(ContentCoding.allCases),
         ratio: Double = CompressionPolicy.defaultRatio,
         skippedExtensions: Set<String> = CompressionPolicy.defaultSkippedExtensions
     ) {
-        self.codings = [ContentCoding.br, .gzip].filter(codings.contains)
+        self.codings = ContentCoding.allCases.filter(codings.contains)
         self.ratio = ratio
         self.skippedExtensions = Set(skippedExtensions.map(Self.asciiLowercased))
     }

@@ -1,18 +1,58 @@
 /// The content codings Hush pre-compresses into and serves (RFC 9110 §8.4.1).
+///
+/// The coding table: everything that differs between codings is in ``entry``. Adding a coding is
+/// a case here, its entry, and its encoder in HushCompress; the server's file table, negotiation
+/// and headers iterate `allCases`. The order of the cases is the preference when a client accepts
+/// several equally (smallest output first).
 public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     /// Brotli (RFC 7932), stored as `FILE.br`.
     case br
     /// gzip (RFC 1952), stored as `FILE.gz`.
     case gzip
 
-    /// The suffix of the pre-compressed sibling on disk.
-    public var fileSuffix: String {
-        switch self {
-        case .br: return ".br"
-        case .gzip: return ".gz"
+    /// What Hush needs to know about one coding.
+    public struct Entry: Sendable {
+        /// The `Content-Encoding` token, lowercase; equal to the case's raw value.
+        public let token: StaticString
+        /// The suffix of the pre-compressed sibling on disk.
+        public let fileSuffix: String
+        /// Another token that names it in `Accept-Encoding`, lowercase (`x-gzip`, RFC 9110 §8.4.1.3).
+        public let alias: StaticString?
+
+        @inlinable
+        init(token: StaticString, fileSuffix: String, alias: StaticString? = nil) {
+            self.token = token
+            self.fileSuffix = fileSuffix
+            self.alias = alias
         }
     }
 
+    /// This coding's row of the table.
+    @inlinable
+    public var entry: Entry {
+        switch self {
+        case .br: return Entry(token: "br", fileSuffix: ".br")
+        case .gzip: return Entry(token: "gzip", fileSuffix: ".gz", alias: "x-gzip")
+        }
+    }
+
+    /// The suffix of the pre-compressed sibling on disk.
+    @inlinable
+    public var fileSuffix: String { entry.fileSuffix }
+
     /// The `Content-Encoding` token.
     public var token: String { rawValue }
+
+    /// The primary file and coding of a pre-compressed sibling's path (`a.css.br` → `a.css`,
+    /// `.br`), or nil when `path` ends in no coding's suffix or is nothing but the suffix.
+    /// Compares bytes, as the collector builds sibling names by appending the suffix.
+    public static func sibling(_ path: String) -> (primary: String, coding: ContentCoding)? {
+        let bytes = path.utf8
+        for coding in allCases {
+            let suffix = coding.fileSuffix.utf8
+            guard bytes.count > suffix.count, bytes.suffix(suffix.count).elementsEqual(suffix) else { continue }
+            return (String(decoding: bytes.dropLast(suffix.count), as: UTF8.self), coding)
+        }
+        return nil
+    }
 }

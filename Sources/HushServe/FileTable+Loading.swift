@@ -11,10 +11,11 @@ extension FileTable {
     /// Scans `configuration.root` into a table.
     ///
     /// Dotfiles and dot directories (`.hush-cache`) are never taken in, nor symlinks whose target
-    /// lies outside the root. `name.br` / `name.gz` next to `name` become its pre-compressed
-    /// representations rather than URLs of their own. Every representation is read once to hash
-    /// it for its ETag (MD5, a few ms per MB); with `previous`, files whose device, inode, size and
-    /// modification time are unchanged keep their ETag without being hashed again.
+    /// lies outside the root. `name.br` / `name.gz` (`name` + a ``ContentCoding``'s suffix) next
+    /// to `name` become its pre-compressed representations rather than URLs of their own. Every
+    /// representation is read once to hash it for its ETag (MD5, a few ms per MB); with
+    /// `previous`, files whose device, inode, size and modification time are unchanged keep their
+    /// ETag without being hashed again.
     public static func load(configuration: ServeConfiguration, previous: FileTable? = nil) throws(ServeError) -> FileTable {
         guard let realRoot = realPath(configuration.root) else { throw .rootNotADirectory(configuration.root) }
         var info = stat()
@@ -27,12 +28,10 @@ extension FileTable {
 
         let hashedNames = try manifestValues(realRoot: realRoot, found: found)
         var primaries: [String] = []
-        var siblings: [String: (br: String?, gz: String?)] = [:]
+        var siblings: [String: [ContentCoding: String]] = [:]  // primary → coding → sibling path
         for rel in found.keys {
-            if rel.hasSuffix(ContentCoding.br.fileSuffix), found[String(rel.dropLast(3))] != nil {
-                siblings[String(rel.dropLast(3)), default: (nil, nil)].br = rel
-            } else if rel.hasSuffix(ContentCoding.gzip.fileSuffix), found[String(rel.dropLast(3))] != nil {
-                siblings[String(rel.dropLast(3)), default: (nil, nil)].gz = rel
+            if let (primary, coding) = ContentCoding.sibling(rel), found[primary] != nil {
+                siblings[primary, default: [:]][coding] = rel
             } else {
                 primaries.append(rel)
             }
@@ -66,14 +65,13 @@ extension FileTable {
         let renderer = HeadRenderer(maxAge: configuration.maxAge, cors: configuration.cors)
         for rel in primaries {
             guard let loaded = load(rel) else { continue }
-            let sib = siblings[rel]
-            let br = sib?.br.flatMap { load($0) }
-            let gz = sib?.gz.flatMap { load($0) }
+            let sib = siblings[rel] ?? [:]
+            let encoded = ContentCoding.allCases.compactMap { coding in sib[coding].flatMap(load).map { (coding, $0) } }
             let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
             let lastModified = loaded.fingerprint.modifiedSeconds
             let meta = HeadRenderer.Metadata(
                 contentType: MediaType.contentType(forFileName: rel), isHashed: isHashed,
-                hasSiblings: br != nil || gz != nil, lastModified: lastModified)
+                hasSiblings: !encoded.isEmpty, lastModified: lastModified)
             func representation(_ file: LoadedFile, _ coding: ContentCoding?) -> Representation {
                 fingerprints[file.rel] = file.fingerprint
                 if case .memory(let buffer) = file.body { memoryBytes += buffer.readableBytes }
@@ -81,8 +79,8 @@ extension FileTable {
                                                digest: file.fingerprint.digest, body: file.body)
             }
             resources[rel] = Resource(
-                identity: representation(loaded, nil), brotli: br.map { representation($0, .br) },
-                gzip: gz.map { representation($0, .gzip) }, isHashed: isHashed, lastModified: lastModified)
+                identity: representation(loaded, nil), variants: encoded.map { representation($0.1, $0.0) },
+                isHashed: isHashed, lastModified: lastModified)
             if !configuration.index.isEmpty {
                 let slash = rel.lastIndex(of: "/")
                 let name = slash.map { String(rel[rel.index(after: $0)...]) } ?? rel

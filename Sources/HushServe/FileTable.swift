@@ -54,34 +54,38 @@ public final class FileTable: Sendable {
 public final class Resource: Sendable {
     /// The file itself.
     public let identity: Representation
-    /// The `.br` sibling, if collected.
-    public let brotli: Representation?
-    /// The `.gz` sibling, if collected.
-    public let gzip: Representation?
+    /// The pre-compressed siblings collected (`name.br`, `name.gz`, …), in the order of
+    /// ``ContentCoding``'s cases, which is the preference on ties.
+    public let variants: [Representation]
+    /// The codings of ``variants``, in the same order: what negotiation chooses among.
+    public let codings: [ContentCoding]
     /// Whether the name carries a content hash (and so is cached for ten years, immutable).
     public let isHashed: Bool
     /// Modification time of the identity file, whole seconds since the epoch (`Last-Modified`).
     public let lastModified: Int64
 
-    init(identity: Representation, brotli: Representation?, gzip: Representation?, isHashed: Bool, lastModified: Int64) {
+    /// - Parameter variants: representations with a coding, in ``ContentCoding`` order.
+    init(identity: Representation, variants: [Representation], isHashed: Bool, lastModified: Int64) {
         self.identity = identity
-        self.brotli = brotli
-        self.gzip = gzip
+        self.variants = variants
+        self.codings = variants.compactMap(\.coding)
         self.isHashed = isHashed
         self.lastModified = lastModified
     }
 
     /// Whether any sibling exists, i.e. whether responses must say `Vary: Accept-Encoding`.
-    public var hasSiblings: Bool { brotli != nil || gzip != nil }
+    public var hasSiblings: Bool { !variants.isEmpty }
 
-    /// The representation for a coding chosen by ``Negotiation/chooseCoding(acceptEncoding:available:)``.
+    /// The sibling in `coding`, if collected.
+    public func variant(_ coding: ContentCoding) -> Representation? {
+        variants.first { $0.coding == coding }
+    }
+
+    /// The representation for a coding chosen by ``Negotiation/chooseCoding(acceptEncoding:available:)-(ArraySlice<UInt8>?,_)``
+    /// among ``codings``.
     @inline(__always)
     public func representation(for coding: ContentCoding?) -> Representation {
-        switch coding {
-        case .br?: return brotli ?? identity
-        case .gzip?: return gzip ?? identity
-        case nil: return identity
-        }
+        coding.flatMap(variant) ?? identity
     }
 }
 

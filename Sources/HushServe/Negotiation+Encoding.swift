@@ -3,9 +3,10 @@ import HushCore
 extension Negotiation {
     /// Chooses the content coding to send (RFC 9110 §12.5.3) among the available siblings.
     ///
-    /// - Highest q-value wins; ties prefer br, then gzip, then identity (smallest first).
-    /// - `q=0` excludes a coding; `*` gives its q to every coding not named; `x-gzip` is gzip
-    ///   (RFC 9110 §8.4.1.3).
+    /// - Highest q-value wins; ties prefer the order of ``ContentCoding``'s cases (br, then gzip),
+    ///   then identity (smallest first).
+    /// - `q=0` excludes a coding; `*` gives its q to every coding not named; an alias names its
+    ///   coding (`x-gzip` is gzip, RFC 9110 §8.4.1.3).
     /// - Identity is acceptable unless excluded by `identity;q=0` or `*;q=0`; when not named it
     ///   ranks below every coding the client did name.
     /// - No header: identity (a client that says nothing gets what it surely understands).
@@ -13,45 +14,60 @@ extension Negotiation {
     ///   send an unlisted coding; every client decodes identity).
     ///
     /// Returns nil for identity.
-    public static func chooseCoding(acceptEncoding: ArraySlice<UInt8>?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
-        FieldNegotiation.chooseCoding(acceptEncoding: acceptEncoding, hasBrotli: hasBrotli, hasGzip: hasGzip)
+    public static func chooseCoding(acceptEncoding: ArraySlice<UInt8>?, available: [ContentCoding]) -> ContentCoding? {
+        FieldNegotiation.chooseCoding(acceptEncoding: acceptEncoding, available: available)
     }
 
     /// String convenience for the byte form of `chooseCoding`.
-    public static func chooseCoding(acceptEncoding: String?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
-        chooseCoding(acceptEncoding: acceptEncoding.map { ArraySlice($0) }, hasBrotli: hasBrotli, hasGzip: hasGzip)
+    public static func chooseCoding(acceptEncoding: String?, available: [ContentCoding]) -> ContentCoding? {
+        chooseCoding(acceptEncoding: acceptEncoding.map { ArraySlice($0) }, available: available)
     }
 
+    /// Every coding, in preference order; negotiation weighs them in this order.
+    static let codings = ContentCoding.allCases
 
+    /// Most codings a negotiation weighs: their q-values live in a fixed array of this size, so a
+    /// request costs no allocation. A test checks ``ContentCoding`` has no more cases.
+    static let maxCodings = 8
 }
 
 extension FieldNegotiation {
-    /// ``Negotiation/chooseCoding(acceptEncoding:hasBrotli:hasGzip:)-(ArraySlice<UInt8>?,_,_)`` over any field bytes.
-    static func chooseCoding<Bytes: FieldValueBytes>(acceptEncoding: Bytes?, hasBrotli: Bool, hasGzip: Bool) -> ContentCoding? {
-        guard let field = acceptEncoding, hasBrotli || hasGzip else { return nil }
-        var br: Int?, gzip: Int?, identity: Int?, star: Int?
+    /// ``Negotiation/chooseCoding(acceptEncoding:available:)-(ArraySlice<UInt8>?,_)`` over any field bytes.
+    static func chooseCoding<Bytes: FieldValueBytes>(acceptEncoding: Bytes?, available: [ContentCoding]) -> ContentCoding? {
+        guard let field = acceptEncoding, !available.isEmpty else { return nil }
+        let codings = Negotiation.codings
+        let count = min(codings.count, Negotiation.maxCodings)
+        // Per coding in `codings`: the q (thousandths) the field names it with, the highest when
+        // named twice; -1 when not named.
+        var named = InlineArray<8, Int16>(repeating: -1)
+        var identity: Int?, star: Int?
         // One pass over the comma-separated members, no intermediate arrays (per request).
         var start = field.startIndex
-        while start < field.endIndex {
+        members: while start < field.endIndex {
             var end = start
             while end < field.endIndex, field[end] != FieldBytes.comma { end += 1 }
             let element = FieldBytes.trimmed(field[start..<end])
             start = end + 1
-            guard !element.isEmpty, let (coding, q) = codingAndWeight(element) else { continue }
-            if FieldBytes.equalsLowercase(coding, "br") { br = max(br ?? -1, q) }
-            else if FieldBytes.equalsLowercase(coding, "gzip") || FieldBytes.equalsLowercase(coding, "x-gzip") { gzip = max(gzip ?? -1, q) }
-            else if FieldBytes.equalsLowercase(coding, "identity") { identity = max(identity ?? -1, q) }
-            else if FieldBytes.equalsLowercase(coding, "*") { star = max(star ?? -1, q) }
+            guard !element.isEmpty, let (name, q) = codingAndWeight(element) else { continue }
+            for i in 0..<count {
+                let entry = codings[i].entry
+                if FieldBytes.equalsLowercase(name, entry.token) || entry.alias.map({ FieldBytes.equalsLowercase(name, $0) }) == true {
+                    named[i] = max(named[i], Int16(q))
+                    continue members
+                }
+            }
+            if FieldBytes.equalsLowercase(name, "identity") { identity = max(identity ?? -1, q) }
+            else if FieldBytes.equalsLowercase(name, "*") { star = max(star ?? -1, q) }
         }
-        let qBr = hasBrotli ? (br ?? star ?? 0) : 0
-        let qGzip = hasGzip ? (gzip ?? star ?? 0) : 0
+        // The best available coding, the first in preference order on ties.
+        var best: ContentCoding?, bestQ = 0
+        for i in 0..<count where available.contains(codings[i]) {
+            let q = named[i] >= 0 ? Int(named[i]) : (star ?? 0)
+            if q > bestQ { best = codings[i]; bestQ = q }
+        }
         // Unnamed identity: acceptable, but below any named coding (weight 0.0005 in thousandths×2).
         let qIdentity = identity.map { $0 * 2 } ?? star.map { $0 * 2 } ?? 1
-        let best = max(qBr * 2, qGzip * 2, qIdentity)
-        if best <= 0 { return nil }
-        if qBr * 2 == best { return .br }
-        if qGzip * 2 == best { return .gzip }
-        return nil
+        return bestQ * 2 >= qIdentity ? best : nil
     }
 
     /// `coding *( OWS ";" OWS parameter )` → the coding and its q in thousandths (default 1000).

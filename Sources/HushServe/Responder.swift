@@ -132,7 +132,7 @@ struct Responder: Sendable {
     private func serve(_ resource: Resource, _ request: RequestHead, _ head: UnsafeRawBufferPointer) -> Reply {
         let coding = resource.hasSiblings
             ? FieldNegotiation.chooseCoding(acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
-                                       hasBrotli: resource.brotli != nil, hasGzip: resource.gzip != nil)
+                                            available: resource.codings)
             : nil
         let representation = resource.representation(for: coding)
         if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil || request.ifUnmodifiedSince != nil {

@@ -4,7 +4,7 @@ import XCTest
 
 final class EncodingNegotiationTests: XCTestCase {
     private func choose(_ field: String?, br: Bool = true, gzip: Bool = true) -> ContentCoding? {
-        Negotiation.chooseCoding(acceptEncoding: field, hasBrotli: br, hasGzip: gzip)
+        Negotiation.chooseCoding(acceptEncoding: field, available: (br ? [.br] : []) + (gzip ? [.gzip] : []))
     }
 
     func testNoHeaderGetsIdentity() {
@@ -57,5 +57,24 @@ final class EncodingNegotiationTests: XCTestCase {
 
     func testWithoutSiblingsAlwaysIdentity() {
         XCTAssertNil(choose("br, gzip", br: false, gzip: false))
+    }
+
+    func testTheOrderOfTheAvailableCodingsDoesNotChangeThePreference() {
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "gzip, br", available: [.gzip, .br]), .br)
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "*", available: [.gzip, .br]), .br)
+    }
+
+    func testEveryCodingIsNegotiatedByItsTokenAndItsAlias() {
+        for coding in ContentCoding.allCases {
+            XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: coding.token.uppercased(), available: ContentCoding.allCases), coding)
+            if let alias = coding.entry.alias {
+                XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: alias.description, available: ContentCoding.allCases), coding)
+            }
+            XCTAssertNil(Negotiation.chooseCoding(acceptEncoding: coding.token, available: ContentCoding.allCases.filter { $0 != coding }))
+        }
+    }
+
+    func testTheCodingTableFitsTheNegotiationsFixedArray() {
+        XCTAssertLessThanOrEqual(ContentCoding.allCases.count, Negotiation.maxCodings)
     }
 }

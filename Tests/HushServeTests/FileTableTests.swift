@@ -15,8 +15,8 @@ final class FileTableTests: XCTestCase {
         XCTAssertEqual(Set(table.resources.keys), ["css/app.0123456789ab.css", "css/app.css", "js/app.js", "index.html",
                                                    "docs/index.html", "fonts/f.woff2", "staticfiles.json"])
         let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
-        XCTAssertEqual(css.brotli?.length, "BROTLI-BYTES".utf8.count)
-        XCTAssertEqual(css.gzip?.length, "GZIP-BYTES".utf8.count)
+        XCTAssertEqual(css.variant(.br)?.length, "BROTLI-BYTES".utf8.count)
+        XCTAssertEqual(css.variant(.gzip)?.length, "GZIP-BYTES".utf8.count)
         XCTAssertNil(table.resource(at: "css/app.0123456789ab.css.br"), "siblings are not URLs of their own")
         XCTAssertEqual(table.indexedDirectories, ["", "docs"])
     }
@@ -59,14 +59,14 @@ final class FileTableTests: XCTestCase {
         let table = try f.table()
         let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
         let etag = "\"" + MD5.hex(Array("BROTLI-BYTES".utf8)) + "\""
-        XCTAssertEqual(String(buffer: try XCTUnwrap(css.brotli).head),
+        XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(.br)).head),
             "HTTP/1.1 200 OK\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
             + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
             + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\nContent-Length: 12\r\n")
-        XCTAssertEqual(String(buffer: try XCTUnwrap(css.brotli).head304),
+        XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(.br)).head304),
             "HTTP/1.1 304 Not Modified\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
             + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n")
-        XCTAssertEqual(String(buffer: try XCTUnwrap(css.brotli).head206),
+        XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(.br)).head206),
             "HTTP/1.1 206 Partial Content\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
             + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
             + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n")
