@@ -74,7 +74,7 @@ private func checkPath(_ target: ArraySlice<UInt8>, scratch: [UInt8], range: Ran
 }
 
 /// A comparable rendering of a parse result with its field bytes.
-private func describe(_ result: RequestParser.Result, _ scratch: [UInt8]) -> String {
+private func describe(_ result: RequestParser.Outcome, _ scratch: [UInt8]) -> String {
     switch result {
     case .incomplete: return "incomplete"
     case .failure(let failure): return "failure(\(failure))"

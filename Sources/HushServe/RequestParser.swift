@@ -17,7 +17,8 @@ enum RequestParser {
         case versionNotSupported
     }
 
-    enum Result {
+    /// What ``parse(_:reusing:)`` made of the bytes so far.
+    enum Outcome {
         /// More bytes are needed.
         case incomplete
         /// A head, and how many bytes it took (including the empty line ending it).
@@ -30,7 +31,7 @@ enum RequestParser {
 
     /// Parses one head, copying it into `scratch`: the field ranges of the result index
     /// `scratch`. A connection reuses one array, so a request costs no allocation.
-    static func parse(_ bytes: UnsafeRawBufferPointer, reusing scratch: inout [UInt8]) -> Result {
+    static func parse(_ bytes: UnsafeRawBufferPointer, reusing scratch: inout [UInt8]) -> Outcome {
         // RFC 9112 §2.2: ignore empty lines before the request line (a few, not unboundedly).
         var start = 0
         while start < min(bytes.count, 8) {
@@ -94,7 +95,7 @@ enum RequestParser {
 
     /// Parses a complete head (its lines, through the empty one). A repeated list field is
     /// combined by appending the joined value to `head`, so every range still indexes `head`.
-    static func parseHead(_ head: inout [UInt8]) -> Swift.Result<RequestHead, Failure> {
+    static func parseHead(_ head: inout [UInt8]) -> Result<RequestHead, Failure> {
         var repeats: [(ListField, Range<Int>)] = []
         let scanned = head.withUnsafeBytes { scan($0, repeats: &repeats) }
         guard case .success(var request) = scanned, !repeats.isEmpty else { return scanned }
@@ -121,39 +122,102 @@ enum RequestParser {
         return .success(request)
     }
 
+    /// The header fields serving reads (RFC 9110, RFC 9112), by lowercase name; every other field
+    /// is skipped. A lookup compares lengths first, so most unknown names cost a few comparisons.
+    private static let knownFields: [(name: StaticString, field: KnownField)] = [
+        ("host", .host), ("range", .range), ("if-range", .ifRange), ("if-match", .ifMatch),
+        ("connection", .connection), ("if-none-match", .ifNoneMatch), ("content-length", .contentLength),
+        ("accept-encoding", .acceptEncoding), ("if-modified-since", .ifModifiedSince),
+        ("transfer-encoding", .transferEncoding), ("if-unmodified-since", .ifUnmodifiedSince),
+    ]
+
+    /// A header field the parser records; see ``record(_:value:in:into:)`` for what each does.
+    private enum KnownField {
+        case host, range, ifRange, ifMatch, connection, ifNoneMatch, contentLength, acceptEncoding,
+             ifModifiedSince, transferEncoding, ifUnmodifiedSince
+    }
+
+    /// The known field called `name` (compared case-insensitively, RFC 9110 §5.1), if any.
+    @inline(__always)
+    private static func knownField(_ name: Slice<UnsafeRawBufferPointer>) -> KnownField? {
+        for known in knownFields where known.name.utf8CodeUnitCount == name.count {
+            if FieldBytes.equalsLowercase(name, known.name) { return known.field }
+        }
+        return nil
+    }
+
+    /// What a request head's fields said beyond the head itself: counts that decide afterwards.
+    private struct FieldCounts {
+        var hosts = 0
+        var ranges = 0
+        /// Repeated list fields, to be combined after the scan (RFC 9110 §5.3).
+        var repeats: [(ListField, Range<Int>)] = []
+    }
+
     /// One pass over the head's lines and fields, by offsets (this runs once per request).
-    private static func scan(_ b: UnsafeRawBufferPointer, repeats: inout [(ListField, Range<Int>)]) -> Swift.Result<RequestHead, Failure> {
-        var request = RequestHead()
+    private static func scan(_ b: UnsafeRawBufferPointer, repeats: inout [(ListField, Range<Int>)]) -> Result<RequestHead, Failure> {
         var cursor = 0
-        /// The next line without its terminator, or nil at the end.
-        func nextLine() -> Range<Int>? {
-            guard cursor < b.count else { return nil }
-            let nl = memchrIndex(b, lf, from: cursor, to: b.count) ?? b.count
-            var end = nl
-            if end > cursor, b[end - 1] == cr { end -= 1 }
-            defer { cursor = nl + 1 }
-            return cursor..<end
+        guard let line = nextLine(b, &cursor) else { return .failure(.badRequest) }
+        var request: RequestHead
+        switch requestLine(b, line) {
+        case .success(let head): request = head
+        case .failure(let failure): return .failure(failure)
         }
-        /// The first index of `byte` in `range`, if any.
-        func index(of byte: UInt8, in range: Range<Int>) -> Int? {
-            memchrIndex(b, byte, from: range.lowerBound, to: range.upperBound)
+        var counts = FieldCounts()
+        while let field = nextLine(b, &cursor) {
+            if field.isEmpty { break }
+            // obs-fold (§5.2) and whitespace before the colon (§5.1) are rejected with 400.
+            let first = b[field.lowerBound]
+            guard first != sp, first != tab, let colon = memchrIndex(b, colon, from: field.lowerBound, to: field.upperBound),
+                  colon > field.lowerBound
+            else { return .failure(.badRequest) }
+            guard allBytes(b, in: field.lowerBound..<colon, satisfy: isTokenByte) else { return .failure(.badRequest) }
+            let valueBytes = FieldBytes.trimmed(b[(colon + 1)..<field.upperBound])
+            // No NUL, bare CR or other controls but HTAB in a value (§5.5).
+            guard allBytes(b, in: valueBytes.startIndex..<valueBytes.endIndex, satisfy: { $0 >= 0x20 ? $0 != 0x7f : $0 == tab }) else {
+                return .failure(.badRequest)
+            }
+            guard let known = knownField(b[field.lowerBound..<colon]) else { continue }
+            if let failure = record(known, value: valueBytes, into: &request, &counts) { return .failure(failure) }
         }
-        guard let line = nextLine() else { return .failure(.badRequest) }
-        // request-line = method SP request-target SP HTTP-version (§3)
-        guard let sp1 = index(of: sp, in: line), let sp2 = index(of: sp, in: (sp1 + 1)..<line.upperBound) else {
-            return .failure(.badRequest)
-        }
+        repeats = counts.repeats
+        // Two Range fields cannot be combined meaningfully: ignore Range (§14.2 allows it).
+        if counts.ranges > 1 { request.range = nil }
+        // §3.2: HTTP/1.1 needs exactly one Host; more than one is an error in any version.
+        if counts.hosts > 1 || (request.versionMinor >= 1 && counts.hosts == 0) { return .failure(.badRequest) }
+        if let host = request.host, !allBytes(b, in: host, satisfy: isHostByte) { return .failure(.badRequest) }
+        return .success(request)
+    }
+
+    /// The next line from `cursor` without its terminator, or nil at the end.
+    @inline(__always)
+    private static func nextLine(_ b: UnsafeRawBufferPointer, _ cursor: inout Int) -> Range<Int>? {
+        guard cursor < b.count else { return nil }
+        let nl = memchrIndex(b, lf, from: cursor, to: b.count) ?? b.count
+        var end = nl
+        if end > cursor, b[end - 1] == cr { end -= 1 }
+        defer { cursor = nl + 1 }
+        return cursor..<end
+    }
+
+    /// `request-line = method SP request-target SP HTTP-version` (§3): a head with these set.
+    private static func requestLine(_ b: UnsafeRawBufferPointer, _ line: Range<Int>) -> Result<RequestHead, Failure> {
+        guard let sp1 = memchrIndex(b, sp, from: line.lowerBound, to: line.upperBound),
+              let sp2 = memchrIndex(b, sp, from: sp1 + 1, to: line.upperBound)
+        else { return .failure(.badRequest) }
         let method = line.lowerBound..<sp1, target = (sp1 + 1)..<sp2, version = (sp2 + 1)..<line.upperBound
         guard !method.isEmpty, !target.isEmpty else { return .failure(.badRequest) }
         guard allBytes(b, in: method, satisfy: isTokenByte), allBytes(b, in: target, satisfy: { $0 > 0x20 && $0 != 0x7f }) else {
             return .failure(.badRequest)
         }
+        var request = RequestHead()
         request.methodText = method
         request.target = target
         let m = method.lowerBound
         if method.count == 3, b[m] == UInt8(ascii: "G"), b[m + 1] == UInt8(ascii: "E"), b[m + 2] == UInt8(ascii: "T") {
             request.method = .get
-        } else if method.count == 4, b[m] == UInt8(ascii: "H"), b[m + 1] == UInt8(ascii: "E"), b[m + 2] == UInt8(ascii: "A"), b[m + 3] == UInt8(ascii: "D") {
+        } else if method.count == 4, b[m] == UInt8(ascii: "H"), b[m + 1] == UInt8(ascii: "E"), b[m + 2] == UInt8(ascii: "A"),
+                  b[m + 3] == UInt8(ascii: "D") {
             request.method = .head
         }
         // HTTP-version = "HTTP/" DIGIT "." DIGIT (§2.3)
@@ -164,67 +228,51 @@ enum RequestParser {
         else { return .failure(.badRequest) }
         guard major == 1 else { return .failure(major == 0 ? .badRequest : .versionNotSupported) }
         request.versionMinor = minor
-
-        var hosts = 0
-        var rangeCount = 0
-        while let field = nextLine() {
-            if field.isEmpty { break }
-            // obs-fold (§5.2) and whitespace before the colon (§5.1) are rejected with 400.
-            let first = b[field.lowerBound]
-            guard first != sp, first != tab, let colon = index(of: colon, in: field), colon > field.lowerBound else {
-                return .failure(.badRequest)
-            }
-            guard allBytes(b, in: field.lowerBound..<colon, satisfy: isTokenByte) else { return .failure(.badRequest) }
-            let name = b[field.lowerBound..<colon]
-            let valueBytes = FieldBytes.trimmed(b[(colon + 1)..<field.upperBound])
-            let value = valueBytes.startIndex..<valueBytes.endIndex
-            // No NUL, bare CR or other controls but HTAB in a value (§5.5).
-            guard allBytes(b, in: value, satisfy: { $0 >= 0x20 ? $0 != 0x7f : $0 == tab }) else { return .failure(.badRequest) }
-            switch name.count {
-            case 4 where FieldBytes.equalsLowercase(name, "host"):
-                hosts += 1
-                request.host = value
-            case 5 where FieldBytes.equalsLowercase(name, "range"):
-                rangeCount += 1
-                request.range = value
-            case 8 where FieldBytes.equalsLowercase(name, "if-range"):
-                request.ifRange = value
-            case 8 where FieldBytes.equalsLowercase(name, "if-match"):
-                if request.ifMatch == nil { request.ifMatch = value } else { repeats.append((.ifMatch, value)) }
-            case 10 where FieldBytes.equalsLowercase(name, "connection"):
-                for token in valueBytes.split(separator: FieldBytes.comma) {
-                    let t = FieldBytes.trimmed(token)
-                    if FieldBytes.equalsLowercase(t, "close") { request.connectionClose = true }
-                    if FieldBytes.equalsLowercase(t, "keep-alive") { request.connectionKeepAlive = true }
-                }
-            case 13 where FieldBytes.equalsLowercase(name, "if-none-match"):
-                if request.ifNoneMatch == nil { request.ifNoneMatch = value } else { repeats.append((.ifNoneMatch, value)) }
-            case 14 where FieldBytes.equalsLowercase(name, "content-length"):
-                // §6.3: a list or repeat of one value is that value; anything else is an error.
-                for element in valueBytes.split(separator: FieldBytes.comma) {
-                    guard let n = FieldBytes.decimal(FieldBytes.trimmed(element)), n != Int.max,
-                          request.contentLength == nil || request.contentLength == n
-                    else { return .failure(.badRequest) }
-                    request.contentLength = n
-                }
-            case 15 where FieldBytes.equalsLowercase(name, "accept-encoding"):
-                if request.acceptEncoding == nil { request.acceptEncoding = value } else { repeats.append((.acceptEncoding, value)) }
-            case 17 where FieldBytes.equalsLowercase(name, "if-modified-since"):
-                request.ifModifiedSince = value
-            case 17 where FieldBytes.equalsLowercase(name, "transfer-encoding"):
-                request.hasTransferEncoding = true
-            case 19 where FieldBytes.equalsLowercase(name, "if-unmodified-since"):
-                request.ifUnmodifiedSince = value
-            default:
-                continue
-            }
-        }
-        // Two Range fields cannot be combined meaningfully: ignore Range (§14.2 allows it).
-        if rangeCount > 1 { request.range = nil }
-        // §3.2: HTTP/1.1 needs exactly one Host; more than one is an error in any version.
-        if hosts > 1 || (minor >= 1 && hosts == 0) { return .failure(.badRequest) }
-        if let host = request.host, !allBytes(b, in: host, satisfy: isHostByte) { return .failure(.badRequest) }
         return .success(request)
+    }
+
+    /// Records one known field's value in `request`; a failure when the value cannot be accepted.
+    @inline(__always)
+    private static func record(_ field: KnownField, value valueBytes: Slice<UnsafeRawBufferPointer>,
+                               into request: inout RequestHead, _ counts: inout FieldCounts) -> Failure? {
+        let value = valueBytes.startIndex..<valueBytes.endIndex
+        switch field {
+        case .host:
+            counts.hosts += 1
+            request.host = value
+        case .range:
+            counts.ranges += 1
+            request.range = value
+        case .ifRange:
+            request.ifRange = value
+        case .ifMatch:
+            if request.ifMatch == nil { request.ifMatch = value } else { counts.repeats.append((.ifMatch, value)) }
+        case .connection:
+            for token in valueBytes.split(separator: FieldBytes.comma) {
+                let t = FieldBytes.trimmed(token)
+                if FieldBytes.equalsLowercase(t, "close") { request.connectionClose = true }
+                if FieldBytes.equalsLowercase(t, "keep-alive") { request.connectionKeepAlive = true }
+            }
+        case .ifNoneMatch:
+            if request.ifNoneMatch == nil { request.ifNoneMatch = value } else { counts.repeats.append((.ifNoneMatch, value)) }
+        case .contentLength:
+            // §6.3: a list or repeat of one value is that value; anything else is an error.
+            for element in valueBytes.split(separator: FieldBytes.comma) {
+                guard let n = FieldBytes.decimal(FieldBytes.trimmed(element)), n != Int.max,
+                      request.contentLength == nil || request.contentLength == n
+                else { return .badRequest }
+                request.contentLength = n
+            }
+        case .acceptEncoding:
+            if request.acceptEncoding == nil { request.acceptEncoding = value } else { counts.repeats.append((.acceptEncoding, value)) }
+        case .ifModifiedSince:
+            request.ifModifiedSince = value
+        case .transferEncoding:
+            request.hasTransferEncoding = true
+        case .ifUnmodifiedSince:
+            request.ifUnmodifiedSince = value
+        }
+        return nil
     }
 
     @inline(__always)

@@ -2,7 +2,7 @@
 import XCTest
 
 final class RequestParserTests: XCTestCase {
-    private func parse(_ text: String) -> RequestParser.Result {
+    private func parse(_ text: String) -> RequestParser.Outcome {
         var scratch: [UInt8] = []
         return Array(text.utf8).withUnsafeBytes { RequestParser.parse($0, reusing: &scratch) }
     }
@@ -120,5 +120,27 @@ final class RequestParserTests: XCTestCase {
     func testOtherMethodsParseAsOther() {
         XCTAssertEqual(head("DELETE /a HTTP/1.1\r\nHost: x\r\n\r\n")?.method, .other)
         XCTAssertEqual(head("get /a HTTP/1.1\r\nHost: x\r\n\r\n")?.method, .other)
+    }
+
+    func testEveryKnownFieldIsRecordedWhateverTheCaseOfItsName() throws {
+        let fields = [("HOST", "x"), ("Accept-ENCODING", "br"), ("rAnGe", "bytes=0-1"), ("IF-RANGE", "\"r\""),
+                      ("If-None-MATCH", "\"n\""), ("if-modified-since", "m"), ("IF-MATCH", "\"i\""),
+                      ("If-Unmodified-Since", "u"), ("CONNECTION", "Keep-Alive"), ("Content-LENGTH", "0"),
+                      ("x-unknown-field-of-the-same-length-as-nothing", "ignored")]
+        let text = "GET / HTTP/1.0\r\n" + fields.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
+        var scratch: [UInt8] = []
+        guard case .complete(let h, _) = Array(text.utf8).withUnsafeBytes({ RequestParser.parse($0, reusing: &scratch) }) else {
+            return XCTFail("not a complete head")
+        }
+        func value(_ range: Range<Int>?) -> String? { range.map { String(decoding: scratch[$0], as: UTF8.self) } }
+        XCTAssertEqual([h.host, h.acceptEncoding, h.range, h.ifRange, h.ifNoneMatch, h.ifModifiedSince, h.ifMatch,
+                        h.ifUnmodifiedSince].map(value),
+                       ["x", "br", "bytes=0-1", "\"r\"", "\"n\"", "m", "\"i\"", "u"])
+        XCTAssertTrue(h.connectionKeepAlive)
+        XCTAssertEqual(h.contentLength, 0)
+        XCTAssertFalse(h.hasTransferEncoding)
+        guard case .complete(let chunked, _) = Array("GET / HTTP/1.1\r\nHost: x\r\nTRANSFER-encoding: chunked\r\n\r\n".utf8)
+            .withUnsafeBytes({ RequestParser.parse($0, reusing: &scratch) }) else { return XCTFail("not a complete head") }
+        XCTAssertTrue(chunked.hasTransferEncoding)
     }
 }
