@@ -8,9 +8,10 @@ extension HTTPHandler {
                          reloadSoon: @escaping @Sendable (String) -> Void = { _ in }) -> Settings {
         Settings(
             responder: Responder(prefix: ServeConfiguration.normalizedPrefix(configuration.prefix)),
-            headerTimeout: .nanoseconds(Int64(configuration.headerTimeout * 1e9)),
-            idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)),
-            sendTimeout: .nanoseconds(Int64(configuration.sendTimeout * 1e9)),
+            timeouts: ConnectionTimer.Timeouts(
+                header: .nanoseconds(Int64(configuration.headerTimeout * 1e9)),
+                idle: .nanoseconds(Int64(configuration.idleTimeout * 1e9)),
+                send: .nanoseconds(Int64(configuration.sendTimeout * 1e9))),
             warn: warn, reloadSoon: reloadSoon)
     }
 }
