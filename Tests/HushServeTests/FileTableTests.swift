@@ -21,6 +21,25 @@ final class FileTableTests: XCTestCase {
         XCTAssertEqual(table.indexedDirectories, ["", "docs"])
     }
 
+    func testVariantsFollowTheCodingTableAndOrphanSiblingsAreURLs() throws {
+        let f = try Fixture.site()
+        try f.write("js/lonely.js.gz", "GZ")
+        try f.write("js/app.js.br", "BR")
+        let table = try f.table()
+        let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
+        XCTAssertEqual(css.codings, ContentCoding.allCases)
+        XCTAssertEqual(css.variants.map(\.coding), ContentCoding.allCases)
+        for coding in ContentCoding.allCases {
+            XCTAssertTrue(css.representation(for: coding) === css.variant(coding))
+            XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(coding)).head).contains("Content-Encoding: \(coding.token)\r\n"), true)
+        }
+        XCTAssertTrue(css.representation(for: nil) === css.identity)
+        let js = try XCTUnwrap(table.resource(at: "js/app.js"))
+        XCTAssertEqual(js.codings, [.br])
+        XCTAssertTrue(js.representation(for: .gzip) === js.identity, "a coding without its sibling is identity")
+        XCTAssertNotNil(table.resource(at: "js/lonely.js.gz"), "a sibling without its file is a URL of its own")
+    }
+
     func testNeverTakesInDotfilesOrSymlinksLeavingTheRoot() throws {
         let f = try Fixture.site()
         let outside = try Fixture()
