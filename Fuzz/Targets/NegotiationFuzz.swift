@@ -103,7 +103,7 @@ private func checkCoding(_ value: [UInt8], view: Slice<UnsafeRawBufferPointer>, 
             "Accept-Encoding differs between views")
     require(FieldNegotiation.chooseCoding(acceptEncoding: padded[...], available: available) == chosen,
             "Accept-Encoding differs with OWS around it")
-    require(FieldNegotiation.chooseCoding(acceptEncoding: value[...], available: available.reversed()) == chosen,
+    require(Negotiation.chooseCoding(acceptEncoding: value[...], available: available.reversed()) == chosen,
             "Accept-Encoding depends on the order the siblings are listed in")
     if let chosen {
         require(available.contains(chosen), "\(chosen) chosen without its sibling")

@@ -10,19 +10,20 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     /// gzip (RFC 1952), stored as `FILE.gz`.
     case gzip
 
-    /// What Hush needs to know about one coding.
+    /// What Hush needs to know about one coding. Static strings only: reading an entry costs no
+    /// reference counting (negotiation reads them per request).
     public struct Entry: Sendable {
         /// The `Content-Encoding` token, lowercase; equal to the case's raw value.
         public let token: StaticString
         /// The suffix of the pre-compressed sibling on disk.
-        public let fileSuffix: String
+        public let suffix: StaticString
         /// Another token that names it in `Accept-Encoding`, lowercase (`x-gzip`, RFC 9110 §8.4.1.3).
         public let alias: StaticString?
 
         @inlinable
-        init(token: StaticString, fileSuffix: String, alias: StaticString? = nil) {
+        init(token: StaticString, suffix: StaticString, alias: StaticString? = nil) {
             self.token = token
-            self.fileSuffix = fileSuffix
+            self.suffix = suffix
             self.alias = alias
         }
     }
@@ -31,14 +32,13 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     @inlinable
     public var entry: Entry {
         switch self {
-        case .br: return Entry(token: "br", fileSuffix: ".br")
-        case .gzip: return Entry(token: "gzip", fileSuffix: ".gz", alias: "x-gzip")
+        case .br: return Entry(token: "br", suffix: ".br")
+        case .gzip: return Entry(token: "gzip", suffix: ".gz", alias: "x-gzip")
         }
     }
 
     /// The suffix of the pre-compressed sibling on disk.
-    @inlinable
-    public var fileSuffix: String { entry.fileSuffix }
+    public var fileSuffix: String { entry.suffix.description }
 
     /// The `Content-Encoding` token.
     public var token: String { rawValue }

@@ -31,7 +31,7 @@ final class BurstWriter {
     private(set) var filesInFlight: [OpenFile] = []
     private var corked = false
 
-    /// What ``write(_:isHead:connection:dateLine:context:sent:)`` did.
+    /// What ``write(_:isHead:connection:dateLine:context:)`` did.
     enum Written {
         /// The response is written (or gathered); its body length, for the log.
         case bytes(Int)
@@ -40,9 +40,9 @@ final class BurstWriter {
     }
 
     /// Renders a reply into the burst's buffer, handing it to the channel first when a body follows
-    /// separately. `sent` runs on the event loop once a file body has been written (or failed).
+    /// separately.
     func write(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader, dateLine: ByteBuffer,
-                        context: ChannelHandlerContext, sent: @escaping () -> Void) -> Written {
+               context: ChannelHandlerContext) -> Written {
         var out = pending ?? reusableBuffer(context)
         pending = nil
         hasWrites = true
@@ -72,7 +72,7 @@ final class BurstWriter {
             filesInFlight.append(file)
             written.futureResult.assumeIsolated().whenComplete { _ in
                 try? handle.close()
-                sent()
+                self.fileSent(context)
             }
             context.write(Self.outbound(.fileRegion(region)), promise: written)
         }
@@ -80,7 +80,7 @@ final class BurstWriter {
     }
 
     /// The oldest file in flight was sent: uncork once none is left.
-    func fileSent(_ context: ChannelHandlerContext) {
+    private func fileSent(_ context: ChannelHandlerContext) {
         filesInFlight.removeFirst()
         if filesInFlight.isEmpty { setCork(false, context) }
     }

@@ -214,8 +214,7 @@ final class HTTPHandler: ChannelInboundHandler {
     /// Writes a reply into the burst; returns the body length, for the log.
     private func write(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader,
                        _ context: ChannelHandlerContext) -> Int {
-        let written = writer.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(),
-                                   context: context) { self.writer.fileSent(context) }
+        let written = writer.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(), context: context)
         switch written {
         case .bytes(let bytes):
             return bytes

@@ -15,7 +15,9 @@ extension Negotiation {
     ///
     /// Returns nil for identity.
     public static func chooseCoding(acceptEncoding: ArraySlice<UInt8>?, available: [ContentCoding]) -> ContentCoding? {
-        FieldNegotiation.chooseCoding(acceptEncoding: acceptEncoding, available: available)
+        // A resource keeps its codings in preference order; a caller's list may be in any order.
+        let ordered = isInPreferenceOrder(available) ? available : codings.filter(available.contains)
+        return FieldNegotiation.chooseCoding(acceptEncoding: acceptEncoding, available: ordered)
     }
 
     /// String convenience for the byte form of `chooseCoding`.
@@ -23,8 +25,18 @@ extension Negotiation {
         chooseCoding(acceptEncoding: acceptEncoding.map { ArraySlice($0) }, available: available)
     }
 
-    /// Every coding, in preference order; negotiation weighs them in this order.
+    /// Every coding, in preference order.
     static let codings = ContentCoding.allCases
+
+    /// Whether `list` names each coding at most once, in preference order.
+    static func isInPreferenceOrder(_ list: [ContentCoding]) -> Bool {
+        var rank = -1
+        for coding in list {
+            guard let next = codings.firstIndex(of: coding), next > rank else { return false }
+            rank = next
+        }
+        return true
+    }
 
     /// Most codings a negotiation weighs: their q-values live in a fixed array of this size, so a
     /// request costs no allocation. A test checks ``ContentCoding`` has no more cases.
@@ -32,12 +44,13 @@ extension Negotiation {
 }
 
 extension FieldNegotiation {
-    /// ``Negotiation/chooseCoding(acceptEncoding:available:)-(ArraySlice<UInt8>?,_)`` over any field bytes.
+    /// ``Negotiation/chooseCoding(acceptEncoding:available:)-(ArraySlice<UInt8>?,_)`` over any field
+    /// bytes, with `available` in preference order (as ``Resource/codings`` keeps them): on equal
+    /// q-values the first wins.
     static func chooseCoding<Bytes: FieldValueBytes>(acceptEncoding: Bytes?, available: [ContentCoding]) -> ContentCoding? {
         guard let field = acceptEncoding, !available.isEmpty else { return nil }
-        let codings = Negotiation.codings
-        let count = min(codings.count, Negotiation.maxCodings)
-        // Per coding in `codings`: the q (thousandths) the field names it with, the highest when
+        let count = min(available.count, Negotiation.maxCodings)
+        // Per available coding: the q (thousandths) the field names it with, the highest when
         // named twice; -1 when not named.
         var named = InlineArray<8, Int16>(repeating: -1)
         var identity: Int?, star: Int?
@@ -50,8 +63,10 @@ extension FieldNegotiation {
             start = end + 1
             guard !element.isEmpty, let (name, q) = codingAndWeight(element) else { continue }
             for i in 0..<count {
-                let entry = codings[i].entry
-                if FieldBytes.equalsLowercase(name, entry.token) || entry.alias.map({ FieldBytes.equalsLowercase(name, $0) }) == true {
+                let entry = available[i].entry
+                var matches = FieldBytes.equalsLowercase(name, entry.token)
+                if !matches, let alias = entry.alias { matches = FieldBytes.equalsLowercase(name, alias) }
+                if matches {
                     named[i] = max(named[i], Int16(q))
                     continue members
                 }
@@ -61,9 +76,9 @@ extension FieldNegotiation {
         }
         // The best available coding, the first in preference order on ties.
         var best: ContentCoding?, bestQ = 0
-        for i in 0..<count where available.contains(codings[i]) {
+        for i in 0..<count {
             let q = named[i] >= 0 ? Int(named[i]) : (star ?? 0)
-            if q > bestQ { best = codings[i]; bestQ = q }
+            if q > bestQ { best = available[i]; bestQ = q }
         }
         // Unnamed identity: acceptable, but below any named coding (weight 0.0005 in thousandths×2).
         let qIdentity = identity.map { $0 * 2 } ?? star.map { $0 * 2 } ?? 1

@@ -62,6 +62,10 @@ final class EncodingNegotiationTests: XCTestCase {
     func testTheOrderOfTheAvailableCodingsDoesNotChangeThePreference() {
         XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "gzip, br", available: [.gzip, .br]), .br)
         XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "*", available: [.gzip, .br]), .br)
+        XCTAssertTrue(Negotiation.isInPreferenceOrder([]))
+        XCTAssertTrue(Negotiation.isInPreferenceOrder(ContentCoding.allCases))
+        XCTAssertFalse(Negotiation.isInPreferenceOrder([.gzip, .br]))
+        XCTAssertFalse(Negotiation.isInPreferenceOrder([.br, .br]))
     }
 
     func testEveryCodingIsNegotiatedByItsTokenAndItsAlias() {
