@@ -1,13 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HushSystem
 
 /// Turning C error numbers and raw bytes into text for one-line messages.
 enum Errno {
     static func describe(_ code: Int32) -> String {
-        String(cString: strerror(code))
+        SystemError.describe(code)
     }
 
     /// Bytes with everything that is not printable ASCII shown as `\xNN`.

@@ -1,10 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+import Glibc
 import HushCore
+import HushSystem
 
 /// Why recording manifest history or cleaning STATIC_ROOT failed. One line, naming the file.
 public enum RetentionError: Error, Equatable, CustomStringConvertible {
@@ -61,10 +58,9 @@ extension ManifestHistory {
             }
             let temporary = target + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
             try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, target) != 0 {
-                let reason = String(cString: strerror(errno))
-                _ = unlink(temporary)
-                throw RetentionError.cannotRecord(path: target, reason: reason)
+            do { try Syscall.rename(temporary, to: target) } catch {
+                try? Syscall.unlink(temporary)
+                throw RetentionError.cannotRecord(path: target, reason: error.reason)
             }
         } catch let error as RetentionError {
             throw error
@@ -128,26 +124,22 @@ public enum StaticRootCleaner {
         let verb = dryRun ? "would remove" : "removed"
         let removals = plan.delete + plan.expiredVersions.map { ManifestHistory.directory + "/" + $0 }
         for relative in removals {
-            if !dryRun && unlink(staticRoot + "/" + relative) != 0 && errno != ENOENT {
-                throw .cannotRemove(path: staticRoot + "/" + relative, reason: String(cString: strerror(errno)))
+            if !dryRun {
+                do { try Syscall.unlink(staticRoot + "/" + relative) } catch where error.errno == ENOENT {} catch {
+                    throw .cannotRemove(path: staticRoot + "/" + relative, reason: error.reason)
+                }
             }
             log("\(verb) \(relative)")
         }
         return plan
     }
 
-    /// Every non-directory below `root`, as `/`-separated relative paths, except Hush's own
-    /// `.hush/` state.
+    /// Every non-directory below `root` (symlinks not followed), as `/`-separated relative
+    /// paths, except Hush's own `.hush/` state.
     static func listFiles(_ root: String) -> Set<String> {
         var files: Set<String> = []
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return files }
-        while let relative = walker.nextObject() as? String {
-            let type = walker.fileAttributes?[.type] as? FileAttributeType
-            if type == .typeDirectory {
-                if relative == ".hush" { walker.skipDescendants() }
-                continue
-            }
-            files.insert(relative)
+        try? Directory.walk(root, descend: { $0 != Staging.markerDirectory }) { relative, type in
+            if type != .directory { files.insert(relative) }
         }
         return files
     }

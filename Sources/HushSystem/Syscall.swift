@@ -121,6 +121,12 @@ public enum Syscall {
         _ = try retrying("futimens", path: path) { Glibc.futimens(fd, nil) }
     }
 
+    /// Whether process `pid` exists: `kill(pid, 0)` fails with anything but `ESRCH` (`EPERM`:
+    /// it exists, owned by someone else).
+    public static func processExists(_ pid: pid_t) -> Bool {
+        Glibc.kill(pid, 0) == 0 || errno != ESRCH
+    }
+
     /// `readlink(2)`: the target a symlink names, as stored.
     public static func readlink(_ path: String) throws(SystemError) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -129,14 +135,15 @@ public enum Syscall {
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// `realpath(3)`: the canonical absolute path (symlinks resolved); nil for a name that is not
-    /// valid UTF-8 (no request or source name can spell it).
-    public static func realpath(_ path: String) throws(SystemError) -> String? {
+    /// `realpath(3)`: the bytes of the canonical absolute path (symlinks resolved). Bytes, because
+    /// callers differ on a name that is not UTF-8: collect decodes it, serve refuses it (no
+    /// request can spell it).
+    public static func realpath(_ path: String) throws(SystemError) -> [UInt8] {
         guard let resolved = Glibc.realpath(path, nil) else {
             throw SystemError(errno: errno, call: "realpath", path: path)
         }
         defer { free(resolved) }
-        return String(validatingCString: resolved)
+        return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
     }
 }
 
