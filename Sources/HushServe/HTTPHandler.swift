@@ -1,10 +1,6 @@
 import NIOCore
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Serves HTTP/1.1 on one connection straight from bytes: parses request heads, answers each from
 /// the file table with pre-rendered heads, and writes all answers of a read burst with one flush.

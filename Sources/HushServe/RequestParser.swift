@@ -268,8 +268,4 @@ enum RequestParser {
 }
 
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
