@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "HushCLI",
             dependencies: [
-                "HushCore", "HushCompress", "HushCollect", "HushServe",
+                "HushCore", "HushSystem", "HushCompress", "HushCollect", "HushServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildInfo"]
