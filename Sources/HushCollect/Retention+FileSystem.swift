@@ -51,7 +51,9 @@ extension ManifestHistory {
         let target = directory + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for existing in try FileManager.default.contentsOfDirectory(atPath: directory) where existing != name {
+            for entry in try Directory.entries(directory) {
+                let existing = String(decoding: entry.bytes, as: UTF8.self)
+                guard existing != name else { continue }
                 if let parsed = parse(fileName: existing), parsed.hash == manifest.hash {
                     try FileManager.default.removeItem(atPath: directory + "/" + existing)
                 }
@@ -64,6 +66,8 @@ extension ManifestHistory {
             }
         } catch let error as RetentionError {
             throw error
+        } catch let error as SystemError {
+            throw .cannotRecord(path: target, reason: error.reason)
         } catch {
             throw .cannotRecord(path: target, reason: error.localizedDescription)
         }
@@ -74,9 +78,8 @@ extension ManifestHistory {
     /// whose names Hush did not write are ignored.
     public static func load(from staticRoot: String) throws(RetentionError) -> [ManifestVersion] {
         let directory = staticRoot + "/" + Self.directory
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         var versions: [ManifestVersion] = []
-        for name in names {
+        for name in FileSystem.entries(directory) ?? [] {
             guard let parsed = parse(fileName: name) else { continue }
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
