@@ -1,11 +1,5 @@
-import HushSystem
-
-/// Turning C error numbers and raw bytes into text for one-line messages.
+/// Turning raw bytes into text for one-line messages (error numbers: HushSystem's SystemError).
 enum Errno {
-    static func describe(_ code: Int32) -> String {
-        SystemError.describe(code)
-    }
-
     /// Bytes with everything that is not printable ASCII shown as `\xNN`.
     static func escape(_ bytes: [UInt8]) -> String {
         var out = ""
