@@ -3,6 +3,10 @@
 // One module per step of the data flow:
 //   source dirs -> HushCollect -> STATIC_ROOT + staticfiles.json -> HushServe's FileTable -> HTTP
 // HushCore holds the vocabulary both sides share; HushCLI only turns flags into configuration.
+// HushSystem is the one system-call layer (EINTR retried, errno turned into a typed error, one
+// directory reader, one file-identity type). It sits beside HushCore, not under it: HushCore stays
+// values only — pure, no I/O — so everything in it is testable without a file system.
+// Hush targets Linux only (glibc; it uses renameat2, TCP_CORK, st_mtim): no Darwin branches.
 import PackageDescription
 
 let nio: [Target.Dependency] = [
@@ -32,13 +36,14 @@ let package = Package(
         // OpenSSL's libcrypto for MD5 and SHA-384 only: the collector digests every byte it publishes.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "HushCore", dependencies: ["CCrypto"]),
-        .target(name: "HushCompress", dependencies: ["HushCore", "CZlib", "CBrotli"]),
-        .target(name: "HushCollect", dependencies: ["HushCore", "HushCompress"]),
-        .target(name: "HushServe", dependencies: ["HushCore"] + nio),
+        .target(name: "HushSystem"),
+        .target(name: "HushCompress", dependencies: ["HushCore", "HushSystem", "CZlib", "CBrotli"]),
+        .target(name: "HushCollect", dependencies: ["HushCore", "HushSystem", "HushCompress"]),
+        .target(name: "HushServe", dependencies: ["HushCore", "HushSystem"] + nio),
         .executableTarget(
             name: "HushCLI",
             dependencies: [
-                "HushCore", "HushCompress", "HushCollect", "HushServe",
+                "HushCore", "HushSystem", "HushCompress", "HushCollect", "HushServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildInfo"]
@@ -48,6 +53,7 @@ let package = Package(
         // Helpers shared by the test targets (temporary trees, processes, the reference Python).
         .target(name: "HushTestSupport", dependencies: ["HushCore"], path: "Tests/HushTestSupport"),
         .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"]),
+        .testTarget(name: "HushSystemTests", dependencies: ["HushSystem"]),
         .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli"]),
         .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushTestSupport"], exclude: ["Fixtures"]),
         .testTarget(

@@ -8,6 +8,7 @@
 //
 // One executable target per Hush module under Benchmarks/<Module>Benchmarks/, named for the module
 // it measures; each depends only on that module (plus what its inputs need).
+// Linux only, like Hush itself (it uses renameat2, TCP_CORK and st_mtim): no platforms are declared.
 import PackageDescription
 
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
@@ -15,7 +16,6 @@ let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", packa
 
 let package = Package(
     name: "HushBenchmarks",
-    platforms: [.macOS(.v13)],
     dependencies: [
         .package(name: "Hush", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A property every input must keep. A violation prints what broke and aborts, so libFuzzer
 /// saves the input as a crash reproducer like any other crash.

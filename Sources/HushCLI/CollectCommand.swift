@@ -2,11 +2,7 @@ import ArgumentParser
 import Dispatch
 import HushCollect
 import HushCore
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `hush collect`: turns flags into a ``CollectConfiguration``, runs the collector, prints one
 /// summary line (stdout) or one error line (stderr).

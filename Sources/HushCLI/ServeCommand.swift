@@ -1,11 +1,8 @@
 import ArgumentParser
 import HushServe
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HushSystem
 
 /// `hush serve`: flags and environment variables in, a ``ServeConfiguration`` out, then run.
 ///
@@ -161,13 +158,7 @@ struct ServeCommand: ParsableCommand {
 
     /// Unbuffered, so a supervisor reading a pipe sees the line at once.
     private static func write(_ text: String, to descriptor: CInt) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return }
-            bytes = bytes.dropFirst(n)
-        }
+        try? Syscall.writeFully(descriptor, Array(text.utf8))
     }
 }
 

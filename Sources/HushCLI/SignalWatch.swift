@@ -1,9 +1,5 @@
 import Dispatch
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Delivers signals to a handler on a dispatch queue instead of the default action.
 final class SignalWatch {

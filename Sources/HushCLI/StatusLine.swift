@@ -1,10 +1,6 @@
 import HushCollect
 import Synchronization
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A live progress line on stderr, only when stderr is a terminal, redrawn at most every 100 ms.
 final class StatusLine: Sendable {

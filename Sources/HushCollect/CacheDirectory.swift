@@ -1,9 +1,6 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
+import HushSystem
 
 /// The cache directory's layout (the contract is docs/cache.md):
 ///
@@ -52,11 +49,11 @@ struct CacheDirectory: Sendable {
         do throws(CollectError) { try FileSystem.makeDirectories(parent) } catch { return false }
         let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do throws(CollectError) { try FileSystem.write(bytes, to: temporary) } catch {
-            unlink(temporary)
+            try? Syscall.unlink(temporary)
             return false
         }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
+        guard (try? Syscall.rename(temporary, to: path)) != nil else {
+            try? Syscall.unlink(temporary)
             return false
         }
         return true

@@ -1,5 +1,6 @@
 import Foundation
 import HushCore
+import HushSystem
 
 /// What a run remembers in `CACHE_DIR/outputs/<key>/state` (see ``CacheDirectory``; never in
 /// STATIC_ROOT, which is public) so the next run into the same STATIC_ROOT can skip work whose output
@@ -35,13 +36,13 @@ struct CollectCache: Sendable {
 
     init(settings: String) { self.settings = settings }
 
+    /// A source as it was read. Reused only if all of its identity is unchanged: size, mtime,
+    /// ctime (which cannot be set back), inode and device.
     struct SourceRecord: Sendable, Equatable {
-        var size: Int64
-        var modified: Int64
-        var changed: Int64
-        var inode: UInt64
-        var device: UInt64
+        var identity: FileIdentity
         var md5: String
+
+        func matches(_ now: FileIdentity) -> Bool { identity == now }
     }
 
     struct OutputRecord: Sendable, Equatable {
@@ -49,6 +50,9 @@ struct CollectCache: Sendable {
         var modified: Int64
         /// MD5 of the content (nil for compressed siblings).
         var md5: String?
+
+        /// Size and mtime only: outputs are hard-linked between trees, which moves their ctime.
+        func matches(_ now: FileIdentity) -> Bool { size == now.size && modified == now.modified }
     }
 
     struct ContentRecord: Sendable, Equatable {
@@ -86,7 +90,8 @@ struct CollectCache: Sendable {
     func encoded() -> [UInt8] {
         var out = Self.formatLine + "\n" + Self.line(["settings", settings]) + Self.line(["tree", tree])
         for (path, r) in sources {
-            out += Self.line(["s", path, String(r.size), String(r.modified), String(r.changed), String(r.inode), String(r.device), r.md5])
+            let id = r.identity
+            out += Self.line(["s", path, String(id.size), String(id.modified), String(id.changed), String(id.inode), String(id.device), r.md5])
         }
         for (path, r) in outputs {
             out += Self.line(["o", path, String(r.size), String(r.modified), r.md5 ?? "-"])
@@ -126,7 +131,8 @@ struct CollectCache: Sendable {
             case "s":
                 guard f.count == 8, let size = Int64(f[2]), let modified = Int64(f[3]), let changed = Int64(f[4]),
                       let inode = UInt64(f[5]), let device = UInt64(f[6]) else { return nil }
-                cache.sources[f[1]] = SourceRecord(size: size, modified: modified, changed: changed, inode: inode, device: device, md5: f[7])
+                let identity = FileIdentity(device: device, inode: inode, size: size, modified: modified, changed: changed)
+                cache.sources[f[1]] = SourceRecord(identity: identity, md5: f[7])
             case "o":
                 guard f.count == 5, let size = Int64(f[2]), let modified = Int64(f[3]) else { return nil }
                 cache.outputs[f[1]] = OutputRecord(size: size, modified: modified, md5: f[4] == "-" ? nil : f[4])
@@ -203,46 +209,5 @@ struct CollectCache: Sendable {
         }
         result.append(String(decoding: current, as: UTF8.self))
         return result
-    }
-}
-
-/// A file's identity on disk, for the cache's comparisons.
-struct FileSignature: Equatable {
-    var size: Int64
-    var modified: Int64
-    var changed: Int64
-    var inode: UInt64
-    var device: UInt64
-
-    /// `lstat` (follow: false) or `stat` (follow: true; sources may be links).
-    init?(path: String, follow: Bool = false) {
-        var info = stat()
-        guard (follow ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
-        self.init(info)
-    }
-
-    /// The signature of an already `stat`ed (or `fstat`ed) file.
-    init(_ info: stat) {
-        size = Int64(info.st_size)
-        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-        inode = UInt64(info.st_ino)
-        device = UInt64(info.st_dev)
-    }
-
-    init?(following path: String) { self.init(path: path, follow: true) }
-
-    /// The cache record for a source with this signature and content hash.
-    func record(md5: String) -> CollectCache.SourceRecord {
-        CollectCache.SourceRecord(size: size, modified: modified, changed: changed, inode: inode, device: device, md5: md5)
-    }
-
-    func matches(_ record: CollectCache.SourceRecord) -> Bool {
-        size == record.size && modified == record.modified && changed == record.changed
-            && inode == record.inode && device == record.device
-    }
-
-    func matches(_ record: CollectCache.OutputRecord) -> Bool {
-        size == record.size && modified == record.modified
     }
 }

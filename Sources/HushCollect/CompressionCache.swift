@@ -1,9 +1,6 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
+import HushSystem
 
 /// Compressed siblings remembered by what they were made from, so that a run with an empty
 /// STATIC_ROOT (a fresh CI checkout, a Docker build) compresses only content no earlier run has
@@ -83,11 +80,9 @@ struct CompressionCache: Sendable {
 
     func lookup(name: String, path: String, now: Int64 = Int64(time(nil))) -> Entry? {
         guard readable else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, let header = Self.read(fd, count: Int(info.st_size)),
+        guard let fd = try? Syscall.open(path, O_RDONLY) else { return nil }
+        defer { try? Syscall.close(fd) }
+        guard let info = try? Syscall.fstat(fd, path: path), let header = Self.read(fd, count: Int(info.st_size)),
               var entry = Self.decodeHeader(header, name: name),
               entry.payload == nil || Self.verifiedPayload(path + Self.payloadSuffix, into: &entry)
         else {
@@ -97,7 +92,7 @@ struct CompressionCache: Sendable {
         }
         // Recently used. At most once a minute per entry, which is all the precision LRU pruning
         // needs, and it spares a system call per hit on a warm run.
-        if writable && now - Int64(info.st_mtim.tv_sec) > 60 { futimens(fd, nil) }
+        if writable && now - Int64(info.st_mtim.tv_sec) > 60 { try? Syscall.touch(fd, path: path) }
         return entry
     }
 
@@ -108,8 +103,12 @@ struct CompressionCache: Sendable {
         if let source = entry.payloadPath {
             // Most targets are new (a fresh STATIC_ROOT): unlink only when one is in the way, as
             // FileSystem.write does — a failing unlink per sibling is measurable.
-            if link(source, target) == 0 { return }
-            if errno == EEXIST && unlink(target) == 0 && link(source, target) == 0 { return }
+            do throws(SystemError) {
+                try Syscall.link(source, as: target)
+                return
+            } catch where error.errno == EEXIST {
+                if (try? Syscall.unlink(target)) != nil, (try? Syscall.link(source, as: target)) != nil { return }
+            } catch {}
         }
         try FileSystem.write(payload, to: target)
     }
@@ -117,11 +116,10 @@ struct CompressionCache: Sendable {
     /// Reads the payload beside a header that promised one, checking its size and digest.
     private static func verifiedPayload(_ path: String, into entry: inout Entry) -> Bool {
         guard let expected = entry.payload else { return true }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, Int64(info.st_size) == entry.size, let bytes = read(fd, count: Int(info.st_size)),
+        guard let fd = try? Syscall.open(path, O_RDONLY) else { return false }
+        defer { try? Syscall.close(fd) }
+        guard let info = try? Syscall.fstat(fd, path: path), Int64(info.st_size) == entry.size,
+              let bytes = read(fd, count: Int(info.st_size)),
               Hex.encode(SHA384.digest(bytes)) == String(decoding: expected, as: UTF8.self) else { return false }
         entry.payload = bytes
         entry.payloadPath = path
@@ -130,24 +128,15 @@ struct CompressionCache: Sendable {
 
     /// Removes an entry: header first, so no reader finds a header without its payload.
     private static func remove(_ path: String) {
-        unlink(path)
-        unlink(path + payloadSuffix)
+        try? Syscall.unlink(path)
+        try? Syscall.unlink(path + payloadSuffix)
     }
 
     /// Exactly `count` bytes from `fd`, or nil (a read error, or a file that changed size).
     private static func read(_ fd: Int32, count: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        let complete: Bool = bytes.withUnsafeMutableBytes { raw in
-            while offset < raw.count {
-                let n = Glibc.read(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                if n == 0 { return false }
-                offset += n
-            }
-            return true
-        }
-        return complete ? bytes : nil
+        let filled = bytes.withUnsafeMutableBytes { raw in try? Syscall.readFully(fd, into: raw) }
+        return filled == count ? bytes : nil
     }
 
     func store(_ key: Key, _ entry: Entry) {
@@ -186,10 +175,9 @@ struct CompressionCache: Sendable {
             let shardPath = directory + "/" + shard
             for name in FileSystem.entries(shardPath) ?? [] {
                 let path = shardPath + "/" + name
-                var info = stat()
-                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+                guard let info = try? Syscall.stat(path, follow: false), FileType(mode: info.st_mode) == .regular else { continue }
                 if name.contains(".tmp-") {
-                    if now - Int64(info.st_mtim.tv_sec) > 3600 { unlink(path) }
+                    if now - Int64(info.st_mtim.tv_sec) > 3600 { try? Syscall.unlink(path) }
                     continue
                 }
                 // Blocks actually used, so that many small entries are not undercounted.

@@ -1,15 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Turning C error numbers and raw bytes into text for one-line messages.
+/// Turning raw bytes into text for one-line messages (error numbers: HushSystem's SystemError).
 enum Errno {
-    static func describe(_ code: Int32) -> String {
-        String(cString: strerror(code))
-    }
-
     /// Bytes with everything that is not printable ASCII shown as `\xNN`.
     static func escape(_ bytes: [UInt8]) -> String {
         var out = ""

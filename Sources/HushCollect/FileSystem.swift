@@ -1,32 +1,24 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
+import HushSystem
 
-/// The file operations the collector needs, over the C library so that every failure carries
-/// its path and errno text.
+/// The file operations the collector needs, over HushSystem's calls, so that every failure
+/// carries its path and errno text.
 enum FileSystem {
     static let chunkSize = 1 << 20
 
     /// Whether anything (a dangling symlink included) exists at `path`.
     static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
+        Syscall.fileType(path, follow: false) != nil
     }
 
     static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+        Syscall.fileType(path) == .directory
     }
 
     /// The canonical absolute path of an existing path, or of a missing one under an existing parent.
     static func canonical(_ path: String) -> String {
-        if let resolved = realpath(path, nil) {
-            defer { free(resolved) }
-            return String(cString: resolved)
-        }
+        if let resolved = try? Syscall.realpath(path) { return String(decoding: resolved, as: UTF8.self) }
         let (parent, base) = PosixPath.split(path)
         let canonicalParent = canonical(parent.isEmpty ? "." : parent)
         return PosixPath.normpath(canonicalParent + "/" + base)
@@ -37,8 +29,8 @@ enum FileSystem {
         if isDirectory(path) { return }
         let (parent, _) = PosixPath.split(path)
         if !parent.isEmpty && parent != path { try makeDirectories(parent) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw .writeFailed(path: path, reason: Errno.describe(errno))
+        do { try Syscall.mkdir(path) } catch where error.errno == EEXIST {} catch {
+            throw .writeFailed(path: path, reason: error.reason)
         }
     }
 
@@ -46,31 +38,17 @@ enum FileSystem {
     static func write(_ bytes: [UInt8], to path: String) throws(CollectError) {
         // A new inode: the path may be a hard link shared with another published name. Unlinked
         // only when it exists — most targets are new, and a failing unlink per file is measurable.
-        var fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 && errno == EEXIST {
-            unlink(path)
-            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        }
-        guard fd >= 0 else { throw .writeFailed(path: path, reason: Errno.describe(errno)) }
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { raw in failure = writeAll(fd, raw) }
-        let closed = close(fd)
-        if failure != 0 { throw .writeFailed(path: path, reason: Errno.describe(failure)) }
-        if closed != 0 { throw .writeFailed(path: path, reason: Errno.describe(errno)) }
-    }
-
-    /// Writes the whole buffer, retrying short writes; returns 0 or an errno.
-    static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) -> Int32 {
-        var offset = 0
-        while offset < raw.count {
-            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
+        let fd: Int32
+        do {
+            do { fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL) } catch where error.errno == EEXIST {
+                try? Syscall.unlink(path)
+                fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL)
             }
-            offset += n
-        }
-        return 0
+        } catch { throw .writeFailed(path: path, reason: error.reason) }
+        let written = Result { () throws(SystemError) in try Syscall.writeFully(fd, bytes, path: path) }
+        // close() reports delayed write errors (NFS, quotas); it runs either way.
+        let closed = Result { () throws(SystemError) in try Syscall.close(fd, path: path) }
+        do { try written.get(); try closed.get() } catch { throw .writeFailed(path: path, reason: error.reason) }
     }
 
     /// What copying one file produced.
@@ -80,135 +58,115 @@ enum FileSystem {
         /// The content, when asked to keep it.
         var content: [UInt8]?
         /// The source as it was when it was read (what the next run's cache compares against).
-        var signature: FileSignature?
+        var identity: FileIdentity?
     }
 
     /// Copies `source` to a new file `destination` in chunks, computing the MD5 on the way.
     /// A file whose size or modification time changes while it is read is refused.
     static func copy(_ source: String, to destination: String, keepContent: Bool) throws(CollectError) -> Copied {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw .unreadable(path: source, reason: Errno.describe(errno)) }
-        defer { close(input) }
-        var before = stat()
-        guard fstat(input, &before) == 0 else { throw .unreadable(path: source, reason: Errno.describe(errno)) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw .writeFailed(path: destination, reason: Errno.describe(errno)) }
+        let input: Int32, before: FileIdentity
+        do throws(SystemError) {
+            input = try Syscall.open(source, O_RDONLY)
+            do { before = FileIdentity(try Syscall.fstat(input, path: source)) } catch {
+                try? Syscall.close(input)
+                throw error
+            }
+        } catch { throw .unreadable(path: source, reason: error.reason) }
+        defer { try? Syscall.close(input) }
+        let output: Int32
+        do { output = try Syscall.open(destination, O_WRONLY | O_CREAT | O_TRUNC) } catch {
+            throw .writeFailed(path: destination, reason: error.reason)
+        }
         var md5 = MD5()
         var total: Int64 = 0
         var content: [UInt8]? = keepContent ? [] : nil
-        if keepContent { content?.reserveCapacity(Int(before.st_size)) }
+        if keepContent { content?.reserveCapacity(Int(before.size)) }
         // Small files get a small buffer: zeroing a full chunk per file would cost more than the copy.
-        var buffer = [UInt8](repeating: 0, count: Int(min(Int64(chunkSize), max(4096, Int64(before.st_size) + 1))))
-        var readError: Int32 = 0, writeError: Int32 = 0
-        buffer.withUnsafeMutableBytes { raw in
+        var buffer = [UInt8](repeating: 0, count: Int(min(Int64(chunkSize), max(4096, before.size + 1))))
+        // Which side failed decides the message: the source is unreadable, or the copy unwritable.
+        let failure: CollectError? = buffer.withUnsafeMutableBytes { raw in
             while true {
-                let n = read(input, raw.baseAddress!, raw.count)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    readError = errno
-                    return
+                let n: Int
+                do throws(SystemError) { n = try Syscall.read(input, into: raw, path: source) } catch {
+                    return .unreadable(path: source, reason: error.reason)
                 }
-                if n == 0 { return }
+                if n == 0 { return nil }
                 let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
                 md5.update(chunk)
                 content?.append(contentsOf: chunk)
                 total += Int64(n)
-                writeError = writeAll(output, chunk)
-                if writeError != 0 { return }
+                do throws(SystemError) { try Syscall.writeFully(output, chunk, path: destination) } catch {
+                    return .writeFailed(path: destination, reason: error.reason)
+                }
             }
         }
-        let closed = close(output)
-        if readError != 0 { throw .unreadable(path: source, reason: Errno.describe(readError)) }
-        if writeError != 0 { throw .writeFailed(path: destination, reason: Errno.describe(writeError)) }
-        if closed != 0 { throw .writeFailed(path: destination, reason: Errno.describe(errno)) }
-        var after = stat()
-        guard fstat(input, &after) == 0, after.st_size == before.st_size, total == Int64(before.st_size),
-              after.st_mtim.tv_sec == before.st_mtim.tv_sec, after.st_mtim.tv_nsec == before.st_mtim.tv_nsec
+        let closed = Result { () throws(SystemError) in try Syscall.close(output, path: destination) }
+        if let failure { throw failure }
+        if case .failure(let error) = closed { throw .writeFailed(path: destination, reason: error.reason) }
+        guard let after = try? Syscall.fstat(input, path: source), FileIdentity(after).sameContentStamp(before),
+              total == before.size
         else { throw .changedWhileReading(source) }
-        return Copied(md5: md5.hexDigest(), size: total, content: content, signature: FileSignature(before))
+        return Copied(md5: md5.hexDigest(), size: total, content: content, identity: before)
     }
 
     /// The `sha384-…` Subresource Integrity value of a file, read in chunks.
     static func subresourceIntegrity(_ path: String) throws(CollectError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: Errno.describe(errno)) }
-        defer { close(fd) }
         var sha = SHA384()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var failure: Int32 = 0
-        buffer.withUnsafeMutableBytes { raw in
-            while true {
-                let n = read(fd, raw.baseAddress!, raw.count)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
-                if n == 0 { return }
-                sha.update(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+        do {
+            let fd = try Syscall.open(path, O_RDONLY)
+            defer { try? Syscall.close(fd) }
+            let result = buffer.withUnsafeMutableBytes { raw in
+                Result { () throws(SystemError) in
+                    while true {
+                        let n = try Syscall.read(fd, into: raw, path: path)
+                        if n == 0 { return }
+                        sha.update(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+                    }
+                }
             }
-        }
-        if failure != 0 { throw .unreadable(path: path, reason: Errno.describe(failure)) }
+            try result.get()
+        } catch { throw .unreadable(path: path, reason: error.reason) }
         return sha.subresourceIntegrity
     }
 
     /// The whole content of a file.
     static func readAll(_ path: String) throws(CollectError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: Errno.describe(errno)) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: Errno.describe(errno)) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var offset = 0
-        var failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { raw in
-            while offset < raw.count {
-                let n = read(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
-                if n == 0 { break }
-                offset += n
-            }
-        }
-        if failure != 0 { throw .unreadable(path: path, reason: Errno.describe(failure)) }
-        guard offset == bytes.count else { throw .changedWhileReading(path) }
+        let bytes: [UInt8], size: Int64
+        do {
+            let fd = try Syscall.open(path, O_RDONLY)
+            defer { try? Syscall.close(fd) }
+            size = Int64(try Syscall.fstat(fd, path: path).st_size)
+            var buffer = [UInt8](repeating: 0, count: Int(size))
+            let filled = try buffer.withUnsafeMutableBytes { raw in
+                Result { () throws(SystemError) in try Syscall.readFully(fd, into: raw, path: path) }
+            }.get()
+            bytes = Array(buffer[..<filled])
+        } catch { throw .unreadable(path: path, reason: error.reason) }
+        guard bytes.count == size else { throw .changedWhileReading(path) }
         return bytes
     }
 
     /// A second name for the same bytes (`link`), or a copy where links are not possible.
     static func duplicate(_ source: String, as destination: String) throws(CollectError) {
-        unlink(destination)
-        if link(source, destination) == 0 { return }
+        try? Syscall.unlink(destination)
+        if (try? Syscall.link(source, as: destination)) != nil { return }
         _ = try copy(source, to: destination, keepContent: false)
     }
 
     /// Removes `path` and everything below it; a missing path is not an error.
     static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            if let handle = opendir(path) {
-                var names: [String] = []
-                while let entry = readdir(handle) {
-                    let bytes: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-                    if bytes == [0x2e] || bytes == [0x2e, 0x2e] { continue }
-                    names.append(String(decoding: bytes, as: UTF8.self))
-                }
-                closedir(handle)
-                for name in names { removeTree(path + "/" + name) }
-            }
-            rmdir(path)
+        guard let type = Syscall.fileType(path, follow: false) else { return }
+        if type == .directory {
+            for name in entries(path) ?? [] { removeTree(path + "/" + name) }
+            try? Syscall.rmdir(path)
         } else {
-            unlink(path)
+            try? Syscall.unlink(path)
         }
     }
 
     /// Names in a directory (not recursive), or nil when it cannot be listed.
     static func entries(_ path: String) -> [String]? {
-        guard let handle = opendir(path) else { return nil }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let bytes: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if bytes == [0x2e] || bytes == [0x2e, 0x2e] { continue }
-            names.append(String(decoding: bytes, as: UTF8.self))
-        }
-        return names
+        (try? Directory.entries(path))?.map { String(decoding: $0.bytes, as: UTF8.self) }
     }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HushSystem
 
 /// A file found in a source directory, under the name it is collected as.
 public struct FoundFile: Sendable, Equatable {
@@ -80,9 +76,8 @@ public struct Finder: Sendable {
 
     /// Checks a source before walking: it must exist and be a directory.
     static func validate(_ source: SourceDirectory) throws(CollectError) {
-        var info = stat()
-        guard stat(source.path, &info) == 0 else { throw .sourceMissing(source.path) }
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw .sourceNotADirectory(source.path) }
+        guard let type = Syscall.fileType(source.path) else { throw .sourceMissing(source.path) }
+        guard type == .directory else { throw .sourceNotADirectory(source.path) }
         if source.prefix.hasSuffix("/") { throw .invalidPrefix(source.prefix, reason: "must not end with a slash (Django's rule)") }
         if source.prefix.hasPrefix("/") { throw .invalidPrefix(source.prefix, reason: "must be relative") }
         let segments = source.prefix.split(separator: "/", omittingEmptySubsequences: false)
@@ -113,9 +108,9 @@ private struct WalkState {
 
     mutating func walk(relative: String) throws(CollectError) {
         let directory = diskPath(relative)
-        var info = stat()
-        guard stat(directory, &info) == 0 else { throw .unreadable(path: directory, reason: Errno.describe(errno)) }
-        let identity = (UInt64(info.st_dev), UInt64(info.st_ino))
+        let info: FileIdentity
+        do { info = FileIdentity(try Syscall.stat(directory)) } catch { throw .unreadable(path: directory, reason: error.reason) }
+        let identity = (info.device, info.inode)
         if ancestors.contains(where: { $0 == identity }) { throw .symlinkLoop(directory) }
         ancestors.append(identity)
         defer { ancestors.removeLast() }
@@ -127,17 +122,17 @@ private struct WalkState {
             if !relative.isEmpty && ignores(path) { ignored += 1; continue }
             let onDisk = diskPath(path)
             let name = source.prefix.isEmpty ? path : source.prefix + "/" + path
-            var fileInfo = stat()
+            var size: Int64 = 0
             var problem: CollectError?
-            if stat(onDisk, &fileInfo) != 0 {
-                let reason = Errno.describe(errno)
-                var linkInfo = stat()
-                let isLink = lstat(onDisk, &linkInfo) == 0 && linkInfo.st_mode & S_IFMT == S_IFLNK
-                problem = isLink ? .brokenSymlink(onDisk) : .unreadable(path: onDisk, reason: reason)
-            } else if fileInfo.st_mode & S_IFMT != S_IFREG {
-                problem = .notRegularFile(onDisk)
+            do {
+                let info = try Syscall.stat(onDisk)
+                size = Int64(info.st_size)
+                if FileType(mode: info.st_mode) != .regular { problem = .notRegularFile(onDisk) }
+            } catch {
+                let isLink = Syscall.fileType(onDisk, follow: false) == .symbolicLink
+                problem = isLink ? .brokenSymlink(onDisk) : .unreadable(path: onDisk, reason: error.reason)
             }
-            files.append(FoundFile(name: name, relativePath: path, sourcePath: onDisk, size: Int64(fileInfo.st_size), problem: problem))
+            files.append(FoundFile(name: name, relativePath: path, sourcePath: onDisk, size: size, problem: problem))
         }
         for directoryName in directoryNames {
             if ignores(directoryName) { ignored += 1; continue }
@@ -148,34 +143,24 @@ private struct WalkState {
     /// The directory's entries in listing order (as `os.scandir` gives them), split into files and
     /// directories; symlinks count as what they point to, as `DirEntry.is_dir()` decides.
     mutating func list(_ directory: String) throws(CollectError) -> (files: [String], directories: [String]) {
-        guard let handle = opendir(directory) else { throw .unreadable(path: directory, reason: Errno.describe(errno)) }
-        defer { closedir(handle) }
+        let entries: [DirectoryEntry]
+        do { entries = try Directory.entries(directory) } catch { throw .unreadable(path: directory, reason: error.reason) }
         var files: [String] = [], directories: [String] = []
         var ignoredNames = 0
         defer { ignored += ignoredNames }
-        while true {
-            errno = 0
-            guard let entry = readdir(handle) else {
-                if errno != 0 { throw .unreadable(path: directory, reason: Errno.describe(errno)) }
-                break
-            }
-            let bytes: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                Array(raw.prefix { $0 != 0 })
-            }
-            if bytes == [0x2e] || bytes == [0x2e, 0x2e] { continue }
-            guard let name = String(validating: bytes, as: UTF8.self) else {
+        for entry in entries {
+            let bytes = entry.bytes
+            guard let name = entry.name else {
                 // Django would ignore such a name if a pattern matches it (`.*`, `*~`): check the
                 // patterns on its readable part before refusing it.
                 if ignores(String(decoding: bytes, as: UTF8.self)) { ignoredNames += 1; continue }
                 throw .notUTF8Name(directory: directory, escaped: Errno.escape(bytes))
             }
-            var isDirectory = false
-            switch Int32(entry.pointee.d_type) {
-            case Int32(DT_DIR): isDirectory = true
-            case Int32(DT_REG): isDirectory = false
-            default:
-                var info = stat()
-                isDirectory = stat(directory + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+            let isDirectory: Bool
+            switch entry.type {
+            case .directory?: isDirectory = true
+            case .regular?: isDirectory = false
+            default: isDirectory = Syscall.fileType(directory + "/" + name) == .directory
             }
             if isDirectory { directories.append(name) } else { files.append(name) }
         }

@@ -1,9 +1,6 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
+import HushSystem
 
 /// Whether an existing STATIC_ROOT may be replaced, proven by content rather than by a name
 /// (a `.hush` *file* made by `touch` once let a collect delete an unrelated `documents/`).
@@ -49,15 +46,15 @@ enum OutputOwnership {
 
     static func isHush(_ output: String) -> Bool {
         let marker = output + "/" + Staging.markerDirectory
-        guard fileType(marker) == S_IFDIR else { return false }
+        guard fileType(marker) == .directory else { return false }
         if firstLine(of: marker + "/owner") == signature { return true }
         // Earlier versions: the cache header, or a manifest history record Hush named and wrote.
         if let line = firstLine(of: marker + "/cache"), line.hasPrefix("hush-cache ") { return true }
         let history = marker + "/manifests"
-        guard fileType(history) == S_IFDIR else { return false }
+        guard fileType(history) == .directory else { return false }
         for name in FileSystem.entries(history) ?? [] where ManifestHistory.parse(fileName: name) != nil {
             let path = history + "/" + name
-            if fileType(path) == S_IFREG, let bytes = try? FileSystem.readAll(path), (try? Manifest.decode(bytes)) != nil {
+            if fileType(path) == .regular, let bytes = try? FileSystem.readAll(path), (try? Manifest.decode(bytes)) != nil {
                 return true
             }
         }
@@ -69,7 +66,7 @@ enum OutputOwnership {
     /// 1.1 (the versions Django reads), and, when present, a string `hash`.
     static func isCollectstaticOutput(_ output: String) -> Bool {
         let path = output + "/" + Manifest.fileName
-        guard fileType(path) == S_IFREG, let bytes = try? FileSystem.readAll(path),
+        guard fileType(path) == .regular, let bytes = try? FileSystem.readAll(path),
               let root = OrderedJSON.parse(bytes), case .object = root,
               case .object(let paths)? = root["paths"],
               case .string(let version)? = root["version"], version == "1.0" || version == "1.1"
@@ -81,23 +78,18 @@ enum OutputOwnership {
         return paths.allSatisfy { if case .string = $0.value { return true } else { return false } }
     }
 
-    /// `S_IFMT` bits of `path` itself (a symlink is `S_IFLNK`), or nil when it does not exist.
-    private static func fileType(_ path: String) -> mode_t? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        return info.st_mode & S_IFMT
+    /// The type of `path` itself (a symlink is `.symbolicLink`), or nil when it does not exist.
+    private static func fileType(_ path: String) -> FileType? {
+        Syscall.fileType(path, follow: false)
     }
 
     /// The first line of a small regular file, read without following a symlink.
     private static func firstLine(of path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard let fd = try? Syscall.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return nil }
+        defer { try? Syscall.close(fd) }
+        guard let info = try? Syscall.fstat(fd, path: path), FileType(mode: info.st_mode) == .regular else { return nil }
         var buffer = [UInt8](repeating: 0, count: 256)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-        guard n > 0 else { return nil }
+        guard let n = buffer.withUnsafeMutableBytes({ try? Syscall.read(fd, into: $0, path: path) }), n > 0 else { return nil }
         let bytes = buffer[..<n]
         guard let end = bytes.firstIndex(of: 0x0a) else { return nil }
         return String(decoding: bytes[..<end], as: UTF8.self)

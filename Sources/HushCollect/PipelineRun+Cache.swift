@@ -1,4 +1,5 @@
 import HushCore
+import HushSystem
 
 extension PipelineRun {
     /// Phase 7: what the next run may reuse (see ``CollectCache``), and how many files the run
@@ -13,13 +14,13 @@ extension PipelineRun {
         // Each source's signature was taken when it was read, with the hash of those very bytes:
         // a file edited after its copy gets a new signature, so the next run reads it again.
         for i in files.indices {
-            guard let copy = copies[i], let signature = copy.signature else { continue }
-            cache.sources[files[i].sourcePath] = signature.record(md5: copy.md5)
+            guard let copy = copies[i], let identity = copy.identity else { continue }
+            cache.sources[files[i].sourcePath] = CollectCache.SourceRecord(identity: identity, md5: copy.md5)
         }
         var written = 0
         func record(_ path: String, md5: String?) {
-            guard let signature = FileSignature(path: staging + "/" + path) else { return }
-            cache.outputs[path] = CollectCache.OutputRecord(size: signature.size, modified: signature.modified, md5: md5)
+            guard let identity = FileIdentity(path: staging + "/" + path, follow: false) else { return }
+            cache.outputs[path] = CollectCache.OutputRecord(size: identity.size, modified: identity.modified, md5: md5)
             written += 1
         }
         for item in published {

@@ -1,11 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
 import HushCompress
 import HushCore
+import HushSystem
 
 extension PipelineRun {
     /// Phase 4: pre-compressed siblings and SRI values, once per distinct content.
@@ -104,8 +100,8 @@ extension PipelineRun {
         }
         for suffix in cached.siblings.keys {
             let target = staging + "/" + path + suffix
-            guard link(previous.root + "/" + source + suffix, target) == 0 else {
-                for other in cached.siblings.keys { unlink(staging + "/" + path + other) }
+            guard (try? Syscall.link(previous.root + "/" + source + suffix, as: target)) != nil else {
+                for other in cached.siblings.keys { try? Syscall.unlink(staging + "/" + path + other) }
                 return false
             }
         }
@@ -261,7 +257,7 @@ extension PipelineRun {
                 if coding == .br { try FileSystem.write(brotli, to: target + coding.fileSuffix) }
                 siblings[coding.fileSuffix] = bytes
             } else {
-                unlink(target + coding.fileSuffix)
+                try? Syscall.unlink(target + coding.fileSuffix)
             }
         }
         return siblings

@@ -1,5 +1,6 @@
 import Foundation
 import HushCore
+import HushSystem
 import Synchronization
 
 /// One run's state, phase by phase: copy and hash → rewrite → hashed copies and manifest →
@@ -112,10 +113,10 @@ struct PipelineRun {
             let keep = rewriter.rewrites(file.relativePath)
             let target = staging + "/" + file.name
             if let known = previous.cache?.sources[file.sourcePath],
-               let signature = FileSignature(following: file.sourcePath), signature.matches(known),
+               let identity = FileIdentity(path: file.sourcePath, follow: true), known.matches(identity),
                let output = previous.reusable(file.name), output.md5 == known.md5,
-               link(previous.root + "/" + file.name, target) == 0 {
-                copies[i] = FileSystem.Copied(md5: known.md5, size: known.size, content: nil, signature: signature)
+               (try? Syscall.link(previous.root + "/" + file.name, as: target)) != nil {
+                copies[i] = FileSystem.Copied(md5: known.md5, size: identity.size, content: nil, identity: identity)
             } else {
                 let large = announceLarge(file.name, size: file.size, .copying, done.load(ordering: .relaxed), total)
                 defer { if large { largeFiles.end(file.name) } }

@@ -1,5 +1,6 @@
 import Foundation
 import HushCore
+import HushSystem
 
 /// What the STATIC_ROOT being replaced offers the new run: its incremental state (from the cache
 /// directory), its manifest (which the run retires into the history) and the history of earlier
@@ -36,7 +37,7 @@ struct PreviousRun {
     /// Whether the old file at `relative` is still exactly what the cache recorded.
     func reusable(_ relative: String) -> CollectCache.OutputRecord? {
         guard let record = cache?.outputs[relative],
-              let signature = FileSignature(path: root + "/" + relative), signature.matches(record)
+              let identity = FileIdentity(path: root + "/" + relative, follow: false), record.matches(identity)
         else { return nil }
         return record
     }

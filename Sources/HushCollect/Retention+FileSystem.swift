@@ -1,10 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+import Glibc
 import HushCore
+import HushSystem
 
 /// Why recording manifest history or cleaning STATIC_ROOT failed. One line, naming the file.
 public enum RetentionError: Error, Equatable, CustomStringConvertible {
@@ -54,20 +51,23 @@ extension ManifestHistory {
         let target = directory + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for existing in try FileManager.default.contentsOfDirectory(atPath: directory) where existing != name {
+            for entry in try Directory.entries(directory) {
+                let existing = String(decoding: entry.bytes, as: UTF8.self)
+                guard existing != name else { continue }
                 if let parsed = parse(fileName: existing), parsed.hash == manifest.hash {
                     try FileManager.default.removeItem(atPath: directory + "/" + existing)
                 }
             }
             let temporary = target + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
             try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, target) != 0 {
-                let reason = String(cString: strerror(errno))
-                _ = unlink(temporary)
-                throw RetentionError.cannotRecord(path: target, reason: reason)
+            do { try Syscall.rename(temporary, to: target) } catch {
+                try? Syscall.unlink(temporary)
+                throw RetentionError.cannotRecord(path: target, reason: error.reason)
             }
         } catch let error as RetentionError {
             throw error
+        } catch let error as SystemError {
+            throw .cannotRecord(path: target, reason: error.reason)
         } catch {
             throw .cannotRecord(path: target, reason: error.localizedDescription)
         }
@@ -78,9 +78,8 @@ extension ManifestHistory {
     /// whose names Hush did not write are ignored.
     public static func load(from staticRoot: String) throws(RetentionError) -> [ManifestVersion] {
         let directory = staticRoot + "/" + Self.directory
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         var versions: [ManifestVersion] = []
-        for name in names {
+        for name in FileSystem.entries(directory) ?? [] {
             guard let parsed = parse(fileName: name) else { continue }
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -128,26 +127,22 @@ public enum StaticRootCleaner {
         let verb = dryRun ? "would remove" : "removed"
         let removals = plan.delete + plan.expiredVersions.map { ManifestHistory.directory + "/" + $0 }
         for relative in removals {
-            if !dryRun && unlink(staticRoot + "/" + relative) != 0 && errno != ENOENT {
-                throw .cannotRemove(path: staticRoot + "/" + relative, reason: String(cString: strerror(errno)))
+            if !dryRun {
+                do { try Syscall.unlink(staticRoot + "/" + relative) } catch where error.errno == ENOENT {} catch {
+                    throw .cannotRemove(path: staticRoot + "/" + relative, reason: error.reason)
+                }
             }
             log("\(verb) \(relative)")
         }
         return plan
     }
 
-    /// Every non-directory below `root`, as `/`-separated relative paths, except Hush's own
-    /// `.hush/` state.
+    /// Every non-directory below `root` (symlinks not followed), as `/`-separated relative
+    /// paths, except Hush's own `.hush/` state.
     static func listFiles(_ root: String) -> Set<String> {
         var files: Set<String> = []
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return files }
-        while let relative = walker.nextObject() as? String {
-            let type = walker.fileAttributes?[.type] as? FileAttributeType
-            if type == .typeDirectory {
-                if relative == ".hush" { walker.skipDescendants() }
-                continue
-            }
-            files.insert(relative)
+        try? Directory.walk(root, descend: { $0 != Staging.markerDirectory }) { relative, type in
+            if type != .directory { files.insert(relative) }
         }
         return files
     }

@@ -1,9 +1,6 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
+import HushSystem
 
 /// A run writes into a staging directory beside STATIC_ROOT and publishes it with one atomic
 /// rename, so a failed or interrupted run leaves the previous STATIC_ROOT exactly as it was and
@@ -58,12 +55,11 @@ struct Staging {
             restored = try recover(output: output, directory: besideOutput, base: base)
         }
         var previous: OutputOwnership.Kind?
-        var info = stat()
-        if lstat(output, &info) == 0 {
-            if info.st_mode & S_IFMT == S_IFLNK {
+        if let type = Syscall.fileType(output, follow: false) {
+            if type == .symbolicLink {
                 throw .writeFailed(path: output, reason: "is a symlink; publishing would replace the link, so give the directory it points to")
             }
-            guard info.st_mode & S_IFMT == S_IFDIR else {
+            guard type == .directory else {
                 throw .writeFailed(path: output, reason: "exists and is not a directory")
             }
             if !(FileSystem.entries(output) ?? []).isEmpty {
@@ -85,7 +81,7 @@ struct Staging {
         }
         let staging = directory + "/.\(base).hush-staging-\(getpid())"
         FileSystem.removeTree(staging)
-        guard mkdir(staging, 0o755) == 0 else { throw .writeFailed(path: staging, reason: Errno.describe(errno)) }
+        do { try Syscall.mkdir(staging) } catch { throw .writeFailed(path: staging, reason: error.reason) }
         return Staging(output: output, path: staging, previous: previous, restored: restored)
     }
 
@@ -97,20 +93,19 @@ struct Staging {
         var doomed: [String] = []
         for entry in FileSystem.entries(directory) ?? [] {
             guard let leftover = Leftover(entry, base: base), leftover.pid != getpid(),
-                  kill(leftover.pid, 0) != 0 && errno == ESRCH else { continue }
+                  !Syscall.processExists(leftover.pid) else { continue }
             let path = directory + "/" + entry
             if leftover.isRetired {
-                var info = stat()
-                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
-                retired.append((path, leftover.pid, info.st_ctim.tv_sec * 1_000_000_000 + info.st_ctim.tv_nsec))
+                guard let info = try? Syscall.stat(path, follow: false), FileType(mode: info.st_mode) == .directory else { continue }
+                retired.append((path, leftover.pid, Int(FileIdentity(info).changed)))
             } else {
                 doomed.append(path)
             }
         }
         var restored: String?
         if !FileSystem.exists(output), let newest = retired.max(by: { $0.changed < $1.changed }) {
-            guard rename(newest.path, output) == 0 else {
-                throw .cannotRestore(output: output, retired: newest.path, reason: Errno.describe(errno))
+            do { try Syscall.rename(newest.path, to: output) } catch {
+                throw .cannotRestore(output: output, retired: newest.path, reason: error.reason)
             }
             restored = newest.path
             retired.removeAll { $0.path == newest.path }
@@ -121,7 +116,7 @@ struct Staging {
         guard FileSystem.exists(output) || retired.isEmpty else { return restored }
         for (path, pid, _) in retired {
             let discard = directory + "/.\(base).hush-discard-\(pid)"
-            if rename(path, discard) == 0 { FileSystem.removeTree(discard) }
+            if (try? Syscall.rename(path, to: discard)) != nil { FileSystem.removeTree(discard) }
         }
         for path in doomed { FileSystem.removeTree(path) }
         return restored
@@ -137,10 +132,10 @@ struct Staging {
         }
         try OutputOwnership.mark(path)
         guard FileSystem.exists(output) else {
-            guard rename(path, output) == 0 else { throw .writeFailed(path: output, reason: Errno.describe(errno)) }
+            do { try Syscall.rename(path, to: output) } catch { throw .writeFailed(path: output, reason: error.reason) }
             return
         }
-        if exchange && Self.exchange(path, output) {
+        if exchange && (try? Syscall.exchange(path, output)) != nil {
             FileSystem.removeTree(path)
             return
         }
@@ -148,19 +143,18 @@ struct Staging {
         // in which STATIC_ROOT is absent but never half-written. At every instant one complete
         // tree is under a name the next run restores from: STATIC_ROOT, or the retired name.
         let retired = retiredPath, discard = discardPath
-        guard rename(output, retired) == 0 else { throw .writeFailed(path: output, reason: Errno.describe(errno)) }
+        do { try Syscall.rename(output, to: retired) } catch { throw .writeFailed(path: output, reason: error.reason) }
         if stopAfter == .retired { return }
         afterRetire?(retired)
-        guard rename(path, output) == 0 else {
-            let reason = Errno.describe(errno)
-            guard rename(retired, output) == 0 else {
+        do { try Syscall.rename(path, to: output) } catch {
+            guard (try? Syscall.rename(retired, to: output)) != nil else {
                 // The previous tree stays whole under the retired name: the next run restores it.
-                throw .cannotRestore(output: output, retired: retired, reason: reason)
+                throw .cannotRestore(output: output, retired: retired, reason: error.reason)
             }
-            throw .writeFailed(path: output, reason: reason)
+            throw .writeFailed(path: output, reason: error.reason)
         }
         if stopAfter == .published { return }
-        guard rename(retired, discard) == 0 else { return }
+        guard (try? Syscall.rename(retired, to: discard)) != nil else { return }
         if stopAfter == .discarding { return }
         FileSystem.removeTree(discard)
     }
@@ -168,14 +162,6 @@ struct Staging {
     /// Throws the staged tree away.
     func discard() {
         FileSystem.removeTree(path)
-    }
-
-    private static func exchange(_ a: String, _ b: String) -> Bool {
-        #if os(Linux)
-        return hush_renameat2(AT_FDCWD, a, AT_FDCWD, b, renameExchange) == 0
-        #else
-        return false
-        #endif
     }
 }
 
@@ -208,13 +194,3 @@ private struct Leftover {
         self.pid = pid
     }
 }
-
-#if os(Linux)
-/// `RENAME_EXCHANGE` from <linux/fs.h>.
-private let renameExchange: UInt32 = 1 << 1
-
-/// glibc's `renameat2` (2.28+). Its declaration is hidden behind `_GNU_SOURCE`, which the Swift
-/// Glibc module is not built with, so the symbol is bound directly.
-@_silgen_name("renameat2")
-private func hush_renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ newdirfd: Int32, _ newpath: UnsafePointer<CChar>, _ flags: UInt32) -> Int32
-#endif

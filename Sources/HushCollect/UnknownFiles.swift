@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
+import HushSystem
 
 /// Files in the STATIC_ROOT being replaced that no manifest of that tree names: put there by hand
 /// (`robots.txt`, a verification file) or by another tool. A publish replaces the whole tree, so
@@ -30,29 +26,13 @@ enum UnknownFiles {
             for entry in version.manifest.entries { add(entry.value) }
         }
         var unknown: [String] = []
-        walk(previous.root, relative: "") { relative in
+        // Without following symlinks, and not into Hush's own top-level `.hush` directory.
+        try? Directory.walk(previous.root, descend: { $0 != Staging.markerDirectory }) { relative, type in
             // Django's clean_name turns `\` into `/` in manifest names; the file keeps its own.
-            if !known.contains(relative) && !known.contains(PythonString.replaceBackslashes(relative)) {
+            if type != .directory && !known.contains(relative) && !known.contains(PythonString.replaceBackslashes(relative)) {
                 unknown.append(relative)
             }
         }
         return unknown.sorted()
-    }
-
-    /// Calls `visit` with the relative path of every non-directory below `directory`, without
-    /// following symlinks, skipping a top-level `.hush` directory.
-    private static func walk(_ directory: String, relative: String, visit: (String) -> Void) {
-        for name in FileSystem.entries(directory) ?? [] {
-            let path = directory + "/" + name
-            let child = relative.isEmpty ? name : relative + "/" + name
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
-            if info.st_mode & S_IFMT == S_IFDIR {
-                if relative.isEmpty && name == Staging.markerDirectory { continue }
-                walk(path, relative: child, visit: visit)
-            } else {
-                visit(child)
-            }
-        }
     }
 }

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
+import HushSystem
 
 /// Why a compression, decompression or sibling write failed.
 ///
@@ -54,8 +50,5 @@ public enum CompressError: Error, Equatable, CustomStringConvertible {
         return self
     }
 
-    private static func message(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return String(cString: text)
-    }
+    private static func message(_ code: Int32) -> String { SystemError.describe(code) }
 }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HushCore
 
 /// Bytes read from a source file per step: big enough that system calls are noise next to

@@ -1,78 +1,48 @@
-#if canImport(Glibc)
 import Glibc
-private let systemRead = Glibc.read
-private let systemWrite = Glibc.write
-private let systemClose = Glibc.close
-#elseif canImport(Darwin)
-import Darwin
-private let systemRead = Darwin.read
-private let systemWrite = Darwin.write
-private let systemClose = Darwin.close
-#endif
+import HushSystem
 
 /// A source file opened for sequential reading, remembering its size and modification time so
 /// that a change during the read is reported instead of publishing a sibling of mixed content.
 struct InputFile {
     let path: String
     private let descriptor: Int32
-    private let before: stat
+    private let before: FileIdentity
 
     init(path: String) throws(CompressError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let code = errno
-            _ = systemClose(fd)
-            throw .cannotRead(path: path, errno: code)
+        let fd: Int32
+        do { fd = try Syscall.open(path, O_RDONLY) } catch { throw .cannotOpen(path: path, errno: error.errno) }
+        do {
+            before = FileIdentity(try Syscall.fstat(fd, path: path))
+        } catch {
+            try? Syscall.close(fd)
+            throw .cannotRead(path: path, errno: error.errno)
         }
         descriptor = fd
-        before = info
     }
 
-    /// Fills `buffer` from the start as far as the file allows; 0 means end of file.
     /// The file's size when it was opened.
-    var size: Int64 { Int64(before.st_size) }
+    var size: Int64 { before.size }
 
+    /// Fills `buffer` from the start as far as the file allows; 0 means end of file.
     func read(into buffer: inout [UInt8]) throws(CompressError) -> Int {
-        let capacity = buffer.count
         let fd = descriptor
-        let result: Result<Int, CompressError> = buffer.withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { return .success(0) }
-            var filled = 0
-            while filled < capacity {
-                let got = systemRead(fd, base + filled, capacity - filled)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    return .failure(.cannotRead(path: path, errno: errno))
-                }
-                if got == 0 { break }
-                filled += got
-            }
-            return .success(filled)
+        let result = buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(SystemError) in try Syscall.readFully(fd, into: raw, path: path) }
         }
-        return try result.get()
+        do { return try result.get() } catch { throw .cannotRead(path: path, errno: error.errno) }
     }
 
     /// Fails if the file's size or modification time changed since it was opened.
     func checkUnchanged() throws(CompressError) {
-        var now = stat()
-        guard fstat(descriptor, &now) == 0 else { throw .cannotRead(path: path, errno: errno) }
-        if now.st_size != before.st_size || Self.modified(now) != Self.modified(before) {
-            throw .changedWhileReading(path: path)
+        let now: FileIdentity
+        do { now = FileIdentity(try Syscall.fstat(descriptor, path: path)) } catch {
+            throw .cannotRead(path: path, errno: error.errno)
         }
+        if !now.sameContentStamp(before) { throw .changedWhileReading(path: path) }
     }
 
-    func close() { _ = systemClose(descriptor) }
-
-    private static func modified(_ info: stat) -> (Int, Int) {
-        #if canImport(Darwin)
-        return (info.st_mtimespec.tv_sec, info.st_mtimespec.tv_nsec)
-        #else
-        return (info.st_mtim.tv_sec, info.st_mtim.tv_nsec)
-        #endif
-    }
+    func close() { try? Syscall.close(descriptor) }
 }
 
 /// A file written under a temporary name next to its final one and renamed into place by
@@ -87,37 +57,24 @@ struct OutputFile: ~Copyable {
         self.finalPath = finalPath
         // A random suffix: parallel workers never collide, and no shared counter is needed.
         temporaryPath = finalPath + ".hush-tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .cannotWrite(path: finalPath, errno: errno) }
-        descriptor = fd
+        do { descriptor = try Syscall.open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL) } catch {
+            throw .cannotWrite(path: finalPath, errno: error.errno)
+        }
     }
 
     deinit {
         if descriptor >= 0 {
-            _ = systemClose(descriptor)
-            _ = unlink(temporaryPath)
+            try? Syscall.close(descriptor)
+            try? Syscall.unlink(temporaryPath)
         }
     }
 
     /// Writes all of `bytes` and empties it (keeping its capacity for the next chunk).
     mutating func write(_ bytes: inout [UInt8]) throws(CompressError) {
         guard !bytes.isEmpty else { return }
-        let fd = descriptor
-        let path = finalPath
-        let result: Result<Void, CompressError> = bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return .success(()) }
-            var offset = 0
-            while offset < raw.count {
-                let done = systemWrite(fd, base + offset, raw.count - offset)
-                if done < 0 {
-                    if errno == EINTR { continue }
-                    return .failure(.cannotWrite(path: path, errno: errno))
-                }
-                offset += done
-            }
-            return .success(())
+        do { try Syscall.writeFully(descriptor, bytes, path: finalPath) } catch {
+            throw .cannotWrite(path: finalPath, errno: error.errno)
         }
-        try result.get()
         written += Int64(bytes.count)
         bytes.removeAll(keepingCapacity: true)
     }
@@ -127,15 +84,13 @@ struct OutputFile: ~Copyable {
         let fd = descriptor
         descriptor = -1
         // close() reports delayed write errors (NFS, quotas): a failure here means a bad file.
-        if systemClose(fd) != 0 {
-            let code = errno
-            _ = unlink(temporaryPath)
-            throw .cannotWrite(path: finalPath, errno: code)
+        do { try Syscall.close(fd, path: finalPath) } catch {
+            try? Syscall.unlink(temporaryPath)
+            throw .cannotWrite(path: finalPath, errno: error.errno)
         }
-        if rename(temporaryPath, finalPath) != 0 {
-            let code = errno
-            _ = unlink(temporaryPath)
-            throw .cannotRename(from: temporaryPath, to: finalPath, errno: code)
+        do { try Syscall.rename(temporaryPath, to: finalPath) } catch {
+            try? Syscall.unlink(temporaryPath)
+            throw .cannotRename(from: temporaryPath, to: finalPath, errno: error.errno)
         }
         return written
     }
@@ -143,8 +98,8 @@ struct OutputFile: ~Copyable {
     /// Closes and removes the temporary file.
     mutating func discard() {
         guard descriptor >= 0 else { return }
-        _ = systemClose(descriptor)
+        try? Syscall.close(descriptor)
         descriptor = -1
-        _ = unlink(temporaryPath)
+        try? Syscall.unlink(temporaryPath)
     }
 }

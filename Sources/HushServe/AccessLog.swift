@@ -1,11 +1,8 @@
 import HushCore
+import HushSystem
 import NIOConcurrencyHelpers
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An access log in the Common Log Format (as Apache's `%h %l %u %t "%r" %>s %b`), time in UTC:
 ///
@@ -46,8 +43,10 @@ public final class AccessLog: Sendable {
         case .standardOutput:
             return AccessLog(descriptor: STDOUT_FILENO, owns: false, name: "(stdout)", warn: warn)
         case .file(let path):
-            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
+            let fd: CInt
+            do { fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_APPEND) } catch {
+                throw .unreadable(path: path, errno: error.errno)
+            }
             return AccessLog(descriptor: fd, owns: true, name: path, warn: warn)
         }
     }
@@ -61,7 +60,7 @@ public final class AccessLog: Sendable {
 
     deinit {
         flush()
-        if ownsDescriptor { _ = close(descriptor) }
+        if ownsDescriptor { try? Syscall.close(descriptor) }
     }
 
     /// Records one response.
@@ -131,10 +130,13 @@ public final class AccessLog: Sendable {
             var offset = 0
             while offset < raw.count {
                 guard let base = raw.baseAddress else { return nil }
-                let n = write(descriptor, base + offset, raw.count - offset)
-                if n < 0, errno == EINTR { continue }
+                // Not Syscall.writeFully: on a failure the count of lines written matters.
+                let n: Int, code: Int32
+                do throws(SystemError) {
+                    (n, code) = (try Syscall.retrying("write") { write(descriptor, base + offset, raw.count - offset) }, ENOSPC)
+                } catch { (n, code) = (-1, error.errno) }
                 guard n > 0 else {
-                    let error = n < 0 ? errno : ENOSPC
+                    let error = code
                     // Lines not completely written are lost (a partial line counts as lost).
                     let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
                     return (rest.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }, error)
@@ -158,7 +160,7 @@ public final class AccessLog: Sendable {
         let message: String? = state.withLockedValue { s in
             let first = s.lastReport == .min
             guard s.lostLines > 0, first || force || now - s.lastReport >= Self.reportInterval else { return nil }
-            let text = "hush: access log \(name): cannot write (\(String(cString: strerror(s.lastError)))); "
+            let text = "hush: access log \(name): cannot write (\(SystemError.describe(s.lastError))); "
                 + "\(s.lostLines) line\(s.lostLines == 1 ? "" : "s") lost"
                 + (first ? "; further losses are reported at most once a minute" : " since the last warning")
             s.lostLines = 0

@@ -1,10 +1,6 @@
 import NIOCore
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Gathers the answers of one read burst and hands them to the channel, so a burst costs one
 /// flush: small responses are rendered back to back into one buffer (reused from burst to

@@ -1,11 +1,7 @@
 import HushCore
 import NIOCore
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The `Date:` header line (RFC 9110 §6.6.1), rendered at most once a second per connection.
 struct DateLine {

@@ -1,11 +1,8 @@
 import HushCore
+import HushSystem
 import NIOCore
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension FileTable {
     /// Scans `configuration.root` into a table.
@@ -18,8 +15,7 @@ extension FileTable {
     /// ETag without being hashed again.
     public static func load(configuration: ServeConfiguration, previous: FileTable? = nil) throws(ServeError) -> FileTable {
         guard let realRoot = realPath(configuration.root) else { throw .rootNotADirectory(configuration.root) }
-        var info = stat()
-        guard stat(realRoot, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+        guard let info = try? Syscall.stat(realRoot), FileType(mode: info.st_mode) == .directory else {
             throw .rootNotADirectory(configuration.root)
         }
         var found: [String: FoundFile] = [:]  // relative path → where and how big
@@ -94,7 +90,8 @@ extension FileTable {
     /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
     private static func manifestValues(realRoot: String, found: [String: FoundFile]) throws(ServeError) -> Set<String>? {
         guard let path = found[Manifest.fileName]?.path else { return nil }
-        guard let bytes = readAll(path: path) else { throw .unreadable(path: path, errno: errno) }
+        let bytes: [UInt8]
+        do { bytes = try readAll(path: path) } catch { throw .unreadable(path: path, errno: error.errno) }
         do {
             return Set(try Manifest.decode(bytes).paths.values)
         } catch {
@@ -119,11 +116,8 @@ extension FileTable {
     /// previous table computed for the same bytes, if any. Nil when it vanished or is no longer a
     /// regular file (it is left out).
     static func openChecked(rel: String, found: FoundFile, previous: FileTable?) -> (CInt, FileFingerprint, String?)? {
-        guard let (fd, s) = openRegularFile(found.path) else { return nil }
-        let fingerprint = FileFingerprint(
-            device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int(s.st_size),
-            modifiedSeconds: Int64(s.st_mtim.tv_sec), modifiedNanoseconds: Int(s.st_mtim.tv_nsec),
-            changedSeconds: Int64(s.st_ctim.tv_sec), changedNanoseconds: Int(s.st_ctim.tv_nsec), digest: "")
+        guard let (fd, s) = try? openRegularFile(found.path) else { return nil }
+        let fingerprint = FileFingerprint(identity: FileIdentity(s), digest: "")
         var known = previous?.fingerprints[rel]
         known?.digest = ""
         return (fd, fingerprint, known == fingerprint ? previous?.fingerprints[rel]?.digest : nil)
@@ -134,7 +128,7 @@ extension FileTable {
                                        previous: FileTable?) -> (fingerprint: FileFingerprint, placement: MemoryArena.Placement)? {
         guard let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else { return nil }
         let placed = arena.load(fd, expectedSize: opened.size)
-        _ = close(fd)
+        try? Syscall.close(fd)
         guard let placement = placed else { return nil }
         var fingerprint = opened
         fingerprint.size = placement.length
@@ -157,13 +151,15 @@ extension FileTable {
         } else {
             var md5 = MD5()
             var chunk = [UInt8](repeating: 0, count: 256 << 10)
-            var offset: off_t = 0
+            var offset: Int64 = 0
             while true {
-                let r = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-                if r < 0 { _ = close(fd); return nil }
+                guard let r = chunk.withUnsafeMutableBytes({ try? Syscall.preadFully(fd, into: $0, at: offset, path: found.path) }) else {
+                    try? Syscall.close(fd)
+                    return nil
+                }
                 if r == 0 { break }
                 chunk.withUnsafeBytes { md5.update(UnsafeRawBufferPointer(rebasing: $0[..<r])) }
-                offset += off_t(r)
+                offset += Int64(r)
             }
             fingerprint.digest = md5.hexDigest()
         }
@@ -173,28 +169,25 @@ extension FileTable {
     /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
     private static func walk(directory: String, relative: String, realRoot: String,
                              into found: inout [String: FoundFile], visited: inout Set<[UInt64]>) throws(ServeError) {
-        guard let dir = opendir(directory) else {
-            if relative.isEmpty { throw .unreadable(path: directory, errno: errno) }
+        let entries: [DirectoryEntry]
+        do { entries = try Directory.entries(directory) } catch {
+            if relative.isEmpty { throw .unreadable(path: directory, errno: error.errno) }
             return
         }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name: String? = withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
-            }
+        for entry in entries {
             // A name that is not UTF-8 could never be requested (paths must decode to UTF-8).
-            guard let name, !name.isEmpty, !name.hasPrefix(".") else { continue }
+            guard let name = entry.name, !name.isEmpty, !name.hasPrefix(".") else { continue }
             let path = directory + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
-            var s = stat()
-            guard lstat(path, &s) == 0 else { continue }
+            guard var s = try? Syscall.stat(path, follow: false) else { continue }
             var opened = path
             if (s.st_mode & S_IFMT) == S_IFLNK {
                 // Follow a symlink only when it resolves inside the root and not into a dot entry.
                 guard let target = realPath(path), target.hasPrefix(realRoot + "/"),
                       !target.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: { $0.hasPrefix(".") }),
-                      stat(target, &s) == 0
+                      let targetStatus = try? Syscall.stat(target)
                 else { continue }
+                s = targetStatus
                 // The file is opened by its checked target, so a link swapped in later is refused.
                 opened = target
             }
@@ -212,9 +205,8 @@ extension FileTable {
     }
 
     static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(validatingCString: resolved)
+        guard let resolved = try? Syscall.realpath(path) else { return nil }
+        return String(validating: resolved, as: UTF8.self)
     }
 
     /// Opens `path` for reading if it is a regular file, and its status. The scan saw a regular
@@ -222,27 +214,23 @@ extension FileTable {
     /// with it the reload and SIGTERM), a device or a symlink: so the open does not block or
     /// follow a final symlink, and the type is checked on what was actually opened. O_NONBLOCK
     /// does not change reads of regular files, so the descriptor is used as it is.
-    static func openRegularFile(_ path: String) -> (CInt, stat)? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        var s = stat()
-        guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFREG else {
-            _ = close(fd)
-            return nil
+    /// Something that is not a regular file (any more) fails with `EINVAL`.
+    static func openRegularFile(_ path: String) throws(SystemError) -> (CInt, stat) {
+        let fd = try Syscall.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW)
+        do throws(SystemError) {
+            let s = try Syscall.fstat(fd, path: path)
+            guard (s.st_mode & S_IFMT) == S_IFREG else { throw SystemError(errno: EINVAL, call: "open", path: path) }
+            return (fd, s)
+        } catch {
+            try? Syscall.close(fd)
+            throw error
         }
-        return (fd, s)
     }
 
-    static func readAll(path: String) -> [UInt8]? {
-        guard let (fd, _) = openRegularFile(path) else { return nil }
-        defer { _ = close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let r = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if r < 0 { return nil }
-            if r == 0 { return out }
-            out += chunk[..<r]
-        }
+    /// The whole file at `path`, if it is a regular file.
+    static func readAll(path: String) throws(SystemError) -> [UInt8] {
+        let (fd, s) = try openRegularFile(path)
+        defer { try? Syscall.close(fd) }
+        return try Syscall.readToEnd(fd, sizeHint: Int(s.st_size), path: path)
     }
 }

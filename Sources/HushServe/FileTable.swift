@@ -1,4 +1,5 @@
 import HushCore
+import HushSystem
 import NIOCore
 
 /// Everything the server can send, built once from STATIC_ROOT and never changed afterwards.
@@ -173,17 +174,16 @@ public final class OpenFile: Sendable {
     public let descriptor: CInt
     /// The path below the root, for messages.
     let name: String
-    private let size: Int
-    private let modified: timespec
+    /// The file when it was opened and hashed.
+    private let opened: FileIdentity
 
     init(descriptor: CInt, name: String, fingerprint: FileFingerprint) {
         self.descriptor = descriptor
         self.name = name
-        self.size = fingerprint.size
-        self.modified = timespec(tv_sec: Int(fingerprint.modifiedSeconds), tv_nsec: fingerprint.modifiedNanoseconds)
+        self.opened = fingerprint.identity
     }
 
-    deinit { _ = close(descriptor) }
+    deinit { try? Syscall.close(descriptor) }
 
     /// Whether the file's bytes may differ from those it was hashed from: its size or mtime moved.
     /// One fstat. Not ctime: every deploy moves it without touching a byte, since `hush collect`
@@ -192,28 +192,26 @@ public final class OpenFile: Sendable {
     /// What this leaves uncaught until SIGHUP: bytes rewritten in place with the same size and
     /// the old mtime put back (`cp -p`, `touch -r`).
     func changedOnDisk() -> Bool {
-        var s = stat()
-        guard fstat(descriptor, &s) == 0 else { return true }
-        return Int(s.st_size) != size || s.st_mtim.tv_sec != modified.tv_sec || s.st_mtim.tv_nsec != modified.tv_nsec
+        guard let now = try? Syscall.fstat(descriptor) else { return true }
+        return !FileIdentity(now).sameContentStamp(opened)
     }
 }
 
-/// What a file's ETag was computed from; equal fingerprints mean the bytes need not be hashed again.
+/// What a file's ETag was computed from, and the digest: a reload hashes a file again unless its
+/// whole identity (device, inode, size, mtime and ctime — ctime because, unlike mtime, it cannot
+/// be set back by `cp -p` or `rsync -t`) is unchanged.
 struct FileFingerprint: Sendable, Equatable {
-    var device: UInt64
-    var inode: UInt64
-    var size: Int
-    var modifiedSeconds: Int64
-    var modifiedNanoseconds: Int
-    /// The inode's ctime: unlike mtime it cannot be set back, so a rewrite that restores mtime
-    /// (`cp -p`, `rsync -t`) still counts as a change.
-    var changedSeconds: Int64
-    var changedNanoseconds: Int
+    var identity: FileIdentity
     var digest: String
+
+    /// The byte count the body has (set to what was actually read for a file held in memory).
+    var size: Int {
+        get { Int(identity.size) }
+        set { identity.size = Int64(newValue) }
+    }
+
+    /// Whole seconds of the modification time (`Last-Modified`).
+    var modifiedSeconds: Int64 { identity.modifiedSeconds }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,10 +1,5 @@
+import HushSystem
 import NIOCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Where the file table keeps the bodies it serves from memory: files read back to back into a
 /// few large buffers, each body then a slice of one of them.
@@ -39,17 +34,16 @@ struct MemoryArena {
         let index = chunks.count - 1
         let start = chunks[index].writerIndex
         while true {
-            var result = 0
+            var result: Int? = 0
             chunks[index].writeWithUnsafeMutableBytes(minimumWritableBytes: 1) { raw -> Int in
-                result = read(fd, raw.baseAddress, raw.count)
-                return max(result, 0)
+                result = try? Syscall.read(fd, into: raw)
+                return result ?? 0
             }
-            if result == 0 { break }
-            if result < 0, errno == EINTR { continue }
-            if result < 0 {
+            guard let got = result else {
                 chunks[index].moveWriterIndex(to: start)
                 return nil
             }
+            if got == 0 { break }
         }
         return Placement(chunk: index, offset: start, length: chunks[index].writerIndex - start)
     }

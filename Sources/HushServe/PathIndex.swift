@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The file table's URL lookup by raw bytes: a request path is found without building a
 /// `String` (an allocation, a UTF-8 check and SipHash per request for a `[String: …]`).

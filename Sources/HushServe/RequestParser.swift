@@ -316,8 +316,4 @@ enum RequestParser {
 }
 
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -16,7 +16,7 @@ public enum ServeError: Error, Equatable, CustomStringConvertible {
         case .rootNotADirectory(let path):
             return "\(path): not a directory (pass the STATIC_ROOT that `hush collect` wrote with --root)"
         case .unreadable(let path, let errno):
-            return "\(path): cannot read (\(String(cString: strerror(errno))))"
+            return "\(path): cannot read (\(SystemError.describe(errno)))"
         case .badManifest(let path, let reason):
             return "\(path): \(reason) (re-run `hush collect`, or remove the file to treat 12-hex names as hashed)"
         case .cannotBind(let host, let port, let reason):
@@ -27,8 +27,4 @@ public enum ServeError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HushSystem

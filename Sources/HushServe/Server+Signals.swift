@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension Server {
     /// The signals `hush serve` acts on: SIGTERM/SIGINT stop gracefully, SIGHUP reloads.

@@ -1,12 +1,9 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import HushSystem
 import NIOPosix
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A running `hush serve`: a listening socket, its event loops and the current file table.
 ///
@@ -166,13 +163,8 @@ public final class Server: Sendable {
     /// Writes `line` and a newline to stderr in one unbuffered write, so a supervisor reading the
     /// pipe sees it at once and lines from several threads do not interleave.
     public static let writeToStandardError: @Sendable (String) -> Void = { line in
-        var bytes = Array((line + "\n").utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return }
-            bytes = bytes.dropFirst(n)
-        }
+        // A failure has nowhere to be reported: stderr is where it would go.
+        try? Syscall.writeFully(STDERR_FILENO, Array((line + "\n").utf8))
     }
 
     /// Lifts the soft limit on open descriptors to the hard limit: each connection and each large
@@ -185,8 +177,4 @@ public final class Server: Sendable {
     }
 }
 
-#if canImport(Glibc)
 private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-#else
-private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
-#endif

@@ -1,9 +1,7 @@
 import Foundation
 import XCTest
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `hush serve` end to end: the real binary, its start-up line, signals and exit codes.
 final class ServeCLITests: XCTestCase {

@@ -4,9 +4,7 @@ import HushCore
 import NIOConcurrencyHelpers
 import XCTest
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The real server against clients and operators that break the happy path: clients that stop
 /// reading or half-close, files truncated or overwritten in place under the server.

@@ -1,8 +1,6 @@
 import Foundation
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A blocking loopback TCP client for bytes no HTTP client would send. Every read has a
 /// timeout, so a test waiting on a server that misbehaves fails instead of hanging.
