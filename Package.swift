@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 // Hush: a static-asset collector and HTTP static file server.
 // One module per step of the data flow:
 //   source dirs -> HushCollect -> STATIC_ROOT + staticfiles.json -> HushServe's FileTable -> HTTP
@@ -15,6 +15,10 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOHTTP1", package: "swift-nio"),
     .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
 ]
+
+// Hush's own targets build with warnings as errors (tools 6.2's warning control); SwiftPM applies
+// this to this package's targets only, never to the dependencies'.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "Hush",
@@ -35,35 +39,43 @@ let package = Package(
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         // OpenSSL's libcrypto for MD5 and SHA-384 only: the collector digests every byte it publishes.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "HushCore", dependencies: ["CCrypto"]),
-        .target(name: "HushSystem"),
-        .target(name: "HushCompress", dependencies: ["HushCore", "HushSystem", "CZlib", "CBrotli"]),
-        .target(name: "HushCollect", dependencies: ["HushCore", "HushSystem", "HushCompress"]),
-        .target(name: "HushServe", dependencies: ["HushCore", "HushSystem"] + nio),
+        .target(name: "HushCore", dependencies: ["CCrypto"], swiftSettings: strict),
+        .target(name: "HushSystem", swiftSettings: strict),
+        .target(name: "HushCompress", dependencies: ["HushCore", "HushSystem", "CZlib", "CBrotli"], swiftSettings: strict),
+        .target(name: "HushCollect", dependencies: ["HushCore", "HushSystem", "HushCompress"], swiftSettings: strict),
+        .target(name: "HushServe", dependencies: ["HushCore", "HushSystem"] + nio, swiftSettings: strict),
         .executableTarget(
             name: "HushCLI",
             dependencies: [
                 "HushCore", "HushSystem", "HushCompress", "HushCollect", "HushServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict,
             plugins: ["BuildInfo"]
         ),
         // Records the git commit for `hush --version` before each build.
         .plugin(name: "BuildInfo", capability: .buildTool()),
         // Helpers shared by the test targets (temporary trees, processes, the reference Python).
-        .target(name: "HushTestSupport", dependencies: ["HushCore"], path: "Tests/HushTestSupport"),
-        .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"]),
-        .testTarget(name: "HushSystemTests", dependencies: ["HushSystem"]),
-        .testTarget(name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli"]),
-        .testTarget(name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushTestSupport"], exclude: ["Fixtures"]),
+        .target(name: "HushTestSupport", dependencies: ["HushCore"], path: "Tests/HushTestSupport", swiftSettings: strict),
+        .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HushSystemTests", dependencies: ["HushSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: strict
+        ),
         .testTarget(
             name: "HushServeTests",
             dependencies: [
                 "HushServe", "HushCore", "HushTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ] + nio
+            ] + nio,
+            swiftSettings: strict
         ),
-        .testTarget(name: "HushCLITests", dependencies: ["HushCore", "HushTestSupport"]),
+        .testTarget(name: "HushCLITests", dependencies: ["HushCore", "HushTestSupport"], swiftSettings: strict),
     ]
 )

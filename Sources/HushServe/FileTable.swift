@@ -132,7 +132,7 @@ public final class Representation: Sendable {
     /// Appends the bytes of `range` of ``head`` to `out`.
     @inline(__always)
     func writeFields(_ range: Range<Int>, into out: inout ByteBuffer) {
-        head.withUnsafeReadableBytes { out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        head.withUnsafeReadableBytes { _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
     /// Whether the resource has siblings, so every response says `Vary: Accept-Encoding`.

@@ -345,7 +345,7 @@ final class OutputSafetyTests: PipelineTestCase {
     func testALargeFileIsReportedWhileItIsCopiedAndCompressed() throws {
         try root.write("src/a.txt", "a")
         // Sparse: no disk written for the zeros; compressing them is quick at this size.
-        FileManager.default.createFile(atPath: path("src/big.dat"), contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("src/big.dat"), contents: nil))
         XCTAssertEqual(truncate(path("src/big.dat"), off_t(CollectProgress.largeFileSize)), 0)
         let reports = Reports()
         let settings = configuration { $0.jobs = 1 }

@@ -8,7 +8,8 @@ public final class TemporaryDirectory {
         let template = NSTemporaryDirectory() + "/\(label).XXXXXX"
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw CocoaError(.fileWriteUnknown) }
-        path = String(cString: bytes)
+        // mkdtemp fills in the X's in place; the array still ends with the NUL terminator.
+        path = String(decoding: bytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
@@ -37,7 +38,7 @@ public func snapshot(_ root: String, skipping: Set<String> = []) throws -> [Stri
         let top = String(relative.split(separator: "/").first ?? "")
         if skipping.contains(top) { enumerator.skipDescendants(); continue }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
         if !isDirectory.boolValue { files[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative)) }
     }
     return files
