@@ -56,11 +56,7 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Publish only hashed copies (and their siblings); staticfiles.json still lists every file.")
     var keepOnlyHashed = false
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Keep the hashed files of this many previous runs, for rolling deploys.", valueName: "N"))
-    var keepVersions = 2
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Also keep the hashed files of runs retired within D days.", valueName: "D"))
-    var maxAgeDays: Int?
+    @OptionGroup var retention: RetentionOptions
 
     @Flag(help: "Read nothing from the cache directory and do all the work again (the cache is still written afresh).")
     var noCache = false
@@ -88,10 +84,48 @@ struct CollectCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print no summary on success (warnings still go to stderr).")
     var quiet = false
 
+    /// Every check the flags alone decide, before any work (Django is not asked, nothing is
+    /// read). Flags that need each other are usage errors (`ValidationError`: ArgumentParser prints
+    /// the usage); a value out of range is one line, status 1 (``CLIFailure``). The retention
+    /// flags check themselves (``RetentionOptions/validate()``).
     func validate() throws {
         if !django && sources.isEmpty { throw ValidationError("Missing expected argument '<SOURCE> ...' (or pass --django)") }
         if !django && output == nil { throw ValidationError("Missing expected argument '--output <STATIC_ROOT>' (or pass --django)") }
         if !django && (djangoOptions.python != nil || djangoOptions.settings != nil) { throw ValidationError("--python and --settings need --django") }
+        guard maxRatio > 0 && maxRatio <= 1 else { throw CLIFailure(message: "--max-ratio \(maxRatio): expected a fraction in (0, 1]") }
+        guard jobs >= 0 else { throw CLIFailure(message: "--jobs \(jobs): expected 0 (one per core) or more") }
+        _ = try maxRewriteBytes
+        _ = try cacheMaxBytes
+        _ = try missingSourceMapsPolicy
+    }
+
+    /// `--max-rewrite-size` in bytes; nil when not given.
+    private var maxRewriteBytes: Int64? {
+        get throws(CLIFailure) {
+            guard let maxRewriteSize else { return nil }
+            guard let bytes = ByteSize.parse(maxRewriteSize), bytes > 0 else {
+                throw CLIFailure(message: "--max-rewrite-size \(maxRewriteSize): expected a size like 64MiB, 512K or 1000000")
+            }
+            return Int64(bytes)
+        }
+    }
+
+    private var cacheMaxBytes: Int64 {
+        get throws(CLIFailure) {
+            guard let bytes = ByteSize.parse(cacheMaxSize) else {
+                throw CLIFailure(message: "--cache-max-size \(cacheMaxSize): expected a size like 1G, 500M or 1000000")
+            }
+            return Int64(bytes)
+        }
+    }
+
+    private var missingSourceMapsPolicy: MissingSourceMaps {
+        get throws(CLIFailure) {
+            guard let policy = MissingSourceMaps(rawValue: missingSourcemaps) else {
+                throw CLIFailure(message: "--missing-sourcemaps \(missingSourcemaps): expected error or warn")
+            }
+            return policy
+        }
     }
 
     /// `$HUSH_CACHE_DIR`, else `$XDG_CACHE_HOME/hush` (when absolute, as the XDG spec requires),
@@ -113,43 +147,28 @@ struct CollectCommand: ParsableCommand {
         }
         let sources = sources.isEmpty ? project?.sourceDirectories ?? [] : sources.map(SourceDirectory.init(argument:))
         guard let output = output ?? project?.staticRoot else {
-            throw CLIFailure(message: "settings \(project?.settings ?? "?") set no STATIC_ROOT: set it, or pass --output", exitCode: 1)
+            throw CLIFailure(message: "settings \(project?.settings ?? "?") set no STATIC_ROOT: set it, or pass --output")
         }
-        if sources.isEmpty { throw CLIFailure(message: "Django reports no static source directories (no STATICFILES_DIRS, no app with static/): nothing to collect", exitCode: 1) }
+        if sources.isEmpty { throw CLIFailure(message: "Django reports no static source directories (no STATICFILES_DIRS, no app with static/): nothing to collect") }
         var configuration = CollectConfiguration(sources: sources, output: output)
         configuration.staticURL = staticURL ?? project?.staticURL ?? "/static/"
         configuration.extraIgnorePatterns = ignore.isEmpty ? project?.extraIgnorePatterns ?? [] : ignore
         configuration.jsModules = jsModules ?? project?.jsModules ?? false
         configuration.dryRun = dryRun
         configuration.jobs = jobs
-        guard maxRatio > 0 && maxRatio <= 1 else { throw CLIFailure(message: "--max-ratio \(maxRatio): expected a fraction in (0, 1]", exitCode: 1) }
-        guard keepVersions >= 0 else { throw CLIFailure(message: "--keep-versions \(keepVersions): expected 0 or more", exitCode: 1) }
-        if let maxAgeDays, maxAgeDays < 0 { throw CLIFailure(message: "--max-age-days \(maxAgeDays): expected 0 or more", exitCode: 1) }
-        guard jobs >= 0 else { throw CLIFailure(message: "--jobs \(jobs): expected 0 (one per core) or more", exitCode: 1) }
         var codings: Set<ContentCoding> = [.br, .gzip]
         if noBrotli { codings.remove(.br) }
         if noGzip { codings.remove(.gzip) }
         configuration.compression = CompressionPolicy(codings: codings, ratio: maxRatio)
         configuration.keepOnlyHashed = keepOnlyHashed || project?.keepOnlyHashed == true
-        configuration.retention = RetentionPolicy(keepVersions: keepVersions, maxAgeDays: maxAgeDays)
+        configuration.retention = retention.policy
         configuration.incremental = !noCache
         configuration.adopt = adopt
         configuration.discardUnknown = discardUnknown
-        if let maxRewriteSize {
-            guard let bytes = ByteSize.parse(maxRewriteSize), bytes > 0 else {
-                throw CLIFailure(message: "--max-rewrite-size \(maxRewriteSize): expected a size like 64MiB, 512K or 1000000", exitCode: 1)
-            }
-            configuration.maxRewriteSize = Int64(bytes)
-        }
+        if let bytes = try maxRewriteBytes { configuration.maxRewriteSize = bytes }
         configuration.cacheDirectory = cacheDir ?? Self.defaultCacheDirectory(getenv: { getenv($0).map { String(cString: $0) } })
-        guard let maxSize = ByteSize.parse(cacheMaxSize) else {
-            throw CLIFailure(message: "--cache-max-size \(cacheMaxSize): expected a size like 1G, 500M or 1000000", exitCode: 1)
-        }
-        configuration.cacheMaxSize = Int64(maxSize)
-        guard let missing = MissingSourceMaps(rawValue: missingSourcemaps) else {
-            throw CLIFailure(message: "--missing-sourcemaps \(missingSourcemaps): expected error or warn", exitCode: 1)
-        }
-        configuration.missingSourceMaps = missing
+        configuration.cacheMaxSize = try cacheMaxBytes
+        configuration.missingSourceMaps = try missingSourceMapsPolicy
 
         let cancellation = CancellationFlag()
         let signals = SignalWatch(signals: [SIGINT, SIGTERM]) { cancellation.cancel() }

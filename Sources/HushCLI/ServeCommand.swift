@@ -51,19 +51,14 @@ struct ServeCommand: ParsableCommand {
     var shutdownTimeout: Double?
 
     func run() throws {
-        let configuration: ServeConfiguration
-        do {
-            configuration = try makeConfiguration(environment: Self.environment())
-        } catch {
-            throw Self.fail("\(error)")
-        }
+        let configuration = try makeConfiguration(environment: Self.environment())
         // Before any thread starts, so every thread inherits the mask and no signal is lost.
         Server.blockHandledSignals()
         let server: Server
         do {
             server = try Server.startBlocking(configuration: configuration)
         } catch {
-            throw Self.fail("\(error)")
+            throw CLIFailure(message: "\(error)")
         }
         let files = server.tables.current.count
         let prefix = ServeConfiguration.normalizedPrefix(configuration.prefix)
@@ -79,17 +74,18 @@ struct ServeCommand: ParsableCommand {
         })
     }
 
-    /// Flags over `HUSH_*` variables over defaults.
+    /// Flags over `HUSH_*` variables over defaults. Checked here rather than in `validate()`:
+    /// a variable is as good as its flag, and gets the same one-line error. Throws ``CLIFailure``.
     func makeConfiguration(environment env: [String: String]) throws -> ServeConfiguration {
         guard let root = root ?? env["HUSH_ROOT"], !root.isEmpty else {
-            throw ValidationError("no STATIC_ROOT: pass --root DIR or set HUSH_ROOT")
+            throw CLIFailure(message: "no STATIC_ROOT: pass --root DIR or set HUSH_ROOT")
         }
         var c = ServeConfiguration(root: root)
         if let v = host ?? env["HUSH_HOST"] { c.host = v }
         if let v = try port ?? Self.int(env, "HUSH_PORT") ?? Self.int(env, "PORT") { c.port = v }
         if let v = prefix ?? env["HUSH_PREFIX"] { c.prefix = ServeConfiguration.normalizedPrefix(v) }
         if let v = try maxAge ?? Self.int(env, "HUSH_MAX_AGE") {
-            guard v >= 0 else { throw ValidationError("--max-age must be 0 or more seconds") }
+            guard v >= 0 else { throw CLIFailure(message: "--max-age must be 0 or more seconds") }
             c.maxAge = v
         }
         if let v = try threads ?? Self.int(env, "HUSH_THREADS") { c.threads = v }
@@ -98,7 +94,7 @@ struct ServeCommand: ParsableCommand {
         if let v = accessLog ?? env["HUSH_ACCESS_LOG"], !v.isEmpty { c.accessLog = v == "-" ? .standardOutput : .file(v) }
         if let v = memoryCache ?? env["HUSH_MEMORY_CACHE"] {
             guard let bytes = ByteSize.parse(v) else {
-                throw ValidationError("--memory-cache \(v): expected a size like 256MiB, 64M or 1000000")
+                throw CLIFailure(message: "--memory-cache \(v): expected a size like 256MiB, 64M or 1000000")
             }
             c.memoryCacheBytes = bytes
         }
@@ -110,20 +106,20 @@ struct ServeCommand: ParsableCommand {
         for (name, value) in [("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout),
                               ("--send-timeout", c.sendTimeout), ("--shutdown-timeout", c.shutdownTimeout)]
         where !(value > 0) {
-            throw ValidationError("\(name) must be a positive number of seconds")
+            throw CLIFailure(message: "\(name) must be a positive number of seconds")
         }
         return c
     }
 
-    private static func int(_ env: [String: String], _ name: String) throws -> Int? {
+    private static func int(_ env: [String: String], _ name: String) throws(CLIFailure) -> Int? {
         guard let text = env[name], !text.isEmpty else { return nil }
-        guard let value = Int(text) else { throw ValidationError("\(name)=\(text): expected a whole number") }
+        guard let value = Int(text) else { throw CLIFailure(message: "\(name)=\(text): expected a whole number") }
         return value
     }
 
-    private static func double(_ env: [String: String], _ name: String) throws -> Double? {
+    private static func double(_ env: [String: String], _ name: String) throws(CLIFailure) -> Double? {
         guard let text = env[name], !text.isEmpty else { return nil }
-        guard let value = Double(text) else { throw ValidationError("\(name)=\(text): expected a number of seconds") }
+        guard let value = Double(text) else { throw CLIFailure(message: "\(name)=\(text): expected a number of seconds") }
         return value
     }
 
@@ -147,13 +143,6 @@ struct ServeCommand: ParsableCommand {
 
     private static func note(_ message: String) {
         write(message + "\n", to: STDERR_FILENO)
-    }
-
-    /// Prints the one-line error and returns the exit code to throw (no usage text: the flags
-    /// were fine, the world was not).
-    private static func fail(_ message: String) -> ExitCode {
-        note("hush: " + message)
-        return ExitCode.failure
     }
 
     /// Unbuffered, so a supervisor reading a pipe sees the line at once.

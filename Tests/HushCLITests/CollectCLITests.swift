@@ -154,7 +154,7 @@ final class CollectCLITests: CLITestCase {
     func testUnknownFlagPrintsUsageAndFails() throws {
         try writeSmallSite()
         let result = try runHush(["collect", path("src"), "--output", output, "--frobnicate"])
-        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.status, 64, "usage errors exit with EX_USAGE, value errors with 1")
         XCTAssertTrue(result.stderr.contains("--frobnicate"), result.stderr)
         XCTAssertTrue(result.stderr.lowercased().contains("usage: hush collect"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out")))
@@ -163,7 +163,7 @@ final class CollectCLITests: CLITestCase {
     func testMissingOutputFlagPrintsUsageAndFails() throws {
         try writeSmallSite()
         let result = try runHush(["collect", path("src")])
-        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.stderr.lowercased().contains("usage: hush collect"), result.stderr)
     }
 

@@ -91,6 +91,41 @@ final class ProductionCLITests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out")))
     }
 
+    /// `collect` and `clean` share one declaration of the retention flags, and so one check:
+    /// the same values are refused with the same line.
+    func testCollectAndCleanRefuseTheSameRetentionValuesAlike() throws {
+        try writeSite()
+        for (flag, value) in [("--keep-versions", "-1"), ("--max-age-days", "-3")] {
+            let collect = try runHush(["collect", path("src"), "--output", output, flag, value])
+            let clean = try runHush(["clean", output, flag, value])
+            assertOneLineError(collect, startingWith: "\(flag) \(value): expected 0 or more")
+            assertOneLineError(clean, startingWith: "\(flag) \(value): expected 0 or more")
+            XCTAssertEqual(collect.stderr, clean.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out")))
+    }
+
+    /// Flag values are checked while the flags are parsed, before any work: a bad value is the
+    /// one line reported even where `--django` could not have asked Django at all.
+    func testFlagValuesAreCheckedBeforeDjangoIsAsked() throws {
+        try root.write("empty/.keep", "")
+        let refusals: [([String], String)] = [
+            (["--keep-versions", "-1"], "--keep-versions -1: expected 0 or more"),
+            (["--max-age-days", "-1"], "--max-age-days -1: expected 0 or more"),
+            (["--max-ratio", "2"], "--max-ratio 2.0: expected a fraction in (0, 1]"),
+            (["--jobs", "-1"], "--jobs -1: expected 0 (one per core) or more"),
+            (["--max-rewrite-size", "0"], "--max-rewrite-size 0: expected a size like 64MiB, 512K or 1000000"),
+            (["--cache-max-size", "lots"], "--cache-max-size lots: expected a size like 1G, 500M or 1000000"),
+            (["--missing-sourcemaps", "ignore"], "--missing-sourcemaps ignore: expected error or warn"),
+        ]
+        for (flags, message) in refusals {
+            let result = try runHush(["collect", "--django", "--python", path("no/python")] + flags, in: path("empty"))
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertEqual(result.stderr, "hush: \(message)\n")
+            XCTAssertEqual(result.stdout, "")
+        }
+    }
+
     // MARK: - Deploy flags
 
     func testKeepOnlyHashedPublishesNoOriginals() throws {

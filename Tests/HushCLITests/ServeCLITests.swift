@@ -188,6 +188,13 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(hush.stderrText, "hush: --send-timeout must be a positive number of seconds\n")
     }
 
+    /// A variable is checked as its flag is, and fails the same way: one line, status 1.
+    func testAMalformedVariableIsOneLine() throws {
+        let hush = try HushProcess(["serve", "--root", root], environment: ["HUSH_PORT": "eighty"])
+        XCTAssertEqual(hush.waitForExit(), 1)
+        XCTAssertEqual(hush.stderrText, "hush: HUSH_PORT=eighty: expected a whole number\n")
+    }
+
     func testMissingRootFailsWithOneActionableLine() throws {
         let hush = try HushProcess(["serve", "--root", root + "/nope", "--port", "0"])
         XCTAssertEqual(hush.waitForExit(), 1)
