@@ -12,7 +12,7 @@ DJANGO52_VENV := .venv-django52
 DJANGO_PIP := whitenoise brotli gunicorn
 HUSH := .build/release/hush
 
-.PHONY: deps build demo test bench clean-demo dist test-dist
+.PHONY: deps build demo test bench clean-demo dist test-dist format lint
 
 # Installs the Debian packages $(2) unless the check $(1) succeeds: with apt-get when running as
 # root, otherwise the exact command is printed and make stops.
@@ -27,6 +27,17 @@ define apt_ensure
 	  fi; \
 	fi
 endef
+
+# The house style (.swift-format, SwiftNIO's settings; CONTRIBUTING.md): `make format` rewrites
+# the Swift files in place, `make lint` fails on any finding, including the lint-only rules
+# (force-unwraps, try!) that formatting cannot fix. Both take every Swift file of the package,
+# the benchmarks and the fuzz targets.
+SWIFT_FORMAT_FILES = Package.swift $(shell find Sources Tests Plugins Benchmarks Fuzz -name '*.swift' \
+  -not -path '*/.build/*' -not -path '*/Fixtures/*' | sort)
+format:
+	$(SWIFT) format format --in-place --parallel $(SWIFT_FORMAT_FILES)
+lint:
+	$(SWIFT) format lint --strict --parallel $(SWIFT_FORMAT_FILES)
 
 # System libraries for gzip/Brotli, and libcrypto for MD5 and SHA-384.
 deps:
