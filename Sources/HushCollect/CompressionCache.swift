@@ -19,7 +19,7 @@ import HushSystem
 /// deleted and the content compressed again. Writes go to a temporary name and are renamed into
 /// place (payload first, header last), so runs sharing the directory never see half an entry. A
 /// hit sets the header's mtime to now — never the payload's, which published trees share;
-/// ``prune(maxSize:)`` removes the least recently used entries first.
+/// ``prune(maxSize:now:)`` removes the least recently used entries first.
 struct CompressionCache: Sendable {
     static let formatLine = "hush-compressed 2"
     static let payloadSuffix = ".payload"

@@ -30,9 +30,11 @@ public enum RetentionError: Error, Equatable, CustomStringConvertible {
 }
 
 extension ManifestHistory {
-    /// Keeps a copy of the `staticfiles.json` a collect is about to replace, so that its files
-    /// survive the next ``StaticRootCleaner/clean(staticRoot:policy:now:dryRun:log:)`` for as
-    /// long as the policy says. Call it with the old manifest's bytes when publishing a new one.
+    /// Keeps a copy of the `staticfiles.json` about to be replaced in a live STATIC_ROOT, so that
+    /// its files survive the next ``StaticRootCleaner/clean(staticRoot:policy:now:dryRun:log:)``
+    /// for as long as the policy says: for tools that publish in place. The collector does not
+    /// call it; it writes its history records into the staging tree it publishes
+    /// (`PipelineRun.carryOverEarlierVersions`, docs/retention.md).
     ///
     /// Any earlier record of the same manifest (same hash) is replaced, so a version retired twice
     /// (A → B → A → C) ages from its latest retirement. Written via a temporary name and rename.
@@ -95,8 +97,9 @@ extension ManifestHistory {
     }
 }
 
-/// Applies ``Retention`` to a STATIC_ROOT on disk: the body of `hush clean STATIC_ROOT`, and what
-/// a collect runs after publishing when retention is enabled.
+/// Applies ``Retention`` to a STATIC_ROOT on disk, in place: the body of `hush clean STATIC_ROOT`.
+/// A collect does not run it; it carries only the kept versions into the tree it publishes
+/// (`PipelineRun.carryOverEarlierVersions`).
 public enum StaticRootCleaner {
     /// Lists `staticRoot`, plans with ``Retention/plan(current:history:existingFiles:policy:now:)``
     /// against its `staticfiles.json` and history, removes the files to delete and the expired

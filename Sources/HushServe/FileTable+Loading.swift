@@ -7,10 +7,10 @@ import Glibc
 extension FileTable {
     /// Scans `configuration.root` into a table.
     ///
-    /// Dotfiles and dot directories (`.hush-cache`) are never taken in, nor symlinks whose target
-    /// lies outside the root. `name.br` / `name.gz` (`name` + a ``ContentCoding``'s suffix) next
-    /// to `name` become its pre-compressed representations rather than URLs of their own. Every
-    /// representation is read once to hash it for its ETag (MD5, a few ms per MB); with
+    /// Dotfiles and dot directories (the collector's `.hush/`) are never taken in, nor symlinks
+    /// whose target lies outside the root. `name.br` / `name.gz` (`name` + a ``ContentCoding``'s
+    /// suffix) next to `name` become its pre-compressed representations rather than URLs of their
+    /// own. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
     /// `previous`, files whose device, inode, size and modification time are unchanged keep their
     /// ETag without being hashed again.
     public static func load(configuration: ServeConfiguration, previous: FileTable? = nil) throws(ServeError) -> FileTable {

@@ -6,7 +6,7 @@ extension Server {
 
     /// Blocks the handled signals in the calling thread and every thread it starts afterwards.
     ///
-    /// Call before ``startBlocking(configuration:table:)``, so the event-loop threads inherit
+    /// Call before ``startBlocking(configuration:table:warn:)``, so the event-loop threads inherit
     /// the mask: a signal then stays pending until ``runUntilSignalled(ready:reloaded:)`` takes
     /// it with `sigwait`, and one sent right after the start-up line is never lost.
     public static func blockHandledSignals() {

@@ -7,7 +7,7 @@ import Glibc
 
 /// A running `hush serve`: a listening socket, its event loops and the current file table.
 ///
-/// Start with ``start(configuration:table:)`` (async) or ``startBlocking(configuration:table:)``;
+/// Start with ``start(configuration:table:warn:)`` (async) or ``startBlocking(configuration:table:warn:)``;
 /// ``reload()`` rescans STATIC_ROOT and swaps the table; ``stop()`` stops accepting, lets
 /// responses in flight finish within ``ServeConfiguration/shutdownTimeout`` and shuts the loops down.
 public final class Server: Sendable {
@@ -49,7 +49,7 @@ public final class Server: Sendable {
         }
     }
 
-    /// Blocking form of ``start(configuration:table:)`` for synchronous callers (the CLI).
+    /// Blocking form of ``start(configuration:table:warn:)`` for synchronous callers (the CLI).
     public static func startBlocking(configuration: ServeConfiguration, table: FileTable? = nil,
                                      warn: @escaping @Sendable (String) -> Void = Server.writeToStandardError) throws -> Server {
         let (group, future) = try prepare(configuration: configuration, table: table, warn: warn)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The test suite's Django project (see Tests/DjangoSite/README.md)."""
+"""The test suite's Django project (see Tests/Support/README.md)."""
 import os
 import sys
 
