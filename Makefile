@@ -86,10 +86,14 @@ SUITE_ENV := HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python HUSH_DJANGO5
 test: $(SUITE_DEPS) bench-smoke
 	$(SUITE_ENV) $(SWIFT) test --disable-swift-testing
 
+# The full comparison (about 25 minutes), then its report into README.md between the
+# bench:start / bench:end markers (Benchmarks/harness/readme.py, from results/latest.json).
 bench: build
 	bash Benchmarks/run.sh
+	python3 Benchmarks/harness/readme.py
 
-# Smoke tests of the benchmark harness (corpus generator, chart writer); no server, a few seconds.
+# Smoke tests of the benchmark harness (corpus generator, chart writer, the README's benchmark
+# section); no server, a few seconds.
 .PHONY: bench-smoke
 bench-smoke:
 	python3 -m unittest discover -s Benchmarks/tests -v

@@ -19,8 +19,10 @@ Sections (all by default, or --only collect,collect-ci,serve,scaling):
   scaling  collect time and server start-up/RSS at 1k/10k/100k files; hush req/s from 1 to 1,024
            connections (nginx alongside as the reference line).
 
-Outputs: a table on stdout, RESULTS/NAME.csv, RESULTS/NAME.svg, RESULTS/NAME.md
-(NAME is `latest`, or `quick` with --quick so a quick pass never replaces published figures).
+Outputs: a table on stdout, RESULTS/NAME.json (every figure and the facts of the run),
+RESULTS/NAME.md (rendered from the JSON), RESULTS/NAME.csv, RESULTS/NAME.svg (NAME is `latest`,
+or `quick` with --quick so a quick pass never replaces published figures). `make bench` then
+copies latest.md into the README between its markers (readme.py).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ import chart  # noqa: E402
 import corpus  # noqa: E402
 import measure  # noqa: E402
 import servers  # noqa: E402
-from results import HASH_ONLY, HUSH, Results, render_markdown_table, render_text_table  # noqa: E402
+from results import HASH_ONLY, HUSH, TITLES, Results, render_markdown_report, render_text_table  # noqa: E402
 
 ACCEPT = {"Accept-Encoding": "br, gzip"}
 NOT_BUILT = "not built"
@@ -663,33 +665,28 @@ class Bench:
         if corpus_line:
             print(corpus_line)
         print(protocol)
-        md = [f"Measured {date} on {machine}.", "",
-              f"{corpus_line}. {protocol}.", ""]
-        if versions:
-            md += [f"Servers: {versions}.", ""]
-        titles = {"collect": "Collect (wall time, peak RSS; compressed totals)",
-                  "serve": "Serve (requests/s; ratios are hush/peer, above 1 means Hush is ahead)",
-                  "scaling": "Scaling (collect without compression; start-up; connections)"}
         for section in res.sections():
             header, body = res.table(section)
             print()
-            print(titles.get(section, section))
+            print(TITLES.get(section, section))
             print(render_text_table(header, body))
-            md += [f"**{titles.get(section, section)}**", "", render_markdown_table(header, body), ""]
         load_end = os.getloadavg()
         res.notes.append("load average (1/5/15 min) at start {:.2f}/{:.2f}/{:.2f}, at end {:.2f}/{:.2f}/{:.2f} "
                          "(this machine's 2 cores are shared; a high load means noisy figures)"
                          .format(*self.load_at_start, *load_end))
         for note in res.notes:
             print(f"note: {note}")
-            md.append(f"- {note}")
         print(f"\ntotal wall time {wall / 60:.1f} min")
-        md += ["", f"Total wall time of the run: {wall / 60:.1f} min.", ""]
+        run = {"date": date, "machine": machine, "corpus": corpus_line, "protocol": protocol,
+               "versions": versions, "wall_minutes": wall / 60}
+        res.write_json(base + ".json", run)
         res.write_csv(base + ".csv")
+        with open(base + ".json") as f:
+            report = render_markdown_report(json.load(f))
         with open(base + ".md", "w") as f:
-            f.write("\n".join(md))
+            f.write(report)
         chart.write_svg(base + ".svg", "Hush benchmarks", self.panels(), subtitle=f"{date} — {machine}")
-        log(f"wrote {base}.csv, {base}.md, {base}.svg")
+        log(f"wrote {base}.json, {base}.md, {base}.csv, {base}.svg")
 
     def panels(self) -> list[dict]:
         res = self.results

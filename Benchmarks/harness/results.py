@@ -1,8 +1,9 @@
-"""Result rows, Hush/peer ratios and the three outputs: stdout table, CSV, Markdown."""
+"""Result rows, Hush/peer ratios and the outputs: stdout table, CSV, JSON, Markdown."""
 
 from __future__ import annotations
 
 import csv
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -35,6 +36,15 @@ HASH_ONLY = "hush-hash-only"
 # The Hush configuration each peer is paired with: Django's hashing-only storage against Hush with
 # compression off (issue 2's comparison), everything else against Hush as configured by default.
 COUNTERPART = {"django-manifest": HASH_ONLY}
+
+
+# Section headings of the Markdown report, in the README's words.
+TITLES = {"collect": "Collect (wall time, peak RSS; compressed totals)",
+          "serve": "Serve (requests/s; ratios are hush/peer, above 1 means Hush is ahead)",
+          "scaling": "Scaling (collect without compression; start-up; connections)"}
+
+# Version of the JSON results document (RESULTS/NAME.json); raise it when a key changes meaning.
+JSON_FORMAT = 1
 
 
 class Results:
@@ -93,6 +103,29 @@ class Results:
                 w.writerow([r.section, r.scenario, r.concurrency if r.concurrency is not None else "",
                             r.tool, r.metric, "" if r.value is None else f"{r.value:.6g}", UNITS.get(r.metric, ""),
                             "" if ratio is None else f"{ratio:.4g}", ";".join(f"{v:.6g}" for v in r.runs), r.note])
+
+    def write_json(self, path: str, run: dict) -> None:
+        """Every row as measured (values unrounded) with `run`, the facts about the run that the
+        report states: date, machine, corpus, protocol, versions, wall_minutes. The Markdown
+        report (and the README's copy of it) is rendered from this file alone."""
+        doc = {"format": JSON_FORMAT, **run, "notes": self.notes,
+               "rows": [{"section": r.section, "scenario": r.scenario, "concurrency": r.concurrency,
+                         "tool": r.tool, "metric": r.metric, "value": r.value, "runs": r.runs, "note": r.note}
+                        for r in self.rows]}
+        with open(path, "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "Results":
+        if doc.get("format") != JSON_FORMAT:
+            raise ValueError(f"results format {doc.get('format')!r}, expected {JSON_FORMAT}")
+        res = cls()
+        res.notes = list(doc.get("notes", []))
+        for r in doc["rows"]:
+            res.add(r["section"], r["scenario"], r["tool"], r["metric"], r["value"], r["concurrency"],
+                    r.get("runs"), r.get("note", ""))
+        return res
 
     def table(self, section: str) -> tuple[list[str], list[list[str]]]:
         tools = self.tools(section)
@@ -159,6 +192,22 @@ def render_text_table(header: list[str], body: list[list[str]]) -> str:
            "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in body]
     return "\n".join(out)
+
+
+def render_markdown_report(doc: dict) -> str:
+    """The report of one run as Markdown (RESULTS/NAME.md, and the README between its markers):
+    what was measured where, one table per section, the notes, the run's wall time."""
+    res = Results.from_json(doc)
+    md = [f"Measured {doc['date']} on {doc['machine']}.", ""]
+    md += [". ".join(part for part in (doc.get("corpus", ""), doc["protocol"]) if part) + ".", ""]
+    if doc.get("versions"):
+        md += [f"Servers: {doc['versions']}.", ""]
+    for section in res.sections():
+        header, body = res.table(section)
+        md += [f"**{TITLES.get(section, section)}**", "", render_markdown_table(header, body), ""]
+    md += [f"- {note}" for note in res.notes]
+    md += ["", f"Total wall time of the run: {doc['wall_minutes']:.1f} min.", ""]
+    return "\n".join(md)
 
 
 def render_markdown_table(header: list[str], body: list[list[str]]) -> str:
