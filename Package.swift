@@ -64,7 +64,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushTestSupport"],
+            name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushSystem", "HushTestSupport"],
             exclude: ["Fixtures"], swiftSettings: strict
         ),
         .testTarget(

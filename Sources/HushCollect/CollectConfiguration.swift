@@ -90,12 +90,6 @@ public struct CollectConfiguration: Sendable {
         self.output = output
     }
 
-    /// Everything that changes the bytes of the output besides the sources themselves: a cache
-    /// written under other settings is not used.
-    public var cacheFingerprint: String {
-        "hush-collect-1;static=\(staticURL);js-modules=\(jsModules);only-hashed=\(keepOnlyHashed);\(compression.fingerprint);\(Compressor.fingerprint)"
-    }
-
     /// All ignore patterns, normalized as Django normalizes them (`os.path.normpath`).
     public var ignorePatterns: [String] {
         var seen = Set<String>()

@@ -50,7 +50,7 @@ public struct Collector: Sendable {
             let statePath = cache?.statePath(for: configuration.output)
             let previous = PreviousRun.load(
                 root: configuration.output, owner: staging.previous,
-                statePath: configuration.incremental ? statePath : nil, settings: configuration.cacheFingerprint
+                statePath: configuration.incremental ? statePath : nil, settings: ReusePolicy.settingsFingerprint(configuration)
             )
             if staging.previous != nil {
                 discarded = UnknownFiles.find(in: previous)

@@ -9,7 +9,7 @@ extension PipelineRun {
         copies: Slots<FileSystem.Copied>, published: [(path: String, md5: String, size: Int64)],
         contents: [String: CollectCache.ContentRecord], rewrites: [String: CollectCache.RewriteRecord], carried: [String]
     ) throws(CollectError) -> (state: CollectCache, written: Int) {
-        var cache = CollectCache(settings: configuration.cacheFingerprint)
+        var cache = CollectCache(settings: ReusePolicy.settingsFingerprint(configuration))
         cache.tree = MD5.hex(try FileSystem.readAll(staging + "/" + IntegrityManifest.fileName))
         // Each source's signature was taken when it was read, with the hash of those very bytes:
         // a file edited after its copy gets a new signature, so the next run reads it again.
@@ -28,7 +28,7 @@ extension PipelineRun {
             for coding in ContentCoding.allCases { record(item.path + coding.fileSuffix, md5: nil) }
         }
         for path in carried {
-            cache.outputs[path] = previous.cache?.outputs[path]
+            cache.outputs[path] = reuse.outputRecord(path)
             written += 1
         }
         cache.contents = contents

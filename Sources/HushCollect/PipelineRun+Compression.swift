@@ -41,17 +41,16 @@ extension PipelineRun {
             configuration.faultInjection?(.beforeCompress(staging + "/" + representative))
             let large = announceLarge(representative, size: group.compressible ? group.size : 0, .compressing, done.load(ordering: .relaxed), groups.count)
             defer { if large { largeFiles.end(representative) } }
-            let cached = previous.cache?.contents[group.md5]
             let integrity: String
-            if let known = cached?.integrity {
+            if let known = reuse.integrity(of: group.md5) {
                 integrity = known
             } else {
                 integrity = try FileSystem.subresourceIntegrity(staging + "/" + representative)
             }
-            var siblings: [String: Int64] = [:]
+            var siblings: [ContentCoding: Int64] = [:]
             if group.compressible {
-                if let cached, reuseSiblings(cached, into: representative) {
-                    siblings = cached.siblings
+                if let reused = reuseSiblings(of: group.md5, into: representative) {
+                    siblings = reused
                 } else if let brotli = precomputed[group.md5] {
                     siblings = try writeSiblings(brotli: brotli, of: representative, size: group.size, integrity: integrity)
                 } else if let remembered = try siblingsFromCache(of: representative, integrity: integrity, size: group.size) {
@@ -59,15 +58,15 @@ extension PipelineRun {
                 } else {
                     do throws(CompressError) {
                         let made = try compressSiblings(of: staging + "/" + representative, policy: policy)
-                        for (coding, size) in made.kept { siblings[coding.fileSuffix] = size }
+                        siblings = made.kept
                         remember(made, of: representative, integrity: integrity, size: group.size)
                     } catch {
                         throw .compressionFailed(error.description)
                     }
                 }
                 for path in group.paths.dropFirst() {
-                    for suffix in siblings.keys {
-                        try FileSystem.duplicate(staging + "/" + representative + suffix, as: staging + "/" + path + suffix)
+                    for coding in siblings.keys {
+                        try FileSystem.duplicate(staging + "/" + representative + coding.fileSuffix, as: staging + "/" + path + coding.fileSuffix)
                     }
                 }
             }
@@ -86,31 +85,29 @@ extension PipelineRun {
         return contents
     }
 
-    /// Links the siblings a previous run made for the same content, if all of them are still
-    /// exactly as it left them.
-    private func reuseSiblings(_ cached: CollectCache.ContentRecord, into path: String) -> Bool {
-        guard cached.compressed else { return false }
-        guard !cached.siblings.isEmpty else {
-            // Compressed before and nothing was worth keeping: nothing to link, nothing to redo.
-            return true
-        }
-        guard let source = cached.siblingPath else { return false }
-        for (suffix, size) in cached.siblings {
-            guard let record = previous.reusable(source + suffix), record.size == size else { return false }
-        }
-        for suffix in cached.siblings.keys {
-            let target = staging + "/" + path + suffix
-            guard (try? Syscall.link(previous.root + "/" + source + suffix, as: target)) != nil else {
-                for other in cached.siblings.keys { try? Syscall.unlink(staging + "/" + path + other) }
-                return false
+    /// Links the siblings a previous run made for the same content when ``ReusePolicy`` allows;
+    /// their sizes, or nil when they must be made again.
+    private func reuseSiblings(of md5: String, into path: String) -> [ContentCoding: Int64]? {
+        switch reuse.siblings(of: md5) {
+        case .compress:
+            return nil
+        case .noneKept:
+            return [:]
+        case .link(let source, let sizes):
+            for coding in sizes.keys {
+                let target = staging + "/" + path + coding.fileSuffix
+                guard (try? Syscall.link(reuse.root + "/" + source + coding.fileSuffix, as: target)) != nil else {
+                    for other in sizes.keys { try? Syscall.unlink(staging + "/" + path + other.fileSuffix) }
+                    return nil
+                }
             }
+            return sizes
         }
-        return true
     }
 
     /// The plain siblings of a content from the compression cache (see ``CompressionCache``), as
     /// ``compressSiblings`` would write them, or nil when any entry the keep rule needs is missing.
-    private func siblingsFromCache(of path: String, integrity: String, size: Int64) throws(CollectError) -> [String: Int64]? {
+    private func siblingsFromCache(of path: String, integrity: String, size: Int64) throws(CollectError) -> [ContentCoding: Int64]? {
         guard let cache = compressionCache else { return nil }
         let policy = configuration.compression
         var entries: [ContentCoding: CompressionCache.Entry] = [:]
@@ -123,10 +120,10 @@ extension PipelineRun {
         // Recorded as not worth keeping under another ratio: compress again.
         let keptEntries = kept.compactMap { coding in entries[coding].map { (coding, $0) } }
         guard keptEntries.count == kept.count, keptEntries.allSatisfy({ $0.1.payload != nil }) else { return nil }
-        var siblings: [String: Int64] = [:]
+        var siblings: [ContentCoding: Int64] = [:]
         for (coding, entry) in keptEntries {
             try CompressionCache.publish(entry, to: staging + "/" + path + coding.fileSuffix)
-            siblings[coding.fileSuffix] = entry.size
+            siblings[coding] = entry.size
         }
         return siblings
     }
@@ -160,7 +157,7 @@ extension PipelineRun {
             guard let content = hashedContent[hashed], let record = contents[content.md5] else { continue }
             var sizes: [ContentCoding: Int64] = [:]
             if configuration.compression.shouldCompress(path: hashed) {
-                for coding in ContentCoding.allCases { sizes[coding] = record.siblings[coding.fileSuffix] }
+                for coding in ContentCoding.allCases { sizes[coding] = record.siblings[coding] }
             }
             manifest.files[PythonString.replaceBackslashes(files[i].name)] = IntegrityEntry(
                 hashedName: hashed, size: content.size, contentType: MediaType.contentType(forFileName: hashed),
@@ -178,7 +175,7 @@ extension PipelineRun {
         guard policy.codings.contains(.br) else { return [:] }
         let eligible = pairs.filter { pair in
             policy.shouldCompress(path: pair.original.path) && policy.shouldCompress(path: pair.rewritten.path)
-                && previous.cache?.contents[pair.original.md5] == nil && previous.cache?.contents[pair.rewritten.md5] == nil
+                && !reuse.knows(content: pair.original.md5) && !reuse.knows(content: pair.rewritten.md5)
                 && pair.cut != nil
         }
         let results = Slots<[[UInt8]]>(count: eligible.count)
@@ -229,8 +226,8 @@ extension PipelineRun {
     }
 
     /// Writes the precomputed Brotli sibling and a freshly compressed gzip one next to `path`,
-    /// keeping each as the policy says; returns the kept sizes by suffix.
-    private func writeSiblings(brotli: [UInt8], of path: String, size: Int64, integrity: String) throws(CollectError) -> [String: Int64] {
+    /// keeping each as the policy says; returns the kept sizes.
+    private func writeSiblings(brotli: [UInt8], of path: String, size: Int64, integrity: String) throws(CollectError) -> [ContentCoding: Int64] {
         let policy = configuration.compression
         let target = staging + "/" + path
         var sizes: [ContentCoding: Int64] = [.br: Int64(brotli.count)]
@@ -251,11 +248,11 @@ extension PipelineRun {
             }
         }
         let kept = policy.keptCodings(originalSize: size, compressedSizes: sizes)
-        var siblings: [String: Int64] = [:]
+        var siblings: [ContentCoding: Int64] = [:]
         for (coding, bytes) in sizes {
             if kept.contains(coding) {
                 if coding == .br { try FileSystem.write(brotli, to: target + coding.fileSuffix) }
-                siblings[coding.fileSuffix] = bytes
+                siblings[coding] = bytes
             } else {
                 try? Syscall.unlink(target + coding.fileSuffix)
             }

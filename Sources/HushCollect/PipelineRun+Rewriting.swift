@@ -45,8 +45,9 @@ extension PipelineRun {
         func key(_ i: Int) -> String {
             CollectCache.rewriteKey(md5: copies[i]!.md5, name: files[i].name, path: files[i].relativePath)
         }
+        let reuse = self.reuse
         var memos: [Int: CollectCache.RewriteRecord] = [:]
-        for i in adjustable { memos[i] = previous.cache?.rewrites[key(i)] }
+        for i in adjustable { memos[i] = reuse.rewrite(md5: copies[i]!.md5, name: files[i].name, path: files[i].relativePath) }
 
         let results = Slots<RewriteResult>(count: files.count)
         func content(_ i: Int) throws(CollectError) -> [UInt8] {
@@ -61,13 +62,8 @@ extension PipelineRun {
         func process(_ batch: [Int], discovering: Bool) throws(CollectError) {
             try parallelForEach(batch, jobs: jobs, cancellation: cancellation) { i throws(CollectError) in
                 let lookup = CollectedLookup(tree: tree, finalNames: finalNames, discovering: discovering)
-                // A rewrite that left missing maps is replayed only while they are tolerated; under
-                // `error` the file is rewritten and fails as a cold run would.
                 if !discovering, let memo = memos[i],
-                   memo.missingMaps.isEmpty || configuration.missingSourceMaps == .warn,
-                   lookup.replays(memo.trace),
-                   let old = previous.reusable(hashedName(i, hash: String(memo.outputMD5.prefix(HashedName.hashLength)))),
-                   old.md5 == memo.outputMD5 {
+                   reuse.mayReuse(memo, hashedName: { hashedName(i, hash: $0) }, replays: lookup.replays) {
                     results[i] = .reused(memo)
                     return
                 }

@@ -19,6 +19,9 @@ struct PipelineRun {
     /// Large files being copied or compressed, named in the progress.
     let largeFiles = LargeFilesInFlight()
 
+    /// What of the previous run may be reused.
+    var reuse: ReusePolicy { ReusePolicy(previous: previous, missingSourceMaps: configuration.missingSourceMaps) }
+
     /// Largest first, so one big bundle does not finish last.
     var bySize: [Int] { files.indices.sorted { files[$0].size > files[$1].size } }
 
@@ -112,11 +115,9 @@ struct PipelineRun {
             configuration.faultInjection?(.beforeCopy(file.name))
             let keep = rewriter.rewrites(file.relativePath)
             let target = staging + "/" + file.name
-            if let known = previous.cache?.sources[file.sourcePath],
-               let identity = FileIdentity(path: file.sourcePath, follow: true), known.matches(identity),
-               let output = previous.reusable(file.name), output.md5 == known.md5,
-               (try? Syscall.link(previous.root + "/" + file.name, as: target)) != nil {
-                copies[i] = FileSystem.Copied(md5: known.md5, size: identity.size, content: nil, identity: identity)
+            if let reused = reuse.source(at: file.sourcePath, name: file.name),
+               (try? Syscall.link(reuse.root + "/" + reused.output, as: target)) != nil {
+                copies[i] = FileSystem.Copied(md5: reused.md5, size: reused.size, content: nil, identity: reused.identity)
             } else {
                 let large = announceLarge(file.name, size: file.size, .copying, done.load(ordering: .relaxed), total)
                 defer { if large { largeFiles.end(file.name) } }

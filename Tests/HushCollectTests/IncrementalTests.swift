@@ -144,14 +144,14 @@ final class IncrementalTests: PipelineTestCase {
         try assertEqualsColdRun()
     }
 
-    /// A content record cut right after its `.br` size (an interrupted write, a full disk) still
-    /// parses; the `.gz` sibling it no longer mentions must not go missing from the output.
+    /// A content record cut right after its `br` sibling size (an interrupted write, a full disk)
+    /// still parses; the `.gz` sibling it no longer mentions must not go missing from the output.
     func testCacheTruncatedInsideAContentRecordLosesNoSibling() throws {
         try corruptCacheThenCollect { cache in
             let text = String(decoding: cache, as: UTF8.self)
             guard let record = text.range(of: "\nc\t"),
-                  let gz = text.range(of: "\t.gz\t", range: record.upperBound..<text.endIndex) else {
-                XCTFail("no content record with a .gz sibling in the cache")
+                  let gz = text.range(of: "\tgzip\t", range: record.upperBound..<text.endIndex) else {
+                XCTFail("no content record with a gzip sibling in the cache")
                 return cache
             }
             return Array(text[..<gz.lowerBound].utf8)

@@ -33,12 +33,4 @@ struct PreviousRun {
             history: (try? ManifestHistory.load(from: root)) ?? []
         )
     }
-
-    /// Whether the old file at `relative` is still exactly what the cache recorded.
-    func reusable(_ relative: String) -> CollectCache.OutputRecord? {
-        guard let record = cache?.outputs[relative],
-              let identity = FileIdentity(path: root + "/" + relative, follow: false), record.matches(identity)
-        else { return nil }
-        return record
-    }
 }

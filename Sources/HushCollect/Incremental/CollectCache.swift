@@ -19,9 +19,11 @@ import HushSystem
 /// The format is line-based text (one record per line, tab-separated, `\\`, tab and newline
 /// escaped), which reads several times faster than JSON for thousands of entries.
 struct CollectCache: Sendable {
-    static let formatLine = "hush-cache 3"
+    // 4: sibling sizes keyed by content-coding token (`br`, `gzip`) instead of file suffix. Any
+    // other first line is a state this build cannot read: it is ignored, never misread.
+    static let formatLine = "hush-cache 4"
 
-    /// The settings the outputs were produced with (see ``CollectConfiguration/cacheFingerprint``).
+    /// The settings the outputs were produced with (see ``ReusePolicy/settingsFingerprint(_:)``).
     var settings: String
     /// MD5 (hex) of the `hush-manifest.json` published with this state.
     var tree = ""
@@ -59,8 +61,8 @@ struct CollectCache: Sendable {
         /// Whether this content was put through the compressors (false: seen only under names
         /// the policy skips, so nothing is known about its siblings).
         var compressed: Bool
-        /// Kept sibling sizes by suffix (`.br`, `.gz`); empty when none was worth keeping.
-        var siblings: [String: Int64]
+        /// Kept sibling sizes by coding; empty when none was worth keeping.
+        var siblings: [ContentCoding: Int64]
         /// `sha384-…`.
         var integrity: String
         /// A path in STATIC_ROOT whose siblings hold this content compressed.
@@ -97,7 +99,7 @@ struct CollectCache: Sendable {
             out += Self.line(["o", path, String(r.size), String(r.modified), r.md5 ?? "-"])
         }
         for (md5, r) in contents {
-            let siblings = r.siblings.sorted { $0.key < $1.key }.flatMap { [$0.key, String($0.value)] }
+            let siblings = r.siblings.sorted { $0.key.token < $1.key.token }.flatMap { [$0.key.token, String($0.value)] }
             out += Self.line(["c", md5, r.compressed ? "1" : "0", r.integrity, r.siblingPath.map { "+" + $0 } ?? "-"] + siblings)
         }
         for (key, r) in rewrites {
@@ -138,11 +140,11 @@ struct CollectCache: Sendable {
                 cache.outputs[f[1]] = OutputRecord(size: size, modified: modified, md5: f[4] == "-" ? nil : f[4])
             case "c":
                 guard f.count >= 5, f.count % 2 == 1, f[2] == "0" || f[2] == "1" else { return nil }
-                var siblings: [String: Int64] = [:]
+                var siblings: [ContentCoding: Int64] = [:]
                 var i = 5
                 while i + 1 < f.count {
-                    guard let size = Int64(f[i + 1]) else { return nil }
-                    siblings[f[i]] = size
+                    guard let coding = ContentCoding.allCases.first(where: { $0.token == f[i] }), let size = Int64(f[i + 1]) else { return nil }
+                    siblings[coding] = size
                     i += 2
                 }
                 cache.contents[f[1]] = ContentRecord(compressed: f[2] == "1", siblings: siblings, integrity: f[3], siblingPath: optional(f[4]))
