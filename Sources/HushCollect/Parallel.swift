@@ -62,6 +62,31 @@ final class Slots<T>: @unchecked Sendable {
         get { storage[index] }
         set { storage[index] = newValue }
     }
+
+    /// Every index's value, in index order, once all are written: what a phase hands on.
+    func finish() -> [T] {
+        (0..<count).map { i in
+            guard let value = storage[i] else {
+                // A bug in this module, not bad input: ``parallelMap(_:count:jobs:cancellation:_:)``
+                // calls this only after its body ran for every index without throwing.
+                preconditionFailure("Slots.finish: index \(i) of \(count) was never written")
+            }
+            return value
+        }
+    }
+}
+
+/// `body` for every index `0..<count` on `jobs` threads (in the order given, which must hold
+/// each index once), its results in index order.
+func parallelMap<T>(
+    _ order: [Int], count: Int, jobs: Int, cancellation: CancellationFlag,
+    _ body: (Int) throws(CollectError) -> T
+) throws(CollectError) -> [T] {
+    let results = Slots<T>(count: count)
+    try parallelForEach(order, jobs: jobs, cancellation: cancellation) { i throws(CollectError) in
+        results[i] = try body(i)
+    }
+    return results.finish()
 }
 
 /// Set from a signal handler (SIGINT/SIGTERM) to stop a run cleanly.

@@ -1,12 +1,17 @@
 import Foundation
 import HushCore
 
-extension PipelineRun {
-    /// Phase 6: rolling deploys. The manifest being replaced joins the history; the hashed files
-    /// (and siblings) of every history version the retention policy keeps are linked into the new
-    /// tree from the old one, so a browser still holding an older page gets its assets. Returns
-    /// the relative paths carried over.
+/// Phase 6: rolling deploys. The manifest being replaced joins the history; the hashed files (and
+/// siblings) of every history version the retention policy keeps are linked into the new tree
+/// from the old one, so a browser still holding an older page gets its assets.
+struct RetentionPhase {
+    let context: PhaseContext
+    let previous: PreviousRun
+    let policy: RetentionPolicy
+
+    /// The relative paths carried over.
     func carryOverEarlierVersions(current: Manifest) throws(CollectError) -> [String] {
+        let staging = context.staging
         // History file names have one-second resolution: a version retired within the same second
         // as the newest recorded one is dated one second later, so order stays newest first.
         let latest = previous.history.map(\.retiredAt).max()
@@ -19,7 +24,7 @@ extension PipelineRun {
             retiring = (name, bytes)
         }
         guard !history.isEmpty else { return [] }
-        let plan = Retention.plan(current: current, history: history, existingFiles: [], policy: configuration.retention, now: now)
+        let plan = Retention.plan(current: current, history: history, existingFiles: [], policy: policy, now: now)
         let kept = Set(plan.keptVersions)
         let currentNames = Set(current.entries.map { Array($0.value.utf8) })
         var carried: [String] = []
@@ -28,7 +33,7 @@ extension PipelineRun {
                 for path in [entry.value] + ContentCoding.allCases.map({ entry.value + $0.fileSuffix }) {
                     guard DjangoNaming.storagePath(path) != nil, FileSystem.exists(previous.root + "/" + path),
                           !FileSystem.exists(staging + "/" + path) else { continue }
-                    try makeParents([path])
+                    try context.makeParents([path])
                     try FileSystem.duplicate(previous.root + "/" + path, as: staging + "/" + path)
                     carried.append(path)
                 }
