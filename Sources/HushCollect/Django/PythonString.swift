@@ -29,8 +29,8 @@ enum PythonString {
     /// `str.strip()` with no argument.
     static func strip(_ s: String) -> String {
         let scalars = Array(s.unicodeScalars)
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
         return make(scalars[first...last])
     }
 

@@ -86,7 +86,8 @@ enum ReferencePatterns {
     }
 
     private static func rule(_ source: String, _ template: String, _ ignored: IgnoredBlocks.Syntax, isSourceMap: Bool = false) -> ReferenceRule {
-        // The sources above are constants checked by the tests; a syntax error is a bug in Hush.
+        // The sources above are constants checked by the tests; a syntax error, or a rule without
+        // its `url` and `matched` groups, is a bug in Hush (so `try!` and the two `!` below).
         let pattern = try! BacktrackingPattern(source, ignoreCase: true)
         return ReferenceRule(
             pattern: pattern, template: ReplacementTemplate(template), ignored: ignored,

@@ -29,6 +29,8 @@ struct BacktrackingPattern: Sendable {
     /// One match: byte ranges of the whole match and of every group (nil when it did not take part).
     struct Match {
         var groups: [Range<Int>?]
+        // Group 0 is the whole match: set for every match the matcher returns (a nil here is a
+        // bug in the matcher, never a property of the input).
         var range: Range<Int> { groups[0]! }
     }
 
