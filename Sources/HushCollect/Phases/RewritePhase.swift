@@ -32,71 +32,94 @@ struct RewritePhase {
         case reused(CollectCache.RewriteRecord)
     }
 
+    /// What is decided so far. Written between parallel batches only; `finalNames` is what the
+    /// lookups of the next batch read.
+    private struct Decisions {
+        let finalNames: Slots<String>
+        let hashed: Slots<HashedFile>
+        var outcome = Outcome(hashed: [])
+
+        init(count: Int) {
+            finalNames = Slots<String>(count: count)
+            hashed = Slots<HashedFile>(count: count)
+        }
+
+        mutating func decide(_ i: Int, _ file: HashedFile) {
+            hashed[i] = file
+            finalNames[i] = file.name
+        }
+    }
+
     func run() throws(CollectError) -> Outcome {
-        // Filled as names become final: the lookups of later rewrites read them.
-        let finalNames = Slots<String>(count: files.count)
-        let hashed = Slots<HashedFile>(count: files.count)
+        var decisions = Decisions(count: files.count)
         var adjustable: [Int] = []
         for i in files.indices {
             if rewriter.rewrites(files[i].relativePath) {
                 adjustable.append(i)
             } else {
-                let name = hashedName(i, hash: copies[i].originalHash)
-                finalNames[i] = name
-                hashed[i] = HashedFile(name: name, body: .original, md5: copies[i].md5, size: copies[i].size)
+                decisions.decide(i, HashedFile(
+                    name: hashedName(i, hash: copies[i].originalHash), body: .original, md5: copies[i].md5, size: copies[i].size))
             }
         }
-        var records: [String: CollectCache.RewriteRecord] = [:]
-        var missingMaps: [Int: [MissingMap]] = [:]
-        var rewrittenCount = 0
-        func commit(_ i: Int, _ result: Result) {
-            let record: CollectCache.RewriteRecord
-            switch result {
-            case .discovered:
-                return
-            case .rewritten(let output, let md5, let trace, let maps):
-                record = CollectCache.RewriteRecord(outputMD5: md5, outputSize: Int64(output.count), trace: trace, missingMaps: maps)
-                hashed[i] = HashedFile(name: hashedName(i, hash: String(md5.prefix(HashedName.hashLength))), body: .rewritten(output), md5: md5, size: record.outputSize)
-                rewrittenCount += 1
-            case .reused(let memo):
-                record = memo
-                hashed[i] = HashedFile(
-                    name: hashedName(i, hash: String(memo.outputMD5.prefix(HashedName.hashLength))), body: .previousRun, md5: memo.outputMD5, size: memo.outputSize)
-            }
-            records[key(i)] = record
-            if !record.missingMaps.isEmpty { missingMaps[i] = record.missingMaps }
-            finalNames[i] = hashed[i]?.name
-        }
-
         var memos: [Int: CollectCache.RewriteRecord] = [:]
         for i in adjustable { memos[i] = reuse.rewrite(md5: copies[i].md5, name: files[i].name, path: files[i].relativePath) }
         context.report(.rewriting, 0, adjustable.count)
+        var order = try discover(adjustable, memos: memos, decisions: &decisions)
+        while !order.isEmpty {
+            let ready = order.ready()
+            guard !ready.isEmpty else { throw .referenceCycle(order.cycle().map { files[$0].sourcePath }) }
+            let results = try process(ready, finalNames: decisions.finalNames, memos: memos, discovering: false)
+            for (i, result) in zip(ready, results) { commit(i, result, into: &decisions) }
+            order.finished(ready)
+            context.report(.rewriting, adjustable.count - order.waiting.count, adjustable.count)
+        }
+        decisions.outcome.hashed = decisions.hashed.finish()
+        return decisions.outcome
+    }
+
+    /// The discovery pass over the files without a recorded rewrite: the ones referencing no
+    /// other rewritten file are final at once; the rest, and those with a recorded rewrite (whose
+    /// trace names what they reference), wait in the returned order.
+    private func discover(
+        _ adjustable: [Int], memos: [Int: CollectCache.RewriteRecord], decisions: inout Decisions
+    ) throws(CollectError) -> RewriteOrder {
         let undiscovered = adjustable.filter { memos[$0] == nil }
-        let discoveries = try process(undiscovered, finalNames: finalNames, memos: memos, discovering: true)
+        let discoveries = try process(undiscovered, finalNames: decisions.finalNames, memos: memos, discovering: true)
         let discovered = Dictionary(uniqueKeysWithValues: zip(undiscovered, discoveries))
-        var waiting: [Int: Set<Int>] = [:]
         let isAdjustable = Set(adjustable)
+        var waiting: [Int: Set<Int>] = [:]
         for i in adjustable {
             if let memo = memos[i] {
-                let lookup = CollectedLookup(tree: tree, finalNames: finalNames, discovering: false)
+                let lookup = CollectedLookup(tree: tree, finalNames: decisions.finalNames, discovering: false)
                 waiting[i] = lookup.dependencies(of: memo.trace, rewritten: isAdjustable.contains)
             } else if case .discovered(let dependencies)? = discovered[i] {
                 waiting[i] = dependencies
             } else if let result = discovered[i] {
-                commit(i, result)
+                commit(i, result, into: &decisions)
             }
         }
-        var order = RewriteOrder(waiting: waiting)
-        while !order.isEmpty {
-            let ready = order.ready()
-            guard !ready.isEmpty else { throw .referenceCycle(order.cycle().map { files[$0].sourcePath }) }
-            for (i, result) in zip(ready, try process(ready, finalNames: finalNames, memos: memos, discovering: false)) {
-                commit(i, result)
-            }
-            order.finished(ready)
-            context.report(.rewriting, adjustable.count - order.waiting.count, adjustable.count)
+        return RewriteOrder(waiting: waiting)
+    }
+
+    /// Records file `i`'s rewrite (new or reused) and makes its hashed name final.
+    private func commit(_ i: Int, _ result: Result, into decisions: inout Decisions) {
+        let record: CollectCache.RewriteRecord
+        let body: HashedFile.Body
+        switch result {
+        case .discovered:
+            return
+        case .rewritten(let output, let md5, let trace, let maps):
+            record = CollectCache.RewriteRecord(outputMD5: md5, outputSize: Int64(output.count), trace: trace, missingMaps: maps)
+            body = .rewritten(output)
+            decisions.outcome.rewrittenCount += 1
+        case .reused(let memo):
+            record = memo
+            body = .previousRun
         }
-        return Outcome(hashed: hashed.finish(), rewrittenCount: rewrittenCount, records: records, missingMaps: missingMaps)
+        decisions.outcome.records[key(i)] = record
+        if !record.missingMaps.isEmpty { decisions.outcome.missingMaps[i] = record.missingMaps }
+        let name = hashedName(i, hash: String(record.outputMD5.prefix(HashedName.hashLength)))
+        decisions.decide(i, HashedFile(name: name, body: body, md5: record.outputMD5, size: record.outputSize))
     }
 
     /// Rewrites (or, outside discovery, replays) `batch` in parallel; results in batch order.
