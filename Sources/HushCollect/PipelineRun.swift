@@ -83,8 +83,8 @@ struct PipelineRun {
         return files.indices.compactMap { i in
             guard let rewritten = hashed[i].rewritten, let original = copies[i].content else { return nil }
             return SharedPrefixPair(
-                original: (files[i].name, copies[i].md5, original),
-                rewritten: (hashed[i].name, hashed[i].md5, rewritten))
+                original: .init(path: files[i].name, md5: copies[i].md5, content: original),
+                rewritten: .init(path: hashed[i].name, md5: hashed[i].md5, content: rewritten))
         }
     }
 }
