@@ -41,7 +41,11 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "HushCore", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "HushSystem", swiftSettings: strict),
-        .target(name: "HushCompress", dependencies: ["HushCore", "HushSystem", "CZlib", "CBrotli"], swiftSettings: strict),
+        .target(
+            name: "HushCompress",
+            dependencies: ["HushCore", "HushSystem", "CZlib", "CBrotli"],
+            swiftSettings: strict
+        ),
         .target(name: "HushCollect", dependencies: ["HushCore", "HushSystem", "HushCompress"], swiftSettings: strict),
         .target(name: "HushServe", dependencies: ["HushCore", "HushSystem"] + nio, swiftSettings: strict),
         .executableTarget(
@@ -56,16 +60,24 @@ let package = Package(
         // Records the git commit for `hush --version` before each build.
         .plugin(name: "BuildInfo", capability: .buildTool()),
         // Helpers shared by the test targets (temporary trees, processes, the reference Python).
-        .target(name: "HushTestSupport", dependencies: ["HushCore"], path: "Tests/HushTestSupport", swiftSettings: strict),
+        .target(
+            name: "HushTestSupport",
+            dependencies: ["HushCore"],
+            path: "Tests/HushTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "HushCoreTests", dependencies: ["HushCore", "HushTestSupport"], swiftSettings: strict),
         .testTarget(name: "HushSystemTests", dependencies: ["HushSystem"], swiftSettings: strict),
         .testTarget(
-            name: "HushCompressTests", dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli"],
+            name: "HushCompressTests",
+            dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "HushCollectTests", dependencies: ["HushCollect", "HushCore", "HushCompress", "HushSystem", "HushTestSupport"],
-            exclude: ["Fixtures"], swiftSettings: strict
+            name: "HushCollectTests",
+            dependencies: ["HushCollect", "HushCore", "HushCompress", "HushSystem", "HushTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "HushServeTests",

@@ -30,13 +30,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "HushCompressBenchmarks",
-            dependencies: [benchmark, .product(name: "HushCompress", package: "Hush"), .product(name: "HushCore", package: "Hush")],
+            dependencies: [
+                benchmark, .product(name: "HushCompress", package: "Hush"), .product(name: "HushCore", package: "Hush"),
+            ],
             path: "Benchmarks/HushCompressBenchmarks",
             plugins: [benchmarkPlugin]
         ),
         .executableTarget(
             name: "HushCollectBenchmarks",
-            dependencies: [benchmark, .product(name: "HushCollect", package: "Hush"), .product(name: "HushCore", package: "Hush")],
+            dependencies: [
+                benchmark, .product(name: "HushCollect", package: "Hush"), .product(name: "HushCore", package: "Hush"),
+            ],
             path: "Benchmarks/HushCollectBenchmarks",
             plugins: [benchmarkPlugin]
         ),

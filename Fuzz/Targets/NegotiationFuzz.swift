@@ -24,7 +24,8 @@ public func fuzzNegotiation(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt 
     let raw = header[1...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     // Mostly small lengths (where ranges overlap), sometimes huge ones (overflow edges).
     let length = selector & 0x80 == 0 ? Int(raw % 4096) : Int(truncatingIfNeeded: raw >> 1)
-    let hasBrotli = selector & 1 != 0, hasGzip = selector & 2 != 0
+    let hasBrotli = selector & 1 != 0
+    let hasGzip = selector & 2 != 0
     let padded = Array(" \t".utf8) + value + Array("\t ".utf8)
 
     value.withUnsafeBytes { view in
@@ -45,7 +46,10 @@ private func checkRange(_ value: [UInt8], view: Slice<UnsafeRawBufferPointer>, p
         require(r.lowerBound >= 0 && r.upperBound < length, "range \(r) outside a \(length)-byte representation")
     }
     let expected = referenceRange(value, length: length)
-    require(decision == expected, "Range \(String(decoding: value, as: UTF8.self)) on \(length) bytes: \(decision), reference says \(expected)")
+    require(
+        decision == expected,
+        "Range \(String(decoding: value, as: UTF8.self)) on \(length) bytes: \(decision), reference says \(expected)"
+    )
 }
 
 /// RFC 9110 §14.1–§14.2 read plainly, with Hush's documented choices: invalid → full; more than
@@ -71,14 +75,16 @@ private func referenceRange(_ value: [UInt8], length: Int) -> Negotiation.RangeD
     }
     let s = trim(value[...])
     guard let eq = s.firstIndex(of: UInt8(ascii: "=")),
-          String(decoding: s[..<eq], as: UTF8.self).lowercased() == "bytes" else { return .full }
+        String(decoding: s[..<eq], as: UTF8.self).lowercased() == "bytes"
+    else { return .full }
     let members = s[(eq + 1)...].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
         .map(trim).filter { !$0.isEmpty }
     guard !members.isEmpty, members.count <= Negotiation.maxRanges else { return .full }
     var satisfiable: [ClosedRange<Int>] = []
     for member in members {
         guard let dash = member.firstIndex(of: UInt8(ascii: "-")) else { return .full }
-        let first = member[..<dash], last = member[(dash + 1)...]
+        let first = member[..<dash]
+        let last = member[(dash + 1)...]
         if first.isEmpty {
             guard let n = number(last) else { return .full }
             if n > 0 && length > 0 { satisfiable.append(max(0, length - n)...(length - 1)) }
@@ -96,21 +102,36 @@ private func referenceRange(_ value: [UInt8], length: Int) -> Negotiation.RangeD
     return members.count == 1 ? .partial(satisfiable[0]) : .full
 }
 
-private func checkCoding(_ value: [UInt8], view: Slice<UnsafeRawBufferPointer>, padded: [UInt8], hasBrotli: Bool, hasGzip: Bool) {
+private func checkCoding(
+    _ value: [UInt8],
+    view: Slice<UnsafeRawBufferPointer>,
+    padded: [UInt8],
+    hasBrotli: Bool,
+    hasGzip: Bool
+) {
     let available: [ContentCoding] = (hasBrotli ? [.br] : []) + (hasGzip ? [.gzip] : [])
     let chosen = FieldNegotiation.chooseCoding(acceptEncoding: value[...], available: available)
-    require(FieldNegotiation.chooseCoding(acceptEncoding: view, available: available) == chosen,
-            "Accept-Encoding differs between views")
-    require(FieldNegotiation.chooseCoding(acceptEncoding: padded[...], available: available) == chosen,
-            "Accept-Encoding differs with OWS around it")
-    require(Negotiation.chooseCoding(acceptEncoding: value[...], available: available.reversed()) == chosen,
-            "Accept-Encoding depends on the order the siblings are listed in")
+    require(
+        FieldNegotiation.chooseCoding(acceptEncoding: view, available: available) == chosen,
+        "Accept-Encoding differs between views"
+    )
+    require(
+        FieldNegotiation.chooseCoding(acceptEncoding: padded[...], available: available) == chosen,
+        "Accept-Encoding differs with OWS around it"
+    )
+    require(
+        Negotiation.chooseCoding(acceptEncoding: value[...], available: available.reversed()) == chosen,
+        "Accept-Encoding depends on the order the siblings are listed in"
+    )
     if let chosen {
         require(available.contains(chosen), "\(chosen) chosen without its sibling")
         // Removing another sibling never turns a chosen coding into a different one.
         for other in available where other != chosen {
-            require(FieldNegotiation.chooseCoding(acceptEncoding: value[...], available: available.filter { $0 != other }) == chosen,
-                    "\(chosen) stopped winning when the \(other) sibling went away")
+            require(
+                FieldNegotiation.chooseCoding(acceptEncoding: value[...], available: available.filter { $0 != other })
+                    == chosen,
+                "\(chosen) stopped winning when the \(other) sibling went away"
+            )
         }
     }
 }
@@ -120,20 +141,33 @@ private func checkTags(_ value: [UInt8], view: Slice<UnsafeRawBufferPointer>) {
     let opaque = Array(value.filter { $0 == 0x21 || ($0 >= 0x23 && $0 != 0x7f) }.prefix(32))
     for weakComparison in [false, true] {
         let matches = FieldNegotiation.tagListMatches(value[...], opaqueTag: opaque, weakComparison: weakComparison)
-        require(FieldNegotiation.tagListMatches(view, opaqueTag: opaque, weakComparison: weakComparison) == matches,
-                "If-None-Match differs between views")
+        require(
+            FieldNegotiation.tagListMatches(view, opaqueTag: opaque, weakComparison: weakComparison) == matches,
+            "If-None-Match differs between views"
+        )
         if !weakComparison, matches {
-            require(FieldNegotiation.tagListMatches(value[...], opaqueTag: opaque, weakComparison: true), "strong match but no weak match")
+            require(
+                FieldNegotiation.tagListMatches(value[...], opaqueTag: opaque, weakComparison: true),
+                "strong match but no weak match"
+            )
         }
     }
     let quoted = [UInt8(ascii: "\"")] + opaque + [UInt8(ascii: "\"")]
-    require(FieldNegotiation.tagListMatches(quoted[...], opaqueTag: opaque, weakComparison: false), "\"tag\" does not match its own tag")
-    require(FieldNegotiation.ifRangeMatches(quoted[...], opaqueTag: opaque, lastModified: 0), "If-Range \"tag\" does not match its own tag")
+    require(
+        FieldNegotiation.tagListMatches(quoted[...], opaqueTag: opaque, weakComparison: false),
+        "\"tag\" does not match its own tag"
+    )
+    require(
+        FieldNegotiation.ifRangeMatches(quoted[...], opaqueTag: opaque, lastModified: 0),
+        "If-Range \"tag\" does not match its own tag"
+    )
     let listed = value + Array(", ".utf8) + quoted
     if value.filter({ $0 == UInt8(ascii: "\"") }).count % 2 == 0 {
         // With balanced quotes in front, the appended member stands alone and must match.
-        require(FieldNegotiation.tagListMatches(listed[...], opaqueTag: opaque, weakComparison: true),
-                "a list ending in our tag does not match")
+        require(
+            FieldNegotiation.tagListMatches(listed[...], opaqueTag: opaque, weakComparison: true),
+            "a list ending in our tag does not match"
+        )
     }
 }
 
@@ -142,16 +176,35 @@ private func checkDates(_ value: [UInt8], view: Slice<UnsafeRawBufferPointer>) {
     require(HTTPDateField.parse(view) == parsed, "HTTP-date differs between views")
     let lastModified = parsed ?? 784_111_777
     let ifRange = FieldNegotiation.ifRangeMatches(value[...], opaqueTag: [], lastModified: lastModified)
-    require(FieldNegotiation.ifRangeMatches(view, opaqueTag: [], lastModified: lastModified) == ifRange, "If-Range differs between views")
+    require(
+        FieldNegotiation.ifRangeMatches(view, opaqueTag: [], lastModified: lastModified) == ifRange,
+        "If-Range differs between views"
+    )
     let outcome = FieldNegotiation.evaluateConditionals(
-        ifMatch: nil as ArraySlice<UInt8>?, ifUnmodifiedSince: value[...], ifNoneMatch: nil, ifModifiedSince: value[...],
-        opaqueTag: [], lastModified: lastModified)
-    require(FieldNegotiation.evaluateConditionals(
-        ifMatch: nil, ifUnmodifiedSince: view, ifNoneMatch: nil, ifModifiedSince: view,
-        opaqueTag: [], lastModified: lastModified) == outcome, "conditionals differ between views")
+        ifMatch: nil as ArraySlice<UInt8>?,
+        ifUnmodifiedSince: value[...],
+        ifNoneMatch: nil,
+        ifModifiedSince: value[...],
+        opaqueTag: [],
+        lastModified: lastModified
+    )
+    require(
+        FieldNegotiation.evaluateConditionals(
+            ifMatch: nil,
+            ifUnmodifiedSince: view,
+            ifNoneMatch: nil,
+            ifModifiedSince: view,
+            opaqueTag: [],
+            lastModified: lastModified
+        ) == outcome,
+        "conditionals differ between views"
+    )
     guard let seconds = parsed else { return }
     require(outcome == .notModified, "If-Modified-Since equal to Last-Modified is not 304")
     require(ifRange, "If-Range with the HTTP-date equal to Last-Modified does not match")
     let formatted = HTTPDate.format(epochSeconds: seconds)
-    require(HTTPDate.parse(formatted) == seconds, "HTTP-date \(seconds) does not survive format and parse (\(formatted))")
+    require(
+        HTTPDate.parse(formatted) == seconds,
+        "HTTP-date \(seconds) does not survive format and parse (\(formatted))"
+    )
 }

@@ -12,7 +12,6 @@
 
 private let djangoRules = ReferencePatterns.css + ReferencePatterns.javaScript + ReferencePatterns.javaScriptModules
 
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPattern(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: count))
@@ -25,13 +24,17 @@ public func fuzzPattern(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     var source = String(text[..<newline])
     let subject = Array(text[text.index(after: newline)...].utf8.prefix(128))
     guard source.unicodeScalars.count <= 24, source.filter({ "*+?{".contains($0) }).count <= 3,
-          String(validating: subject, as: UTF8.self) != nil else { return 0 }
+        String(validating: subject, as: UTF8.self) != nil
+    else { return 0 }
     let ignoreCase = source.hasPrefix("i")
     guard let pattern = try? BacktrackingPattern(source, ignoreCase: ignoreCase) else { return 0 }
     let found = subject.withUnsafeBufferPointer { buffer in check(pattern, in: buffer) }
     // The leading (?m) is a global flag only at the very start; it stays outside the wrapper.
     var flag = ""
-    if source.hasPrefix("(?m)") { flag = "(?m)"; source.removeFirst(4) }
+    if source.hasPrefix("(?m)") {
+        flag = "(?m)"
+        source.removeFirst(4)
+    }
     for wrapped in [flag + "(?:" + source + ")", flag + "(" + source + ")"] {
         guard let other = try? BacktrackingPattern(wrapped, ignoreCase: ignoreCase) else {
             require(false, "\(source) compiles but \(wrapped) does not")
@@ -50,20 +53,41 @@ private func check(_ pattern: BacktrackingPattern, in text: UnsafeBufferPointer<
     var previousEnd = 0
     for (n, match) in matches.enumerated() {
         let range = match.range
-        require(range.lowerBound >= previousEnd && range.upperBound <= text.count, "match \(range) out of order or outside \(text.count) bytes")
-        require(range.lowerBound == text.count || text[range.lowerBound] & 0xc0 != 0x80, "match \(range) starts inside a code point")
-        require(range.upperBound == text.count || text[range.upperBound] & 0xc0 != 0x80, "match \(range) ends inside a code point")
-        require(match.groups.count == pattern.groupCount, "\(match.groups.count) groups, pattern has \(pattern.groupCount)")
+        require(
+            range.lowerBound >= previousEnd && range.upperBound <= text.count,
+            "match \(range) out of order or outside \(text.count) bytes"
+        )
+        require(
+            range.lowerBound == text.count || text[range.lowerBound] & 0xc0 != 0x80,
+            "match \(range) starts inside a code point"
+        )
+        require(
+            range.upperBound == text.count || text[range.upperBound] & 0xc0 != 0x80,
+            "match \(range) ends inside a code point"
+        )
+        require(
+            match.groups.count == pattern.groupCount,
+            "\(match.groups.count) groups, pattern has \(pattern.groupCount)"
+        )
         for case let group? in match.groups {
-            require(group.lowerBound >= range.lowerBound && group.upperBound <= range.upperBound, "group \(group) outside match \(range)")
+            require(
+                group.lowerBound >= range.lowerBound && group.upperBound <= range.upperBound,
+                "group \(group) outside match \(range)"
+            )
         }
         // Only the first few: each costs a search.
         if n < 8 {
             let again = pattern.firstMatch(in: text, from: range.lowerBound)
-            require(again?.groups == match.groups, "firstMatch from \(range.lowerBound) gives \(String(describing: again?.groups)), matches gave \(match.groups)")
+            require(
+                again?.groups == match.groups,
+                "firstMatch from \(range.lowerBound) gives \(String(describing: again?.groups)), matches gave \(match.groups)"
+            )
         }
         previousEnd = range.upperBound
     }
-    require(pattern.firstMatch(in: text, from: 0)?.groups == matches.first?.groups, "firstMatch from 0 differs from the first of matches")
+    require(
+        pattern.firstMatch(in: text, from: 0)?.groups == matches.first?.groups,
+        "firstMatch from 0 differs from the first of matches"
+    )
     return matches.map(\.range)
 }

@@ -29,7 +29,8 @@ public func fuzzRequestHead(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt 
     case .failure(let failure):
         var extended: [UInt8] = []
         let longer = (input + pipelined).withUnsafeBytes { RequestParser.parse($0, reusing: &extended) }
-        if case .failure = longer {} else {
+        if case .failure = longer {
+        } else {
             require(false, "failure \(failure) became \(describe(longer, extended)) with more bytes")
         }
     case .complete(let head, let consumed):
@@ -54,8 +55,10 @@ public func fuzzRequestHead(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt 
 }
 
 private func checkRanges(_ head: RequestHead, within count: Int) {
-    let ranges: [Range<Int>?] = [head.methodText, head.target, head.host, head.acceptEncoding, head.range,
-                                 head.ifRange, head.ifNoneMatch, head.ifModifiedSince, head.ifMatch, head.ifUnmodifiedSince]
+    let ranges: [Range<Int>?] = [
+        head.methodText, head.target, head.host, head.acceptEncoding, head.range,
+        head.ifRange, head.ifNoneMatch, head.ifModifiedSince, head.ifMatch, head.ifUnmodifiedSince,
+    ]
     for case let range? in ranges {
         require(range.lowerBound >= 0 && range.upperBound <= count, "field range \(range) outside a \(count)-byte head")
     }
@@ -80,12 +83,17 @@ private func describe(_ result: RequestParser.Outcome, _ scratch: [UInt8]) -> St
     case .failure(let failure): return "failure(\(failure))"
     case .complete(let head, let consumed):
         func text(_ range: Range<Int>?) -> String {
-            guard let range, range.lowerBound >= 0, range.upperBound <= scratch.count else { return range == nil ? "-" : "OUT" }
+            guard let range, range.lowerBound >= 0, range.upperBound <= scratch.count else {
+                return range == nil ? "-" : "OUT"
+            }
             return String(decoding: scratch[range], as: UTF8.self)
         }
-        return "complete(\(consumed)) \(head.method) \(text(head.methodText)) \(text(head.target)) 1.\(head.versionMinor) "
-            + [head.host, head.acceptEncoding, head.range, head.ifRange, head.ifNoneMatch, head.ifModifiedSince,
-               head.ifMatch, head.ifUnmodifiedSince].map(text).joined(separator: "|")
+        return
+            "complete(\(consumed)) \(head.method) \(text(head.methodText)) \(text(head.target)) 1.\(head.versionMinor) "
+            + [
+                head.host, head.acceptEncoding, head.range, head.ifRange, head.ifNoneMatch, head.ifModifiedSince,
+                head.ifMatch, head.ifUnmodifiedSince,
+            ].map(text).joined(separator: "|")
             + " \(head.connectionClose) \(head.connectionKeepAlive) \(String(describing: head.contentLength)) \(head.hasTransferEncoding)"
     }
 }
@@ -94,13 +102,17 @@ private struct PathSummary: Equatable, CustomStringConvertible {
     var kind: String
     var relative: [UInt8]?
     var query: [UInt8]
-    var description: String { "\(kind) \(relative.map { String(decoding: $0, as: UTF8.self) } ?? "-") ?\(String(decoding: query, as: UTF8.self))" }
+    var description: String {
+        "\(kind) \(relative.map { String(decoding: $0, as: UTF8.self) } ?? "-") ?\(String(decoding: query, as: UTF8.self))"
+    }
 }
 
 private func summary<Bytes: FieldValueBytes>(_ location: RequestPath.Location<Bytes>) -> PathSummary {
     switch location {
-    case .path(let relative, let query, _): return PathSummary(kind: "path", relative: Array(relative), query: Array(query))
-    case .decodedPath(let relative, let query, _): return PathSummary(kind: "path", relative: relative, query: Array(query))
+    case .path(let relative, let query, _):
+        return PathSummary(kind: "path", relative: Array(relative), query: Array(query))
+    case .decodedPath(let relative, let query, _):
+        return PathSummary(kind: "path", relative: relative, query: Array(query))
     case .prefixWithoutSlash(let query): return PathSummary(kind: "redirect", relative: nil, query: Array(query))
     case .notFound: return PathSummary(kind: "notFound", relative: nil, query: [])
     case .badRequest: return PathSummary(kind: "badRequest", relative: nil, query: [])

@@ -27,7 +27,6 @@ private let cases: [(ReferenceRewriter, name: String)] = [
     (ReferenceRewriter(naming: naming, jsModules: true), "js/lib/module.js"),
 ]
 
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRewriter(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: count))
@@ -45,11 +44,16 @@ public func fuzzRewriter(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
                 require(map.line >= 1 && map.line <= lines, "missing map on line \(map.line) of a \(lines)-line file")
             }
             let anyMatch = input.withUnsafeBufferPointer { text in
-                ReferencePatterns.rules(for: name, jsModules: rewriter.jsModules).contains { !$0.pattern.matches(in: text).isEmpty }
+                ReferencePatterns.rules(for: name, jsModules: rewriter.jsModules).contains {
+                    !$0.pattern.matches(in: text).isEmpty
+                }
             }
             if !anyMatch { require(output == input, "\(name) changed although no rule matched") }
         case .failure(let failure):
-            require(failure.line >= 1 && failure.line <= lines, "failure on line \(failure.line) of a \(lines)-line file")
+            require(
+                failure.line >= 1 && failure.line <= lines,
+                "failure on line \(failure.line) of a \(lines)-line file"
+            )
         }
     }
     return 0
@@ -60,7 +64,11 @@ private struct Rewritten: Equatable {
     var missingMaps: [MissingMap]
 }
 
-private func outcome(_ rewriter: ReferenceRewriter, _ input: [UInt8], _ name: String) -> Result<Rewritten, ReferenceRewriter.Failure> {
+private func outcome(
+    _ rewriter: ReferenceRewriter,
+    _ input: [UInt8],
+    _ name: String
+) -> Result<Rewritten, ReferenceRewriter.Failure> {
     do throws(ReferenceRewriter.Failure) {
         var missingMaps: [MissingMap] = []
         let output = try rewriter.rewrite(input, name: name, path: name, lookup: FuzzTree(), missingMaps: &missingMaps)

@@ -27,10 +27,14 @@ struct CleanCommand: ParsableCommand {
     func run() throws {
         do {
             let plan = try StaticRootCleaner.clean(
-                staticRoot: staticRoot, policy: retention.policy,
-                now: Date(), dryRun: dryRun
+                staticRoot: staticRoot,
+                policy: retention.policy,
+                now: Date(),
+                dryRun: dryRun
             ) { print("hush: \($0)") }
-            print("hush: \(dryRun ? "would remove" : "removed") \(plan.delete.count) files; kept \(plan.keptVersions.count) earlier versions")
+            print(
+                "hush: \(dryRun ? "would remove" : "removed") \(plan.delete.count) files; kept \(plan.keptVersions.count) earlier versions"
+            )
         } catch {
             throw CLIFailure(message: error.description)
         }

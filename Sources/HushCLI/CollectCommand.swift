@@ -1,8 +1,8 @@
 import ArgumentParser
 import Dispatch
+import Glibc
 import HushCollect
 import HushCore
-import Glibc
 
 /// `hush collect`: turns flags into a ``CollectConfiguration``, runs the collector, prints one
 /// summary line (stdout) or one error line (stderr).
@@ -21,21 +21,36 @@ struct CollectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Source directories, DIR or PREFIX=DIR, searched in order.", valueName: "SOURCE"))
     var sources: [String] = []
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("STATIC_ROOT to write (replaced atomically).", valueName: "STATIC_ROOT"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("STATIC_ROOT to write (replaced atomically).", valueName: "STATIC_ROOT")
+    )
     var output: String?
 
     @Option(help: "STATIC_URL: absolute references under it are rewritten too (default /static/).")
     var staticURL: String?
 
-    @Flag(help: "Take sources, STATIC_ROOT, STATIC_URL, ignore patterns and ES-module setting from the Django project in this directory.")
+    @Flag(
+        help:
+            "Take sources, STATIC_ROOT, STATIC_URL, ignore patterns and ES-module setting from the Django project in this directory."
+    )
     var django = false
 
     @OptionGroup var djangoOptions: DjangoOptions
 
-    @Option(name: .customLong("ignore"), help: ArgumentHelp("Also skip files and directories matching GLOB (Django's CVS, .*, *~ always apply).", valueName: "GLOB"))
+    @Option(
+        name: .customLong("ignore"),
+        help: ArgumentHelp(
+            "Also skip files and directories matching GLOB (Django's CVS, .*, *~ always apply).",
+            valueName: "GLOB"
+        )
+    )
     var ignore: [String] = []
 
-    @Flag(inversion: .prefixedNo, help: "Rewrite ES module import/export references (Django's support_js_module_import_aggregation).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Rewrite ES module import/export references (Django's support_js_module_import_aggregation)."
+    )
     var jsModules: Bool?
 
     @Flag(help: "Do everything but publish: STATIC_ROOT is left untouched.")
@@ -50,7 +65,13 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Write no .gz siblings.")
     var noGzip = false
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Keep a compressed sibling only when it is at most this fraction of the original (WhiteNoise: 0.95).", valueName: "RATIO"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Keep a compressed sibling only when it is at most this fraction of the original (WhiteNoise: 0.95).",
+            valueName: "RATIO"
+        )
+    )
     var maxRatio = CompressionPolicy.defaultRatio
 
     @Flag(help: "Publish only hashed copies (and their siblings); staticfiles.json still lists every file.")
@@ -61,21 +82,47 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Read nothing from the cache directory and do all the work again (the cache is still written afresh).")
     var noCache = false
 
-    @Flag(help: "Take over a STATIC_ROOT that Django's collectstatic wrote (its staticfiles.json is Django's); its hashed files are kept as a retained version.")
+    @Flag(
+        help:
+            "Take over a STATIC_ROOT that Django's collectstatic wrote (its staticfiles.json is Django's); its hashed files are kept as a retained version."
+    )
     var adopt = false
 
-    @Flag(help: "Let the publish delete files in STATIC_ROOT that no manifest names (put there by hand); without it the run refuses and names them.")
+    @Flag(
+        help:
+            "Let the publish delete files in STATIC_ROOT that no manifest names (put there by hand); without it the run refuses and names them."
+    )
     var discardUnknown = false
 
-    @Option(help: ArgumentHelp("Refuse CSS/JS files larger than SIZE: they are rewritten in memory (default 64MiB).", valueName: "SIZE"))
+    @Option(
+        help: ArgumentHelp(
+            "Refuse CSS/JS files larger than SIZE: they are rewritten in memory (default 64MiB).",
+            valueName: "SIZE"
+        )
+    )
     var maxRewriteSize: String?
-    @Option(help: ArgumentHelp("Where incremental state and compressed siblings are kept, never inside STATIC_ROOT or a source (default: $HUSH_CACHE_DIR, else $XDG_CACHE_HOME/hush, else ~/.cache/hush).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Where incremental state and compressed siblings are kept, never inside STATIC_ROOT or a source (default: $HUSH_CACHE_DIR, else $XDG_CACHE_HOME/hush, else ~/.cache/hush).",
+            valueName: "DIR"
+        )
+    )
     var cacheDir: String?
 
-    @Option(help: ArgumentHelp("Prune the compression cache to this size after each run, least recently used first (e.g. 500M, 2G).", valueName: "SIZE"))
+    @Option(
+        help: ArgumentHelp(
+            "Prune the compression cache to this size after each run, least recently used first (e.g. 500M, 2G).",
+            valueName: "SIZE"
+        )
+    )
     var cacheMaxSize = "1G"
 
-    @Option(help: ArgumentHelp("A sourceMappingURL whose map is missing: error (Django's behaviour) or warn (leave it as written, one line on stderr).", valueName: "error|warn"))
+    @Option(
+        help: ArgumentHelp(
+            "A sourceMappingURL whose map is missing: error (Django's behaviour) or warn (leave it as written, one line on stderr).",
+            valueName: "error|warn"
+        )
+    )
     var missingSourcemaps = "error"
 
     @Flag(name: .shortAndLong, help: "Name every shadowed file.")
@@ -89,10 +136,18 @@ struct CollectCommand: ParsableCommand {
     /// the usage); a value out of range is one line, status 1 (``CLIFailure``). The retention
     /// flags check themselves (``RetentionOptions/validate()``).
     func validate() throws {
-        if !django && sources.isEmpty { throw ValidationError("Missing expected argument '<SOURCE> ...' (or pass --django)") }
-        if !django && output == nil { throw ValidationError("Missing expected argument '--output <STATIC_ROOT>' (or pass --django)") }
-        if !django && (djangoOptions.python != nil || djangoOptions.settings != nil) { throw ValidationError("--python and --settings need --django") }
-        guard maxRatio > 0 && maxRatio <= 1 else { throw CLIFailure(message: "--max-ratio \(maxRatio): expected a fraction in (0, 1]") }
+        if !django && sources.isEmpty {
+            throw ValidationError("Missing expected argument '<SOURCE> ...' (or pass --django)")
+        }
+        if !django && output == nil {
+            throw ValidationError("Missing expected argument '--output <STATIC_ROOT>' (or pass --django)")
+        }
+        if !django && (djangoOptions.python != nil || djangoOptions.settings != nil) {
+            throw ValidationError("--python and --settings need --django")
+        }
+        guard maxRatio > 0 && maxRatio <= 1 else {
+            throw CLIFailure(message: "--max-ratio \(maxRatio): expected a fraction in (0, 1]")
+        }
         guard jobs >= 0 else { throw CLIFailure(message: "--jobs \(jobs): expected 0 (one per core) or more") }
         _ = try maxRewriteBytes
         _ = try cacheMaxBytes
@@ -104,7 +159,9 @@ struct CollectCommand: ParsableCommand {
         get throws(CLIFailure) {
             guard let maxRewriteSize else { return nil }
             guard let bytes = ByteSize.parse(maxRewriteSize), bytes > 0 else {
-                throw CLIFailure(message: "--max-rewrite-size \(maxRewriteSize): expected a size like 64MiB, 512K or 1000000")
+                throw CLIFailure(
+                    message: "--max-rewrite-size \(maxRewriteSize): expected a size like 64MiB, 512K or 1000000"
+                )
             }
             return Int64(bytes)
         }
@@ -142,14 +199,23 @@ struct CollectCommand: ParsableCommand {
         let project = django ? try djangoOptions.introspect() : nil
         if let project, !quiet {
             for source in project.skipped {
-                writeStandardError("hush: warning: \(source.path) (\(source.origin)) does not exist; skipped, as Django does\n")
+                writeStandardError(
+                    "hush: warning: \(source.path) (\(source.origin)) does not exist; skipped, as Django does\n"
+                )
             }
         }
         let sources = sources.isEmpty ? project?.sourceDirectories ?? [] : sources.map(SourceDirectory.init(argument:))
         guard let output = output ?? project?.staticRoot else {
-            throw CLIFailure(message: "settings \(project?.settings ?? "?") set no STATIC_ROOT: set it, or pass --output")
+            throw CLIFailure(
+                message: "settings \(project?.settings ?? "?") set no STATIC_ROOT: set it, or pass --output"
+            )
         }
-        if sources.isEmpty { throw CLIFailure(message: "Django reports no static source directories (no STATICFILES_DIRS, no app with static/): nothing to collect") }
+        if sources.isEmpty {
+            throw CLIFailure(
+                message:
+                    "Django reports no static source directories (no STATICFILES_DIRS, no app with static/): nothing to collect"
+            )
+        }
         var configuration = CollectConfiguration(sources: sources, output: output)
         configuration.staticURL = staticURL ?? project?.staticURL ?? "/static/"
         configuration.extraIgnorePatterns = ignore.isEmpty ? project?.extraIgnorePatterns ?? [] : ignore
@@ -166,7 +232,8 @@ struct CollectCommand: ParsableCommand {
         configuration.adopt = adopt
         configuration.discardUnknown = discardUnknown
         if let bytes = try maxRewriteBytes { configuration.maxRewriteSize = bytes }
-        configuration.cacheDirectory = cacheDir ?? Self.defaultCacheDirectory(getenv: { getenv($0).map { String(cString: $0) } })
+        configuration.cacheDirectory =
+            cacheDir ?? Self.defaultCacheDirectory(getenv: { getenv($0).map { String(cString: $0) } })
         configuration.cacheMaxSize = try cacheMaxBytes
         configuration.missingSourceMaps = try missingSourceMapsPolicy
 
@@ -187,7 +254,9 @@ struct CollectCommand: ParsableCommand {
                 writeStandardError("hush: restored \(output) from \(restored), left aside by an interrupted publish\n")
             }
             if summary.adopted {
-                writeStandardError("hush: adopted \(output), a collectstatic output; its hashed files are kept as a retained version\n")
+                writeStandardError(
+                    "hush: adopted \(output), a collectstatic output; its hashed files are kept as a retained version\n"
+                )
             }
             for file in summary.discarded {
                 writeStandardError("hush: discarded \(file) from \(output): no manifest named it (--discard-unknown)\n")
@@ -203,7 +272,9 @@ struct CollectCommand: ParsableCommand {
         if !quiet {
             let seconds = String(format: "%.2f", summary.seconds)
             let verb = summary.dryRun ? "dry run: would collect" : "collected"
-            print("hush: \(verb) \(summary.found) files into \(output) — \(summary.written) written, \(summary.hashed) hashed, \(summary.rewritten) rewritten, \(summary.shadowed.count) shadowed, \(summary.ignored) ignored in \(seconds)s")
+            print(
+                "hush: \(verb) \(summary.found) files into \(output) — \(summary.written) written, \(summary.hashed) hashed, \(summary.rewritten) rewritten, \(summary.shadowed.count) shadowed, \(summary.ignored) ignored in \(seconds)s"
+            )
         }
     }
 }

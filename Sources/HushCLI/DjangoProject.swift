@@ -5,10 +5,20 @@ import HushCollect
 
 /// `--python` and `--settings`, shared by `hush collect --django` and `hush django-sources`.
 struct DjangoOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The project's Python (default: $VIRTUAL_ENV/bin/python, else python3 on PATH).", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "The project's Python (default: $VIRTUAL_ENV/bin/python, else python3 on PATH).",
+            valueName: "PATH"
+        )
+    )
     var python: String?
 
-    @Option(help: ArgumentHelp("Settings module (default: DJANGO_SETTINGS_MODULE, else manage.py's default).", valueName: "MODULE"))
+    @Option(
+        help: ArgumentHelp(
+            "Settings module (default: DJANGO_SETTINGS_MODULE, else manage.py's default).",
+            valueName: "MODULE"
+        )
+    )
     var settings: String?
 
     /// Resolves the interpreter and settings, then asks Django from the current directory.
@@ -18,7 +28,13 @@ struct DjangoOptions: ParsableArguments {
         let python = try DjangoProject.python(flag: python, environment: environment)
         let settings = try DjangoProject.settingsModule(flag: settings, environment: environment, directory: directory)
         let timeout = try DjangoProject.timeout(environment: environment)
-        return try DjangoProject.introspect(python: python, settings: settings, directory: directory, environment: environment, timeout: timeout)
+        return try DjangoProject.introspect(
+            python: python,
+            settings: settings,
+            directory: directory,
+            environment: environment,
+            timeout: timeout
+        )
     }
 }
 
@@ -49,7 +65,9 @@ struct DjangoProject: Codable, Equatable {
     var sourceDirectories: [SourceDirectory] { sources.map { SourceDirectory(prefix: $0.prefix, path: $0.path) } }
 
     /// The patterns beyond Django's defaults, which Hush always applies.
-    var extraIgnorePatterns: [String] { ignorePatterns.filter { !CollectConfiguration.defaultIgnorePatterns.contains($0) } }
+    var extraIgnorePatterns: [String] {
+        ignorePatterns.filter { !CollectConfiguration.defaultIgnorePatterns.contains($0) }
+    }
 
     // MARK: - Finding the interpreter and the settings
 
@@ -58,14 +76,22 @@ struct DjangoProject: Codable, Equatable {
     static func python(flag: String?, environment: [String: String]) throws -> String {
         if let flag {
             if flag.contains("/") { return flag }
-            guard let found = searchPath(flag, environment: environment) else { throw CLIFailure(message: "--python \(flag): not found on PATH", exitCode: 1) }
+            guard let found = searchPath(flag, environment: environment) else {
+                throw CLIFailure(message: "--python \(flag): not found on PATH", exitCode: 1)
+            }
             return found
         }
-        if let venv = environment["VIRTUAL_ENV"], !venv.isEmpty, FileManager.default.isExecutableFile(atPath: venv + "/bin/python") {
+        if let venv = environment["VIRTUAL_ENV"], !venv.isEmpty,
+            FileManager.default.isExecutableFile(atPath: venv + "/bin/python")
+        {
             return venv + "/bin/python"
         }
         guard let found = searchPath("python3", environment: environment) else {
-            throw CLIFailure(message: "no python3 on PATH: pass --python PATH (the project's interpreter) or activate its virtualenv", exitCode: 1)
+            throw CLIFailure(
+                message:
+                    "no python3 on PATH: pass --python PATH (the project's interpreter) or activate its virtualenv",
+                exitCode: 1
+            )
         }
         return found
     }
@@ -85,19 +111,27 @@ struct DjangoProject: Codable, Equatable {
         if let module = environment["DJANGO_SETTINGS_MODULE"], !module.isEmpty { return module }
         let managePy = directory + "/manage.py"
         guard let text = try? String(contentsOfFile: managePy, encoding: .utf8) else {
-            throw CLIFailure(message: "no manage.py in \(directory): run where manage.py is, or pass --settings MODULE", exitCode: 1)
+            throw CLIFailure(
+                message: "no manage.py in \(directory): run where manage.py is, or pass --settings MODULE",
+                exitCode: 1
+            )
         }
         guard let module = managePyDefault(text) else {
-            throw CLIFailure(message: "manage.py sets no default DJANGO_SETTINGS_MODULE: pass --settings MODULE", exitCode: 1)
+            throw CLIFailure(
+                message: "manage.py sets no default DJANGO_SETTINGS_MODULE: pass --settings MODULE",
+                exitCode: 1
+            )
         }
         return module
     }
 
     /// The module in manage.py's `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "…")`.
     static func managePyDefault(_ text: String) -> String? {
-        guard let pattern = try? Regex(#"setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z0-9_.]+)['"]"#),
-              let match = try? pattern.firstMatch(in: text),
-              let module = match.output[1].substring else { return nil }
+        guard
+            let pattern = try? Regex(#"setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z0-9_.]+)['"]"#),
+            let match = try? pattern.firstMatch(in: text),
+            let module = match.output[1].substring
+        else { return nil }
         return String(module)
     }
 
@@ -115,9 +149,18 @@ struct DjangoProject: Codable, Equatable {
 
     /// Runs ``DjangoIntrospection/script`` with `python` from `directory`; any failure, and no
     /// answer within `timeout` seconds (the interpreter is then killed), is one line.
-    static func introspect(python: String, settings: String, directory: String, environment: [String: String], timeout: Double) throws -> DjangoProject {
+    static func introspect(
+        python: String,
+        settings: String,
+        directory: String,
+        environment: [String: String],
+        timeout: Double
+    ) throws -> DjangoProject {
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw CLIFailure(message: "cannot run \(python): no such executable (pass --python PATH, the project's interpreter)", exitCode: 1)
+            throw CLIFailure(
+                message: "cannot run \(python): no such executable (pass --python PATH, the project's interpreter)",
+                exitCode: 1
+            )
         }
         var environment = environment
         environment["DJANGO_SETTINGS_MODULE"] = settings
@@ -128,13 +171,17 @@ struct DjangoProject: Codable, Equatable {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
-        let stdout = Pipe(), stderr = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         do {
             try process.run()
         } catch {
-            throw CLIFailure(message: "cannot run \(python): \(error.localizedDescription) (pass --python PATH)", exitCode: 1)
+            throw CLIFailure(
+                message: "cannot run \(python): \(error.localizedDescription) (pass --python PATH)",
+                exitCode: 1
+            )
         }
         // Both pipes drained concurrently, so a chatty settings module cannot fill one and stall.
         let output = PipeBox()
@@ -152,20 +199,30 @@ struct DjangoProject: Codable, Equatable {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         if process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL, elapsed >= timeout {
             let limit = timeout == timeout.rounded() ? String(Int(timeout)) : String(timeout)
-            throw CLIFailure(message: "django: \(python) gave no answer within \(limit) s asking settings \(settings) (does importing them block? HUSH_DJANGO_TIMEOUT sets the limit)", exitCode: 1)
+            throw CLIFailure(
+                message:
+                    "django: \(python) gave no answer within \(limit) s asking settings \(settings) (does importing them block? HUSH_DJANGO_TIMEOUT sets the limit)",
+                exitCode: 1
+            )
         }
 
         struct Failure: Decodable { var error: String }
         if let failure = try? JSONDecoder().decode(Failure.self, from: output.out) {
             throw CLIFailure(message: "django: \(failure.error)", exitCode: 1)
         }
-        if process.terminationStatus == 0, let project = try? JSONDecoder().decode(DjangoProject.self, from: output.out) {
+        if process.terminationStatus == 0, let project = try? JSONDecoder().decode(DjangoProject.self, from: output.out)
+        {
             return project
         }
         // The script ended without its JSON (settings called sys.exit, the interpreter crashed):
         // the last line Python printed names the cause.
-        let lastLine = String(decoding: output.err, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no output"
-        throw CLIFailure(message: "django: \(python) exited with status \(process.terminationStatus) asking settings \(settings): \(lastLine)", exitCode: 1)
+        let lastLine =
+            String(decoding: output.err, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no output"
+        throw CLIFailure(
+            message:
+                "django: \(python) exited with status \(process.terminationStatus) asking settings \(settings): \(lastLine)",
+            exitCode: 1
+        )
     }
 }
 

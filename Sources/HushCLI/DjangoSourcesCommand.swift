@@ -7,7 +7,8 @@ struct DjangoSourcesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "django-sources",
         abstract: "Print the sources, STATIC_ROOT and options `hush collect --django` takes from Django.",
-        discussion: "Run where manage.py is. One subprocess of the project's Python asks Django's own finders and storage."
+        discussion:
+            "Run where manage.py is. One subprocess of the project's Python asks Django's own finders and storage."
     )
 
     @OptionGroup var django: DjangoOptions
@@ -26,7 +27,9 @@ struct DjangoSourcesCommand: ParsableCommand {
         print("Django \(project.django), settings \(project.settings)")
         print("STATIC_ROOT  \(project.staticRoot ?? "(not set)")")
         print("STATIC_URL   \(project.staticURL)")
-        print("storage      \(project.storage)\(project.jsModules ? " (ES modules rewritten)" : "")\(project.keepOnlyHashed ? " (keep only hashed)" : "")")
+        print(
+            "storage      \(project.storage)\(project.jsModules ? " (ES modules rewritten)" : "")\(project.keepOnlyHashed ? " (keep only hashed)" : "")"
+        )
         print("finders      \(project.finders.joined(separator: ", "))")
         print("ignore       \(project.ignorePatterns.joined(separator: " "))")
         print("sources, first wins:")
@@ -36,7 +39,8 @@ struct DjangoSourcesCommand: ParsableCommand {
         for source in project.skipped {
             print("  skipped, does not exist: \(source.path)  (\(source.origin))")
         }
-        var line = ["hush", "collect"] + project.sources.map { $0.prefix.isEmpty ? $0.path : $0.prefix + "=" + $0.path }
+        var line =
+            ["hush", "collect"] + project.sources.map { $0.prefix.isEmpty ? $0.path : $0.prefix + "=" + $0.path }
         line += ["--output", project.staticRoot ?? "STATIC_ROOT", "--static-url", project.staticURL]
         line += project.extraIgnorePatterns.flatMap { ["--ignore", $0] }
         if project.jsModules { line.append("--js-modules") }

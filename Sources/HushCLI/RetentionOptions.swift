@@ -22,8 +22,12 @@ struct RetentionOptions: ParsableArguments {
     /// Runs while the flags are parsed, before any work; a value out of range is one line and
     /// status 1 (see ``Hush/main()``), not a usage error.
     func validate() throws {
-        guard keepVersions >= 0 else { throw CLIFailure(message: "--keep-versions \(keepVersions): expected 0 or more") }
-        if let maxAgeDays, maxAgeDays < 0 { throw CLIFailure(message: "--max-age-days \(maxAgeDays): expected 0 or more") }
+        guard keepVersions >= 0 else {
+            throw CLIFailure(message: "--keep-versions \(keepVersions): expected 0 or more")
+        }
+        if let maxAgeDays, maxAgeDays < 0 {
+            throw CLIFailure(message: "--max-age-days \(maxAgeDays): expected 0 or more")
+        }
     }
 
     var policy: RetentionPolicy { RetentionPolicy(keepVersions: keepVersions, maxAgeDays: maxAgeDays) }

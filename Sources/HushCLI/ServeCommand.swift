@@ -1,7 +1,6 @@
 import ArgumentParser
-import HushServe
-
 import Glibc
+import HushServe
 import HushSystem
 
 /// `hush serve`: flags and environment variables in, a ``ServeConfiguration`` out, then run.
@@ -27,7 +26,10 @@ struct ServeCommand: ParsableCommand {
     var port: Int?
     @Option(help: "URL prefix the files are served under (env HUSH_PREFIX; default /static/).")
     var prefix: String?
-    @Option(name: .customLong("max-age"), help: "Cache max-age in seconds for unhashed names (env HUSH_MAX_AGE; default 60).")
+    @Option(
+        name: .customLong("max-age"),
+        help: "Cache max-age in seconds for unhashed names (env HUSH_MAX_AGE; default 60)."
+    )
     var maxAge: Int?
     @Option(help: "Event-loop threads (env HUSH_THREADS; default: one per core).")
     var threads: Int?
@@ -35,19 +37,41 @@ struct ServeCommand: ParsableCommand {
     var index: String?
     @Flag(name: .customLong("no-cors"), help: "Do not send Access-Control-Allow-Origin: * (env HUSH_NO_CORS=1).")
     var noCORS = false
-    @Option(name: .customLong("access-log"), help: "Append a Common Log Format line per request to PATH, or '-' for stdout (env HUSH_ACCESS_LOG).")
+    @Option(
+        name: .customLong("access-log"),
+        help: "Append a Common Log Format line per request to PATH, or '-' for stdout (env HUSH_ACCESS_LOG)."
+    )
     var accessLog: String?
-    @Option(name: .customLong("memory-cache"), help: "Bytes of small files kept in memory, e.g. 256MiB (env HUSH_MEMORY_CACHE; default 256MiB).")
+    @Option(
+        name: .customLong("memory-cache"),
+        help: "Bytes of small files kept in memory, e.g. 256MiB (env HUSH_MEMORY_CACHE; default 256MiB)."
+    )
     var memoryCache: String?
-    @Option(name: .customLong("max-connections"), help: "Open connections at most; more wait in the backlog (env HUSH_MAX_CONNECTIONS; default 10000).")
+    @Option(
+        name: .customLong("max-connections"),
+        help: "Open connections at most; more wait in the backlog (env HUSH_MAX_CONNECTIONS; default 10000)."
+    )
     var maxConnections: Int?
-    @Option(name: .customLong("header-timeout"), help: "Seconds to receive a request head (env HUSH_HEADER_TIMEOUT; default 10).")
+    @Option(
+        name: .customLong("header-timeout"),
+        help: "Seconds to receive a request head (env HUSH_HEADER_TIMEOUT; default 10)."
+    )
     var headerTimeout: Double?
-    @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open (env HUSH_IDLE_TIMEOUT; default 60).")
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds an idle keep-alive connection stays open (env HUSH_IDLE_TIMEOUT; default 60)."
+    )
     var idleTimeout: Double?
-    @Option(name: .customLong("send-timeout"), help: "Seconds a response may make no progress before the connection is closed (env HUSH_SEND_TIMEOUT; default 60).")
+    @Option(
+        name: .customLong("send-timeout"),
+        help:
+            "Seconds a response may make no progress before the connection is closed (env HUSH_SEND_TIMEOUT; default 60)."
+    )
     var sendTimeout: Double?
-    @Option(name: .customLong("shutdown-timeout"), help: "Seconds SIGTERM waits for responses in flight (env HUSH_SHUTDOWN_TIMEOUT; default 10).")
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: "Seconds SIGTERM waits for responses in flight (env HUSH_SHUTDOWN_TIMEOUT; default 10)."
+    )
     var shutdownTimeout: Double?
 
     func run() throws {
@@ -64,14 +88,20 @@ struct ServeCommand: ParsableCommand {
         let prefix = ServeConfiguration.normalizedPrefix(configuration.prefix)
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let root = configuration.root
-        server.runUntilSignalled(ready: {
-            Self.write("hush: serving \(root) at http://\(host):\(server.localPort)\(prefix) (\(files) files)\n", to: STDOUT_FILENO)
-        }, reloaded: { result in
-            switch result {
-            case .success(let table): Self.note("hush: reloaded \(root) (\(table.count) files)")
-            case .failure(let error): Self.note("hush: reload failed, still serving the previous files: \(error)")
+        server.runUntilSignalled(
+            ready: {
+                Self.write(
+                    "hush: serving \(root) at http://\(host):\(server.localPort)\(prefix) (\(files) files)\n",
+                    to: STDOUT_FILENO
+                )
+            },
+            reloaded: { result in
+                switch result {
+                case .success(let table): Self.note("hush: reloaded \(root) (\(table.count) files)")
+                case .failure(let error): Self.note("hush: reload failed, still serving the previous files: \(error)")
+                }
             }
-        })
+        )
     }
 
     /// Flags over `HUSH_*` variables over defaults. Checked here rather than in `validate()`:
@@ -91,7 +121,9 @@ struct ServeCommand: ParsableCommand {
         if let v = try threads ?? Self.int(env, "HUSH_THREADS") { c.threads = v }
         if let v = index ?? env["HUSH_INDEX"] { c.index = v }
         if noCORS || Self.truthy(env["HUSH_NO_CORS"]) { c.cors = false }
-        if let v = accessLog ?? env["HUSH_ACCESS_LOG"], !v.isEmpty { c.accessLog = v == "-" ? .standardOutput : .file(v) }
+        if let v = accessLog ?? env["HUSH_ACCESS_LOG"], !v.isEmpty {
+            c.accessLog = v == "-" ? .standardOutput : .file(v)
+        }
         if let v = memoryCache ?? env["HUSH_MEMORY_CACHE"] {
             guard let bytes = ByteSize.parse(v) else {
                 throw CLIFailure(message: "--memory-cache \(v): expected a size like 256MiB, 64M or 1000000")
@@ -103,8 +135,10 @@ struct ServeCommand: ParsableCommand {
         if let v = try idleTimeout ?? Self.double(env, "HUSH_IDLE_TIMEOUT") { c.idleTimeout = v }
         if let v = try sendTimeout ?? Self.double(env, "HUSH_SEND_TIMEOUT") { c.sendTimeout = v }
         if let v = try shutdownTimeout ?? Self.double(env, "HUSH_SHUTDOWN_TIMEOUT") { c.shutdownTimeout = v }
-        for (name, value) in [("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout),
-                              ("--send-timeout", c.sendTimeout), ("--shutdown-timeout", c.shutdownTimeout)]
+        for (name, value) in [
+            ("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout),
+            ("--send-timeout", c.sendTimeout), ("--shutdown-timeout", c.shutdownTimeout),
+        ]
         where !(value > 0) {
             throw CLIFailure(message: "\(name) must be a positive number of seconds")
         }
@@ -119,7 +153,9 @@ struct ServeCommand: ParsableCommand {
 
     private static func double(_ env: [String: String], _ name: String) throws(CLIFailure) -> Double? {
         guard let text = env[name], !text.isEmpty else { return nil }
-        guard let value = Double(text) else { throw CLIFailure(message: "\(name)=\(text): expected a number of seconds") }
+        guard let value = Double(text) else {
+            throw CLIFailure(message: "\(name)=\(text): expected a number of seconds")
+        }
         return value
     }
 
@@ -168,9 +204,8 @@ enum ByteSize {
     }
 }
 
-private extension StringProtocol {
-    var trimmingPrefixAndSuffixSpaces: String {
+extension StringProtocol {
+    fileprivate var trimmingPrefixAndSuffixSpaces: String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }
-

@@ -1,6 +1,6 @@
+import Glibc
 import HushCollect
 import Synchronization
-import Glibc
 
 /// A live progress line on stderr, only when stderr is a terminal, redrawn at most every 100 ms.
 final class StatusLine: Sendable {
@@ -18,7 +18,9 @@ final class StatusLine: Sendable {
         let large = progress.largeFiles.map(\.name)
         let due = lastDraw.withLock { last -> Bool in
             // A large file starting or ending is drawn at once: the line may then stand still.
-            guard millis - last.millis >= 100 || progress.done == progress.total || large != last.large else { return false }
+            guard millis - last.millis >= 100 || progress.done == progress.total || large != last.large else {
+                return false
+            }
             last = (millis, large)
             return true
         }

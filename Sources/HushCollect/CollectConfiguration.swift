@@ -1,5 +1,5 @@
-import HushCore
 import HushCompress
+import HushCore
 
 /// One source directory, optionally mounted under a prefix (Django's `("prefix", "path")`
 /// form of a STATICFILES_DIRS entry).
@@ -93,7 +93,9 @@ public struct CollectConfiguration: Sendable {
     /// All ignore patterns, normalized as Django normalizes them (`os.path.normpath`).
     public var ignorePatterns: [String] {
         var seen = Set<String>()
-        return (Self.defaultIgnorePatterns + extraIgnorePatterns).map(PosixPath.normpath).filter { seen.insert($0).inserted }
+        return (Self.defaultIgnorePatterns + extraIgnorePatterns).map(PosixPath.normpath).filter {
+            seen.insert($0).inserted
+        }
     }
 }
 

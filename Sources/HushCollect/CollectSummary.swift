@@ -77,7 +77,8 @@ final class LargeFilesInFlight: Sendable {
 enum ByteCountText {
     static func describe(_ bytes: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes), unit = 0
+        var value = Double(bytes)
+        var unit = 0
         while value >= 1024 && unit < units.count - 1 {
             value /= 1024
             unit += 1

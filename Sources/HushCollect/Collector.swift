@@ -36,21 +36,30 @@ public struct Collector: Sendable {
         try validateLayout()
         let found = try Finder(sources: configuration.sources, ignorePatterns: configuration.ignorePatterns).find()
         let rewriter = ReferenceRewriter(
-            naming: DjangoNaming(staticURL: staticURL), jsModules: configuration.jsModules,
-            missingSourceMaps: configuration.missingSourceMaps)
+            naming: DjangoNaming(staticURL: staticURL),
+            jsModules: configuration.jsModules,
+            missingSourceMaps: configuration.missingSourceMaps
+        )
         // Rewritten files are held in memory: a bound, checked before any work.
-        for file in found.files where file.problem == nil && file.size > configuration.maxRewriteSize && rewriter.rewrites(file.relativePath) {
+        for file in found.files
+        where file.problem == nil && file.size > configuration.maxRewriteSize && rewriter.rewrites(file.relativePath) {
             throw .tooLargeToRewrite(path: file.sourcePath, size: file.size, limit: configuration.maxRewriteSize)
         }
-        let staging = try Staging.prepare(output: configuration.output, dryRun: configuration.dryRun, adopt: configuration.adopt)
+        let staging = try Staging.prepare(
+            output: configuration.output,
+            dryRun: configuration.dryRun,
+            adopt: configuration.adopt
+        )
         var summary = CollectSummary()
         var discarded: [String] = []
         let cache = configuration.cacheDirectory.map(CacheDirectory.init(path:))
         do throws(CollectError) {
             let statePath = cache?.statePath(for: configuration.output)
             let previous = PreviousRun.load(
-                root: configuration.output, owner: staging.previous,
-                statePath: configuration.incremental ? statePath : nil, settings: ReusePolicy.settingsFingerprint(configuration)
+                root: configuration.output,
+                owner: staging.previous,
+                statePath: configuration.incremental ? statePath : nil,
+                settings: ReusePolicy.settingsFingerprint(configuration)
             )
             if staging.previous != nil {
                 discarded = UnknownFiles.find(in: previous)
@@ -59,12 +68,23 @@ public struct Collector: Sendable {
                 }
             }
             let compressionCache = cache.map {
-                CompressionCache(directory: $0.compressed, encoder: Compressor.fingerprint, readable: configuration.incremental, writable: !configuration.dryRun)
+                CompressionCache(
+                    directory: $0.compressed,
+                    encoder: Compressor.fingerprint,
+                    readable: configuration.incremental,
+                    writable: !configuration.dryRun
+                )
             }
             let run = PipelineRun(
-                files: found.files, staging: staging.path, jobs: jobs, configuration: configuration,
-                rewriter: rewriter, previous: previous, compressionCache: compressionCache,
-                cancellation: cancellation, progress: progress
+                files: found.files,
+                staging: staging.path,
+                jobs: jobs,
+                configuration: configuration,
+                rewriter: rewriter,
+                previous: previous,
+                compressionCache: compressionCache,
+                cancellation: cancellation,
+                progress: progress
             )
             let state: CollectCache
             do throws(CollectError) {
@@ -78,7 +98,9 @@ public struct Collector: Sendable {
                 staging.discard()
             } else {
                 let inject = configuration.faultInjection
-                try staging.publish(exchange: configuration.renameExchange) { retired in inject?(.afterRetire(retired: retired)) }
+                try staging.publish(exchange: configuration.renameExchange) { retired in
+                    inject?(.afterRetire(retired: retired))
+                }
                 // After publishing, so the state never describes a tree that is not there (and it
                 // names the tree it describes: see ``CollectCache``). A state that cannot be
                 // written costs only the next run's speed.
@@ -123,4 +145,3 @@ public struct Collector: Sendable {
         }
     }
 }
-

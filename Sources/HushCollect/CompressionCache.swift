@@ -83,8 +83,8 @@ struct CompressionCache: Sendable {
         guard let fd = try? Syscall.open(path, O_RDONLY) else { return nil }
         defer { try? Syscall.close(fd) }
         guard let info = try? Syscall.fstat(fd, path: path), let header = Self.read(fd, count: Int(info.st_size)),
-              var entry = Self.decodeHeader(header, name: name),
-              entry.payload == nil || Self.verifiedPayload(path + Self.payloadSuffix, into: &entry)
+            var entry = Self.decodeHeader(header, name: name),
+            entry.payload == nil || Self.verifiedPayload(path + Self.payloadSuffix, into: &entry)
         else {
             // Corrupt: remove it so that this run's fresh result can take its place.
             if writable { Self.remove(path) }
@@ -106,7 +106,7 @@ struct CompressionCache: Sendable {
             do throws(SystemError) {
                 try Syscall.link(source, as: target)
                 return
-            } catch where error.errno == EEXIST {
+            } catch  where error.errno == EEXIST {
                 if (try? Syscall.unlink(target)) != nil, (try? Syscall.link(source, as: target)) != nil { return }
             } catch {}
         }
@@ -119,8 +119,9 @@ struct CompressionCache: Sendable {
         guard let fd = try? Syscall.open(path, O_RDONLY) else { return false }
         defer { try? Syscall.close(fd) }
         guard let info = try? Syscall.fstat(fd, path: path), Int64(info.st_size) == entry.size,
-              let bytes = read(fd, count: Int(info.st_size)),
-              Hex.encode(SHA384.digest(bytes)) == String(decoding: expected, as: UTF8.self) else { return false }
+            let bytes = read(fd, count: Int(info.st_size)),
+            Hex.encode(SHA384.digest(bytes)) == String(decoding: expected, as: UTF8.self)
+        else { return false }
         entry.payload = bytes
         entry.payloadPath = path
         return true
@@ -157,9 +158,12 @@ struct CompressionCache: Sendable {
 
     /// The header's entry; its `payload`, until checked, holds the expected digest's hex bytes.
     static func decodeHeader(_ bytes: [UInt8], name: String) -> Entry? {
-        let lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         guard lines.count == 5, lines[4].isEmpty, lines[0] == formatLine, lines[1] == name,
-              let size = Int64(lines[2]), size >= 0 else { return nil }
+            let size = Int64(lines[2]), size >= 0
+        else { return nil }
         if lines[3] == "-" { return Entry(size: size, payload: nil) }
         guard lines[3].utf8.count == 96 else { return nil }
         return Entry(size: size, payload: Array(lines[3].utf8))
@@ -175,7 +179,9 @@ struct CompressionCache: Sendable {
             let shardPath = directory + "/" + shard
             for name in FileSystem.entries(shardPath) ?? [] {
                 let path = shardPath + "/" + name
-                guard let info = try? Syscall.stat(path, follow: false), FileType(mode: info.st_mode) == .regular else { continue }
+                guard let info = try? Syscall.stat(path, follow: false), FileType(mode: info.st_mode) == .regular else {
+                    continue
+                }
                 if name.contains(".tmp-") {
                     if now - Int64(info.st_mtim.tv_sec) > 3600 { try? Syscall.unlink(path) }
                     continue
@@ -193,7 +199,9 @@ struct CompressionCache: Sendable {
         }
         guard total > maxSize else { return }
         // A payload without its header (a torn store) sorts first, with used = 0.
-        for (header, entry) in entries.sorted(by: { $0.value.used != $1.value.used ? $0.value.used < $1.value.used : $0.key < $1.key }) {
+        for (header, entry) in entries.sorted(by: {
+            $0.value.used != $1.value.used ? $0.value.used < $1.value.used : $0.key < $1.key
+        }) {
             if total <= maxSize { break }
             Self.remove(header)
             total -= entry.size

@@ -29,7 +29,7 @@ enum FileSystem {
         if isDirectory(path) { return }
         let (parent, _) = PosixPath.split(path)
         if !parent.isEmpty && parent != path { try makeDirectories(parent) }
-        do { try Syscall.mkdir(path) } catch where error.errno == EEXIST {} catch {
+        do { try Syscall.mkdir(path) } catch  where error.errno == EEXIST {} catch {
             throw .writeFailed(path: path, reason: error.reason)
         }
     }
@@ -40,7 +40,7 @@ enum FileSystem {
         // only when it exists — most targets are new, and a failing unlink per file is measurable.
         let fd: Int32
         do {
-            do { fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL) } catch where error.errno == EEXIST {
+            do { fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL) } catch  where error.errno == EEXIST {
                 try? Syscall.unlink(path)
                 fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL)
             }
@@ -48,7 +48,10 @@ enum FileSystem {
         let written = Result { () throws(SystemError) in try Syscall.writeFully(fd, bytes, path: path) }
         // close() reports delayed write errors (NFS, quotas); it runs either way.
         let closed = Result { () throws(SystemError) in try Syscall.close(fd, path: path) }
-        do { try written.get(); try closed.get() } catch { throw .writeFailed(path: path, reason: error.reason) }
+        do {
+            try written.get()
+            try closed.get()
+        } catch { throw .writeFailed(path: path, reason: error.reason) }
     }
 
     /// What copying one file produced.
@@ -64,7 +67,8 @@ enum FileSystem {
     /// Copies `source` to a new file `destination` in chunks, computing the MD5 on the way.
     /// A file whose size or modification time changes while it is read is refused.
     static func copy(_ source: String, to destination: String, keepContent: Bool) throws(CollectError) -> Copied {
-        let input: Int32, before: FileIdentity
+        let input: Int32
+        let before: FileIdentity
         do throws(SystemError) {
             input = try Syscall.open(source, O_RDONLY)
             do { before = FileIdentity(try Syscall.fstat(input, path: source)) } catch {
@@ -104,7 +108,7 @@ enum FileSystem {
         if let failure { throw failure }
         if case .failure(let error) = closed { throw .writeFailed(path: destination, reason: error.reason) }
         guard let after = try? Syscall.fstat(input, path: source), FileIdentity(after).sameContentStamp(before),
-              total == before.size
+            total == before.size
         else { throw .changedWhileReading(source) }
         return Copied(md5: md5.hexDigest(), size: total, content: content, identity: before)
     }
@@ -132,7 +136,8 @@ enum FileSystem {
 
     /// The whole content of a file.
     static func readAll(_ path: String) throws(CollectError) -> [UInt8] {
-        let bytes: [UInt8], size: Int64
+        let bytes: [UInt8]
+        let size: Int64
         do {
             let fd = try Syscall.open(path, O_RDONLY)
             defer { try? Syscall.close(fd) }

@@ -53,7 +53,9 @@ public struct Finder: Sendable {
             result.ignored += state.ignored
             for file in state.files {
                 if let winner = winners[Array(file.name.utf8)] {
-                    result.shadowed.append(ShadowedFile(name: file.name, sourcePath: file.sourcePath, winnerPath: winner))
+                    result.shadowed.append(
+                        ShadowedFile(name: file.name, sourcePath: file.sourcePath, winnerPath: winner)
+                    )
                 } else {
                     if let problem = file.problem { throw problem }
                     winners[Array(file.name.utf8)] = file.sourcePath
@@ -78,11 +80,16 @@ public struct Finder: Sendable {
     static func validate(_ source: SourceDirectory) throws(CollectError) {
         guard let type = Syscall.fileType(source.path) else { throw .sourceMissing(source.path) }
         guard type == .directory else { throw .sourceNotADirectory(source.path) }
-        if source.prefix.hasSuffix("/") { throw .invalidPrefix(source.prefix, reason: "must not end with a slash (Django's rule)") }
+        if source.prefix.hasSuffix("/") {
+            throw .invalidPrefix(source.prefix, reason: "must not end with a slash (Django's rule)")
+        }
         if source.prefix.hasPrefix("/") { throw .invalidPrefix(source.prefix, reason: "must be relative") }
         let segments = source.prefix.split(separator: "/", omittingEmptySubsequences: false)
         if !source.prefix.isEmpty, segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
-            throw .invalidPrefix(source.prefix, reason: "must be a plain relative path (no empty, '.' or '..' segments)")
+            throw .invalidPrefix(
+                source.prefix,
+                reason: "must be a plain relative path (no empty, '.' or '..' segments)"
+            )
         }
     }
 }
@@ -109,7 +116,9 @@ private struct WalkState {
     mutating func walk(relative: String) throws(CollectError) {
         let directory = diskPath(relative)
         let info: FileIdentity
-        do { info = FileIdentity(try Syscall.stat(directory)) } catch { throw .unreadable(path: directory, reason: error.reason) }
+        do { info = FileIdentity(try Syscall.stat(directory)) } catch {
+            throw .unreadable(path: directory, reason: error.reason)
+        }
         let identity = (info.device, info.inode)
         if ancestors.contains(where: { $0 == identity }) { throw .symlinkLoop(directory) }
         ancestors.append(identity)
@@ -117,9 +126,15 @@ private struct WalkState {
 
         let (fileNames, directoryNames) = try list(directory)
         for fileName in fileNames {
-            if ignores(fileName) { ignored += 1; continue }
+            if ignores(fileName) {
+                ignored += 1
+                continue
+            }
             let path = relative.isEmpty ? fileName : relative + "/" + fileName
-            if !relative.isEmpty && ignores(path) { ignored += 1; continue }
+            if !relative.isEmpty && ignores(path) {
+                ignored += 1
+                continue
+            }
             let onDisk = diskPath(path)
             let name = source.prefix.isEmpty ? path : source.prefix + "/" + path
             var size: Int64 = 0
@@ -135,7 +150,10 @@ private struct WalkState {
             files.append(FoundFile(name: name, relativePath: path, sourcePath: onDisk, size: size, problem: problem))
         }
         for directoryName in directoryNames {
-            if ignores(directoryName) { ignored += 1; continue }
+            if ignores(directoryName) {
+                ignored += 1
+                continue
+            }
             try walk(relative: relative.isEmpty ? directoryName : relative + "/" + directoryName)
         }
     }
@@ -144,8 +162,11 @@ private struct WalkState {
     /// directories; symlinks count as what they point to, as `DirEntry.is_dir()` decides.
     mutating func list(_ directory: String) throws(CollectError) -> (files: [String], directories: [String]) {
         let entries: [DirectoryEntry]
-        do { entries = try Directory.entries(directory) } catch { throw .unreadable(path: directory, reason: error.reason) }
-        var files: [String] = [], directories: [String] = []
+        do { entries = try Directory.entries(directory) } catch {
+            throw .unreadable(path: directory, reason: error.reason)
+        }
+        var files: [String] = []
+        var directories: [String] = []
         var ignoredNames = 0
         defer { ignored += ignoredNames }
         for entry in entries {
@@ -153,7 +174,10 @@ private struct WalkState {
             guard let name = entry.name else {
                 // Django would ignore such a name if a pattern matches it (`.*`, `*~`): check the
                 // patterns on its readable part before refusing it.
-                if ignores(String(decoding: bytes, as: UTF8.self)) { ignoredNames += 1; continue }
+                if ignores(String(decoding: bytes, as: UTF8.self)) {
+                    ignoredNames += 1
+                    continue
+                }
                 throw .notUTF8Name(directory: directory, escaped: Errno.escape(bytes))
             }
             let isDirectory: Bool

@@ -2,12 +2,14 @@
 /// against the whole name, case-sensitively. Django matches ignore patterns with it.
 enum Glob {
     static func matches(_ name: String, _ pattern: String) -> Bool {
-        let n = Array(name.unicodeScalars), p = Array(pattern.unicodeScalars)
+        let n = Array(name.unicodeScalars)
+        let p = Array(pattern.unicodeScalars)
         return match(n[...], p[...])
     }
 
     private static func match(_ name: ArraySlice<Unicode.Scalar>, _ pattern: ArraySlice<Unicode.Scalar>) -> Bool {
-        var name = name, pattern = pattern
+        var name = name
+        var pattern = pattern
         while let c = pattern.first {
             switch c {
             case "*":
@@ -45,7 +47,9 @@ enum Glob {
 
     /// Parses `[...]` at the start of `pattern` as `fnmatch.translate` does; nil when unclosed
     /// (then `[` is literal).
-    private static func bracket(_ pattern: ArraySlice<Unicode.Scalar>) -> ((Unicode.Scalar) -> Bool, ArraySlice<Unicode.Scalar>)? {
+    private static func bracket(
+        _ pattern: ArraySlice<Unicode.Scalar>
+    ) -> ((Unicode.Scalar) -> Bool, ArraySlice<Unicode.Scalar>)? {
         var i = pattern.startIndex + 1
         if i < pattern.endIndex && pattern[i] == "!" { i += 1 }
         if i < pattern.endIndex && pattern[i] == "]" { i += 1 }

@@ -54,7 +54,9 @@ enum OutputOwnership {
         guard fileType(history) == .directory else { return false }
         for name in FileSystem.entries(history) ?? [] where ManifestHistory.parse(fileName: name) != nil {
             let path = history + "/" + name
-            if fileType(path) == .regular, let bytes = try? FileSystem.readAll(path), (try? Manifest.decode(bytes)) != nil {
+            if fileType(path) == .regular, let bytes = try? FileSystem.readAll(path),
+                (try? Manifest.decode(bytes)) != nil
+            {
                 return true
             }
         }
@@ -67,9 +69,9 @@ enum OutputOwnership {
     static func isCollectstaticOutput(_ output: String) -> Bool {
         let path = output + "/" + Manifest.fileName
         guard fileType(path) == .regular, let bytes = try? FileSystem.readAll(path),
-              let root = OrderedJSON.parse(bytes), case .object = root,
-              case .object(let paths)? = root["paths"],
-              case .string(let version)? = root["version"], version == "1.0" || version == "1.1"
+            let root = OrderedJSON.parse(bytes), case .object = root,
+            case .object(let paths)? = root["paths"],
+            case .string(let version)? = root["version"], version == "1.0" || version == "1.1"
         else { return false }
         switch root["hash"] {
         case nil, .string?: break
@@ -87,9 +89,13 @@ enum OutputOwnership {
     private static func firstLine(of path: String) -> String? {
         guard let fd = try? Syscall.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return nil }
         defer { try? Syscall.close(fd) }
-        guard let info = try? Syscall.fstat(fd, path: path), FileType(mode: info.st_mode) == .regular else { return nil }
+        guard let info = try? Syscall.fstat(fd, path: path), FileType(mode: info.st_mode) == .regular else {
+            return nil
+        }
         var buffer = [UInt8](repeating: 0, count: 256)
-        guard let n = buffer.withUnsafeMutableBytes({ try? Syscall.read(fd, into: $0, path: path) }), n > 0 else { return nil }
+        guard let n = buffer.withUnsafeMutableBytes({ try? Syscall.read(fd, into: $0, path: path) }), n > 0 else {
+            return nil
+        }
         let bytes = buffer[..<n]
         guard let end = bytes.firstIndex(of: 0x0a) else { return nil }
         return String(decoding: bytes[..<end], as: UTF8.self)

@@ -4,7 +4,9 @@ import Synchronization
 /// Runs `body` for indices `0..<count` on `jobs` threads, in the order given, and rethrows the
 /// first error (remaining work is skipped once one fails or the run is cancelled).
 func parallelForEach(
-    _ order: [Int], jobs: Int, cancellation: CancellationFlag,
+    _ order: [Int],
+    jobs: Int,
+    cancellation: CancellationFlag,
     _ body: (Int) throws(CollectError) -> Void
 ) throws(CollectError) {
     let next = Atomic<Int>(0)
@@ -79,7 +81,10 @@ final class Slots<T>: @unchecked Sendable {
 /// `body` for every index `0..<count` on `jobs` threads (in the order given, which must hold
 /// each index once), its results in index order.
 func parallelMap<T>(
-    _ order: [Int], count: Int, jobs: Int, cancellation: CancellationFlag,
+    _ order: [Int],
+    count: Int,
+    jobs: Int,
+    cancellation: CancellationFlag,
     _ body: (Int) throws(CollectError) -> T
 ) throws(CollectError) -> [T] {
     let results = Slots<T>(count: count)

@@ -7,7 +7,8 @@ extension PipelineRun {
     /// once the run ends ("File name too long" used to name `.static.hush-staging-PID/…`, a path the user never chose).
     func attributed(_ error: CollectError) -> CollectError {
         let prefix = staging + "/"
-        var relative = "", reason = ""
+        var relative = ""
+        var reason = ""
         switch error {
         case .writeFailed(let path, let why) where path.hasPrefix(prefix):
             relative = String(path.dropFirst(prefix.count))

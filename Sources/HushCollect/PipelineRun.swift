@@ -19,8 +19,12 @@ struct PipelineRun {
     /// The summary, and the state the next run into the same STATIC_ROOT may reuse.
     func execute() throws(CollectError) -> (CollectSummary, CollectCache) {
         let context = PhaseContext(
-            staging: staging, jobs: jobs, cancellation: cancellation, progress: progress,
-            faultInjection: configuration.faultInjection)
+            staging: staging,
+            jobs: jobs,
+            cancellation: cancellation,
+            progress: progress,
+            faultInjection: configuration.faultInjection
+        )
         let reuse = ReusePolicy(previous: previous, missingSourceMaps: configuration.missingSourceMaps)
         var summary = CollectSummary()
         summary.found = files.count
@@ -28,19 +32,34 @@ struct PipelineRun {
         let copies = try CopyPhase(context: context, files: files, rewriter: rewriter, reuse: reuse).run()
         let tree = TreeIndex(files: files, originalHashes: copies.map(\.originalHash))
         let outcome = try RewritePhase(
-            context: context, files: files, copies: copies, rewriter: rewriter, reuse: reuse, tree: tree
+            context: context,
+            files: files,
+            copies: copies,
+            rewriter: rewriter,
+            reuse: reuse,
+            tree: tree
         ).run()
         summary.rewritten = outcome.rewrittenCount
         try HashedCopyPhase(context: context, files: files, hashed: outcome.hashed, previousRoot: previous.root).run()
-        let manifest = Manifest(entries: zip(files, outcome.hashed).map { (PythonString.replaceBackslashes($0.name), $1.name) })
+        let manifest = Manifest(
+            entries: zip(files, outcome.hashed).map { (PythonString.replaceBackslashes($0.name), $1.name) }
+        )
         try FileSystem.write(manifest.encoded(), to: context.staged(Manifest.fileName))
 
         let published = publishedFiles(copies: copies, hashed: outcome.hashed)
         let contents = try CompressPhase(
-            context: context, policy: configuration.compression, reuse: reuse, compressionCache: compressionCache
+            context: context,
+            policy: configuration.compression,
+            reuse: reuse,
+            compressionCache: compressionCache
         ).run(published, pairs: sharedPrefixPairs(copies: copies, hashed: outcome.hashed))
         let integrity = IntegrityManifest.collected(
-            files: files, hashed: outcome.hashed, published: published, contents: contents, policy: configuration.compression)
+            files: files,
+            hashed: outcome.hashed,
+            published: published,
+            contents: contents,
+            policy: configuration.compression
+        )
         try FileSystem.write(integrity.encoded(), to: context.staged(IntegrityManifest.fileName))
         if configuration.keepOnlyHashed {
             for file in files { FileSystem.removeTree(context.staged(file.name)) }
@@ -50,8 +69,16 @@ struct PipelineRun {
         summary.hashed = files.count
 
         let (state, written) = try CollectCache.recording(
-            settings: ReusePolicy.settingsFingerprint(configuration), staging: staging, files: files, copies: copies,
-            published: published, contents: contents, rewrites: outcome.records, carried: carried, reuse: reuse)
+            settings: ReusePolicy.settingsFingerprint(configuration),
+            staging: staging,
+            files: files,
+            copies: copies,
+            published: published,
+            contents: contents,
+            rewrites: outcome.records,
+            carried: carried,
+            reuse: reuse
+        )
         summary.written = written
         summary.warnings = outcome.missingMaps.sorted { $0.key < $1.key }.flatMap { i, maps in
             maps.map { map in
@@ -84,7 +111,8 @@ struct PipelineRun {
             guard let rewritten = hashed[i].rewritten, let original = copies[i].content else { return nil }
             return SharedPrefixPair(
                 original: .init(path: files[i].name, md5: copies[i].md5, content: original),
-                rewritten: .init(path: hashed[i].name, md5: hashed[i].md5, content: rewritten))
+                rewritten: .init(path: hashed[i].name, md5: hashed[i].md5, content: rewritten)
+            )
         }
     }
 }

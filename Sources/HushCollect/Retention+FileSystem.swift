@@ -41,7 +41,11 @@ extension ManifestHistory {
     ///
     /// - Returns: the history file name written.
     @discardableResult
-    public static func record(previousManifest bytes: [UInt8], in staticRoot: String, retiredAt: Date) throws(RetentionError) -> String {
+    public static func record(
+        previousManifest bytes: [UInt8],
+        in staticRoot: String,
+        retiredAt: Date
+    ) throws(RetentionError) -> String {
         let manifest: Manifest
         do {
             manifest = try Manifest.decode(bytes)
@@ -88,7 +92,13 @@ extension ManifestHistory {
                 throw .unreadable(path: path, reason: "cannot read")
             }
             do {
-                versions.append(ManifestVersion(fileName: name, retiredAt: parsed.retiredAt, manifest: try Manifest.decode(Array(data))))
+                versions.append(
+                    ManifestVersion(
+                        fileName: name,
+                        retiredAt: parsed.retiredAt,
+                        manifest: try Manifest.decode(Array(data))
+                    )
+                )
             } catch {
                 throw .unreadable(path: path, reason: error.description)
             }
@@ -112,7 +122,11 @@ public enum StaticRootCleaner {
     /// - Returns: the plan that was applied.
     @discardableResult
     public static func clean(
-        staticRoot: String, policy: RetentionPolicy, now: Date, dryRun: Bool = false, log: (String) -> Void
+        staticRoot: String,
+        policy: RetentionPolicy,
+        now: Date,
+        dryRun: Bool = false,
+        log: (String) -> Void
     ) throws(RetentionError) -> RetentionPlan {
         let manifestPath = staticRoot + "/" + Manifest.fileName
         guard let data = FileManager.default.contents(atPath: manifestPath) else {
@@ -126,12 +140,17 @@ public enum StaticRootCleaner {
         }
         let history = try ManifestHistory.load(from: staticRoot)
         let plan = Retention.plan(
-            current: current, history: history, existingFiles: listFiles(staticRoot), policy: policy, now: now)
+            current: current,
+            history: history,
+            existingFiles: listFiles(staticRoot),
+            policy: policy,
+            now: now
+        )
         let verb = dryRun ? "would remove" : "removed"
         let removals = plan.delete + plan.expiredVersions.map { ManifestHistory.directory + "/" + $0 }
         for relative in removals {
             if !dryRun {
-                do { try Syscall.unlink(staticRoot + "/" + relative) } catch where error.errno == ENOENT {} catch {
+                do { try Syscall.unlink(staticRoot + "/" + relative) } catch  where error.errno == ENOENT {} catch {
                     throw .cannotRemove(path: staticRoot + "/" + relative, reason: error.reason)
                 }
             }
@@ -144,7 +163,8 @@ public enum StaticRootCleaner {
     /// paths, except Hush's own `.hush/` state.
     static func listFiles(_ root: String) -> Set<String> {
         var files: Set<String> = []
-        try? Directory.walk(root, descend: { $0 != Staging.markerDirectory }) { relative, type in
+        let descend: (String) -> Bool = { $0 != Staging.markerDirectory }
+        try? Directory.walk(root, descend: descend) { relative, type in
             if type != .directory { files.insert(relative) }
         }
         return files

@@ -57,7 +57,10 @@ struct Staging {
         var previous: OutputOwnership.Kind?
         if let type = Syscall.fileType(output, follow: false) {
             if type == .symbolicLink {
-                throw .writeFailed(path: output, reason: "is a symlink; publishing would replace the link, so give the directory it points to")
+                throw .writeFailed(
+                    path: output,
+                    reason: "is a symlink; publishing would replace the link, so give the directory it points to"
+                )
             }
             guard type == .directory else {
                 throw .writeFailed(path: output, reason: "exists and is not a directory")
@@ -93,10 +96,12 @@ struct Staging {
         var doomed: [String] = []
         for entry in FileSystem.entries(directory) ?? [] {
             guard let leftover = Leftover(entry, base: base), leftover.pid != getpid(),
-                  !Syscall.processExists(leftover.pid) else { continue }
+                !Syscall.processExists(leftover.pid)
+            else { continue }
             let path = directory + "/" + entry
             if leftover.isRetired {
-                guard let info = try? Syscall.stat(path, follow: false), FileType(mode: info.st_mode) == .directory else { continue }
+                guard let info = try? Syscall.stat(path, follow: false), FileType(mode: info.st_mode) == .directory
+                else { continue }
                 retired.append((path, leftover.pid, Int(FileIdentity(info).changed)))
             } else {
                 doomed.append(path)
@@ -125,7 +130,11 @@ struct Staging {
     /// Makes the staged tree STATIC_ROOT: an atomic exchange when an old tree exists
     /// (`renameat2(RENAME_EXCHANGE)`), then the old tree is removed. `exchange: false` takes the
     /// path of filesystems without it; `stopAfter` ends the publish there as a crash would (tests).
-    func publish(exchange: Bool = true, stopAfter: PublishStep? = nil, afterRetire: ((String) -> Void)? = nil) throws(CollectError) {
+    func publish(
+        exchange: Bool = true,
+        stopAfter: PublishStep? = nil,
+        afterRetire: ((String) -> Void)? = nil
+    ) throws(CollectError) {
         // The staged tree must be whole: never recreate a vanished staging directory.
         guard FileSystem.exists(path + "/" + Manifest.fileName) else {
             throw .writeFailed(path: path, reason: "the staged tree disappeared before it could be published")
@@ -142,7 +151,8 @@ struct Staging {
         // Filesystems without RENAME_EXCHANGE (NFS, CIFS, ZFS < 2.2): two renames, with a window
         // in which STATIC_ROOT is absent but never half-written. At every instant one complete
         // tree is under a name the next run restores from: STATIC_ROOT, or the retired name.
-        let retired = retiredPath, discard = discardPath
+        let retired = retiredPath
+        let discard = discardPath
         do { try Syscall.rename(output, to: retired) } catch { throw .writeFailed(path: output, reason: error.reason) }
         if stopAfter == .retired { return }
         afterRetire?(retired)

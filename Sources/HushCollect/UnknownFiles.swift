@@ -27,9 +27,12 @@ enum UnknownFiles {
         }
         var unknown: [String] = []
         // Without following symlinks, and not into Hush's own top-level `.hush` directory.
-        try? Directory.walk(previous.root, descend: { $0 != Staging.markerDirectory }) { relative, type in
+        let descend: (String) -> Bool = { $0 != Staging.markerDirectory }
+        try? Directory.walk(previous.root, descend: descend) { relative, type in
             // Django's clean_name turns `\` into `/` in manifest names; the file keeps its own.
-            if type != .directory && !known.contains(relative) && !known.contains(PythonString.replaceBackslashes(relative)) {
+            if type != .directory && !known.contains(relative)
+                && !known.contains(PythonString.replaceBackslashes(relative))
+            {
                 unknown.append(relative)
             }
         }

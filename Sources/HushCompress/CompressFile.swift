@@ -15,7 +15,11 @@ let fileChunkSize = 256 * 1024
 ///
 /// - Throws: ``CompressError`` naming the file that could not be read or written.
 @discardableResult
-public func compressFile(at source: String, to destination: String, coding: ContentCoding) throws(CompressError) -> Int64 {
+public func compressFile(
+    at source: String,
+    to destination: String,
+    coding: ContentCoding
+) throws(CompressError) -> Int64 {
     let input = try InputFile(path: source)
     defer { input.close() }
     var compressor = try Compressor(coding: coding)
@@ -71,7 +75,11 @@ public struct CompressedSiblings: Sendable, Equatable {
 /// is left alone: it could be a file the user collected under that name.
 ///
 /// - Throws: ``CompressError`` naming the file; no sibling is left half-written.
-public func compressSiblings(of source: String, nextTo target: String? = nil, policy: CompressionPolicy) throws(CompressError) -> CompressedSiblings {
+public func compressSiblings(
+    of source: String,
+    nextTo target: String? = nil,
+    policy: CompressionPolicy
+) throws(CompressError) -> CompressedSiblings {
     let base = target ?? source
     guard policy.shouldCompress(path: source), !policy.codings.isEmpty else {
         return CompressedSiblings(originalSize: 0, compressedSizes: [:], kept: [:])

@@ -9,7 +9,11 @@ extension Compressor {
 
     static func makeBrotli() throws(CompressError) -> Engine {
         guard let state = BrotliEncoderCreateInstance(nil, nil, nil) else {
-            throw .encoderFailed(coding: .br, path: nil, detail: "BrotliEncoderCreateInstance returned NULL (out of memory)")
+            throw .encoderFailed(
+                coding: .br,
+                path: nil,
+                detail: "BrotliEncoderCreateInstance returned NULL (out of memory)"
+            )
         }
         let settings: [(BrotliEncoderParameter, UInt32)] = [
             (BROTLI_PARAM_QUALITY, brotliQuality),
@@ -18,13 +22,20 @@ extension Compressor {
         ]
         for (parameter, value) in settings where BrotliEncoderSetParameter(state, parameter, value) == BROTLI_FALSE {
             BrotliEncoderDestroyInstance(state)
-            throw .encoderFailed(coding: .br, path: nil, detail: "BrotliEncoderSetParameter(\(parameter.rawValue), \(value)) refused")
+            throw .encoderFailed(
+                coding: .br,
+                path: nil,
+                detail: "BrotliEncoderSetParameter(\(parameter.rawValue), \(value)) refused"
+            )
         }
         return .brotli(state)
     }
 
     static func brotliRun(
-        _ state: OpaquePointer, input: UnsafeRawBufferPointer, finishing: Bool, into output: inout [UInt8]
+        _ state: OpaquePointer,
+        input: UnsafeRawBufferPointer,
+        finishing: Bool,
+        into output: inout [UInt8]
     ) throws(CompressError) {
         var availableIn = input.count
         var nextIn: UnsafePointer<UInt8>? = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
@@ -33,7 +44,10 @@ extension Compressor {
             // No output buffer of ours: the encoder keeps its output and we take it zero-copy.
             var availableOut = 0
             var nextOut: UnsafeMutablePointer<UInt8>? = nil
-            guard BrotliEncoderCompressStream(state, operation, &availableIn, &nextIn, &availableOut, &nextOut, nil) == BROTLI_TRUE else {
+            guard
+                BrotliEncoderCompressStream(state, operation, &availableIn, &nextIn, &availableOut, &nextOut, nil)
+                    == BROTLI_TRUE
+            else {
                 throw .encoderFailed(coding: .br, path: nil, detail: "BrotliEncoderCompressStream failed")
             }
             while BrotliEncoderHasMoreOutput(state) == BROTLI_TRUE {

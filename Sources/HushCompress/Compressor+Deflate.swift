@@ -17,8 +17,15 @@ extension Compressor {
         header.pointee.os = 255  // "unknown", as Python's gzip module writes; see the type's doc.
         // `deflateInit2` is a macro Swift cannot see; call the function behind it.
         let status = deflateInit2_(
-            stream, gzipLevel, Z_DEFLATED, gzipWindowBits, 8, Z_DEFAULT_STRATEGY,
-            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            stream,
+            gzipLevel,
+            Z_DEFLATED,
+            gzipWindowBits,
+            8,
+            Z_DEFAULT_STRATEGY,
+            ZLIB_VERSION,
+            Int32(MemoryLayout<z_stream>.size)
+        )
         guard status == Z_OK else {
             stream.deallocate()
             header.deallocate()
@@ -37,16 +44,22 @@ extension Compressor {
     }
 
     static func deflateRun(
-        _ stream: UnsafeMutablePointer<z_stream>, scratch: UnsafeMutablePointer<UInt8>,
-        input: UnsafeRawBufferPointer, finishing: Bool, into output: inout [UInt8]
+        _ stream: UnsafeMutablePointer<z_stream>,
+        scratch: UnsafeMutablePointer<UInt8>,
+        input: UnsafeRawBufferPointer,
+        finishing: Bool,
+        into output: inout [UInt8]
     ) throws(CompressError) {
         // avail_in is a 32-bit uInt: feed very large chunks in slices.
         var offset = 0
         repeat {
             let slice = min(input.count - offset, Int(Int32.max))
             // zlib never writes through next_in; the mutable pointer type is a C API artefact.
-            stream.pointee.next_in = slice > 0
-                ? input.baseAddress.map { UnsafeMutablePointer(mutating: $0.advanced(by: offset).assumingMemoryBound(to: Bytef.self)) }
+            stream.pointee.next_in =
+                slice > 0
+                ? input.baseAddress.map {
+                    UnsafeMutablePointer(mutating: $0.advanced(by: offset).assumingMemoryBound(to: Bytef.self))
+                }
                 : nil
             stream.pointee.avail_in = uInt(slice)
             offset += slice

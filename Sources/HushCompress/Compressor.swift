@@ -105,7 +105,8 @@ public struct Compressor: ~Copyable, @unchecked Sendable {
         .encoderFailed(coding: coding, path: nil, detail: detail)
     }
 
-    private func run(_ input: UnsafeRawBufferPointer, finishing: Bool, into output: inout [UInt8]) throws(CompressError) {
+    private func run(_ input: UnsafeRawBufferPointer, finishing: Bool, into output: inout [UInt8]) throws(CompressError)
+    {
         switch engine {
         case .deflate(let stream, _, let scratch):
             try Self.deflateRun(stream, scratch: scratch, input: input, finishing: finishing, into: &output)
@@ -118,7 +119,11 @@ public struct Compressor: ~Copyable, @unchecked Sendable {
 /// The C state behind a ``Compressor``. The pointers are allocated by the initialiser and freed
 /// by `deinit`; `z_stream` lives on the heap because zlib checks that it never moves.
 enum Engine {
-    case deflate(UnsafeMutablePointer<z_stream>, header: UnsafeMutablePointer<gz_header>, scratch: UnsafeMutablePointer<UInt8>)
+    case deflate(
+        UnsafeMutablePointer<z_stream>,
+        header: UnsafeMutablePointer<gz_header>,
+        scratch: UnsafeMutablePointer<UInt8>
+    )
     case brotli(OpaquePointer)
 }
 

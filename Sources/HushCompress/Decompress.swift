@@ -42,7 +42,12 @@ private func inflateGzip(_ bytes: [UInt8]) throws(CompressError) -> [UInt8] {
             switch code {
             case Z_STREAM_END:
                 if stream.pointee.avail_in != 0 {
-                    return .failure(.corruptInput(coding: .gzip, detail: "\(stream.pointee.avail_in) bytes after the end of the stream"))
+                    return .failure(
+                        .corruptInput(
+                            coding: .gzip,
+                            detail: "\(stream.pointee.avail_in) bytes after the end of the stream"
+                        )
+                    )
                 }
                 return .success(())
             case Z_OK:
@@ -82,7 +87,9 @@ private func decodeBrotli(_ bytes: [UInt8]) throws(CompressError) -> [UInt8] {
             switch code {
             case BROTLI_DECODER_RESULT_SUCCESS:
                 if availableIn != 0 {
-                    return .failure(.corruptInput(coding: .br, detail: "\(availableIn) bytes after the end of the stream"))
+                    return .failure(
+                        .corruptInput(coding: .br, detail: "\(availableIn) bytes after the end of the stream")
+                    )
                 }
                 return .success(())
             case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:

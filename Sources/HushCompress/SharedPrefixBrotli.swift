@@ -15,16 +15,28 @@ public enum SharedPrefixBrotli {
     public static let maximumTail = 64 * 1024
 
     /// One stream per tail, each decoding to `prefix + tail`.
-    public static func compress(prefix: UnsafeRawBufferPointer, tails: [UnsafeRawBufferPointer]) throws(CompressError) -> [[UInt8]] {
+    public static func compress(
+        prefix: UnsafeRawBufferPointer,
+        tails: [UnsafeRawBufferPointer]
+    ) throws(CompressError) -> [[UInt8]] {
         guard let state = BrotliEncoderCreateInstance(nil, nil, nil) else {
-            throw .encoderFailed(coding: .br, path: nil, detail: "BrotliEncoderCreateInstance returned NULL (out of memory)")
+            throw .encoderFailed(
+                coding: .br,
+                path: nil,
+                detail: "BrotliEncoderCreateInstance returned NULL (out of memory)"
+            )
         }
         defer { BrotliEncoderDestroyInstance(state) }
         for (parameter, value) in [
             (BROTLI_PARAM_QUALITY, Compressor.brotliQuality), (BROTLI_PARAM_LGWIN, Compressor.brotliWindow),
-            (BROTLI_PARAM_MODE, BROTLI_MODE_GENERIC.rawValue), (BROTLI_PARAM_SIZE_HINT, UInt32(min(prefix.count, 1 << 30))),
+            (BROTLI_PARAM_MODE, BROTLI_MODE_GENERIC.rawValue),
+            (BROTLI_PARAM_SIZE_HINT, UInt32(min(prefix.count, 1 << 30))),
         ] where BrotliEncoderSetParameter(state, parameter, value) == BROTLI_FALSE {
-            throw .encoderFailed(coding: .br, path: nil, detail: "BrotliEncoderSetParameter(\(parameter.rawValue)) refused")
+            throw .encoderFailed(
+                coding: .br,
+                path: nil,
+                detail: "BrotliEncoderSetParameter(\(parameter.rawValue)) refused"
+            )
         }
         var flushed: [UInt8] = []
         var availableIn = prefix.count
@@ -32,7 +44,17 @@ public enum SharedPrefixBrotli {
         repeat {
             var availableOut = 0
             var nextOut: UnsafeMutablePointer<UInt8>? = nil
-            guard BrotliEncoderCompressStream(state, BROTLI_OPERATION_FLUSH, &availableIn, &nextIn, &availableOut, &nextOut, nil) == BROTLI_TRUE else {
+            guard
+                BrotliEncoderCompressStream(
+                    state,
+                    BROTLI_OPERATION_FLUSH,
+                    &availableIn,
+                    &nextIn,
+                    &availableOut,
+                    &nextOut,
+                    nil
+                ) == BROTLI_TRUE
+            else {
                 throw .encoderFailed(coding: .br, path: nil, detail: "BrotliEncoderCompressStream(FLUSH) failed")
             }
             while BrotliEncoderHasMoreOutput(state) == BROTLI_TRUE {

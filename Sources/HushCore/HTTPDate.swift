@@ -13,9 +13,14 @@ public enum HTTPDate {
         /// Days since Thursday, 1 January 1970, modulo 7 (0 = Thursday).
         public var weekdayFromThursday: Int
 
-        public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekdayFromThursday: Int = 0) {
-            self.year = year; self.month = month; self.day = day
-            self.hour = hour; self.minute = minute; self.second = second
+        public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekdayFromThursday: Int = 0)
+        {
+            self.year = year
+            self.month = month
+            self.day = day
+            self.hour = hour
+            self.minute = minute
+            self.second = second
             self.weekdayFromThursday = weekdayFromThursday
         }
     }
@@ -34,8 +39,15 @@ public enum HTTPDate {
         let month = Int(mp < 10 ? mp + 3 : mp - 9)
         let year = Int(yoe + era * 400) + (month <= 2 ? 1 : 0)
         let weekday = Int(((days % 7) + 7) % 7)
-        return Civil(year: year, month: month, day: day, hour: secondOfDay / 3_600,
-                     minute: (secondOfDay / 60) % 60, second: secondOfDay % 60, weekdayFromThursday: weekday)
+        return Civil(
+            year: year,
+            month: month,
+            day: day,
+            hour: secondOfDay / 3_600,
+            minute: (secondOfDay / 60) % 60,
+            second: secondOfDay % 60,
+            weekdayFromThursday: weekday
+        )
     }
 
     /// Seconds since the epoch of calendar fields (Howard Hinnant's `days_from_civil`).
@@ -117,7 +129,9 @@ public enum HTTPDate {
         }
 
         mutating func time() -> (Int, Int, Int)? {
-            guard let h = digits(2), literal(":"), let m = digits(2), literal(":"), let s = digits(2) else { return nil }
+            guard let h = digits(2), literal(":"), let m = digits(2), literal(":"), let s = digits(2) else {
+                return nil
+            }
             return (h, m, s)
         }
 
@@ -125,9 +139,12 @@ public enum HTTPDate {
         mutating func imfFixdate() -> Civil? {
             let start = i
             guard oneOf(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]) != nil, literal(", "),
-                  let day = digits(2), literal(" "), let month = oneOf(HTTPDate.monthNames), literal(" "),
-                  let year = digits(4), literal(" "), let (h, m, s) = time(), literal(" GMT")
-            else { i = start; return nil }
+                let day = digits(2), literal(" "), let month = oneOf(HTTPDate.monthNames), literal(" "),
+                let year = digits(4), literal(" "), let (h, m, s) = time(), literal(" GMT")
+            else {
+                i = start
+                return nil
+            }
             return Civil(year: year, month: month + 1, day: day, hour: h, minute: m, second: s)
         }
 
@@ -137,21 +154,44 @@ public enum HTTPDate {
         mutating func rfc850() -> Civil? {
             let start = i
             guard oneOf(HTTPDate.longDayNames) != nil, literal(", "), let day = digits(2), literal("-"),
-                  let month = oneOf(HTTPDate.monthNames), literal("-"), let yy = digits(2), literal(" "),
-                  let (h, m, s) = time(), literal(" GMT")
-            else { i = start; return nil }
-            return Civil(year: yy < 70 ? 2000 + yy : 1900 + yy, month: month + 1, day: day, hour: h, minute: m, second: s)
+                let month = oneOf(HTTPDate.monthNames), literal("-"), let yy = digits(2), literal(" "),
+                let (h, m, s) = time(), literal(" GMT")
+            else {
+                i = start
+                return nil
+            }
+            return Civil(
+                year: yy < 70 ? 2000 + yy : 1900 + yy,
+                month: month + 1,
+                day: day,
+                hour: h,
+                minute: m,
+                second: s
+            )
         }
 
         // asctime-date = day-name SP month SP ( 2DIGIT / ( SP DIGIT )) SP time-of-day SP year
         mutating func asctime() -> Civil? {
             let start = i
             guard oneOf(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]) != nil, literal(" "),
-                  let month = oneOf(HTTPDate.monthNames), literal(" ")
-            else { i = start; return nil }
+                let month = oneOf(HTTPDate.monthNames), literal(" ")
+            else {
+                i = start
+                return nil
+            }
             let day: Int
-            if literal(" "), let d = digits(1) { day = d } else if let d = digits(2) { day = d } else { i = start; return nil }
-            guard literal(" "), let (h, m, s) = time(), literal(" "), let year = digits(4) else { i = start; return nil }
+            if literal(" "), let d = digits(1) {
+                day = d
+            } else if let d = digits(2) {
+                day = d
+            } else {
+                i = start
+                return nil
+            }
+            guard literal(" "), let (h, m, s) = time(), literal(" "), let year = digits(4) else {
+                i = start
+                return nil
+            }
             return Civil(year: year, month: month + 1, day: day, hour: h, minute: m, second: s)
         }
     }

@@ -11,7 +11,8 @@ public enum HashedName {
         guard let dot = scalars.lastIndex(of: ".") else { return (fileName, "") }
         let leadingDots = scalars.prefix { $0 == "." }.count
         guard dot >= leadingDots else { return (fileName, "") }
-        var root = String.UnicodeScalarView(), ext = String.UnicodeScalarView()
+        var root = String.UnicodeScalarView()
+        var ext = String.UnicodeScalarView()
         root.append(contentsOf: scalars[..<dot])
         ext.append(contentsOf: scalars[dot...])
         return (String(root), String(ext))

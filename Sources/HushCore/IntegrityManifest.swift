@@ -74,15 +74,20 @@ public struct IntegrityManifest: Sendable, Equatable {
         }
         var files: [String: IntegrityEntry] = [:]
         for (path, entry) in wire.files {
-            for (key, value) in [("size", entry.size), ("br", entry.br ?? 0), ("gzip", entry.gzip ?? 0)] where value < 0 {
+            for (key, value) in [("size", entry.size), ("br", entry.br ?? 0), ("gzip", entry.gzip ?? 0)] where value < 0
+            {
                 throw .malformed("\"\(path)\": \"\(key)\" is negative")
             }
             var compressed: [ContentCoding: Int64] = [:]
             compressed[.br] = entry.br
             compressed[.gzip] = entry.gzip
             files[path] = IntegrityEntry(
-                hashedName: entry.hashed, size: entry.size, contentType: entry.contentType,
-                integrity: entry.integrity, compressedSizes: compressed)
+                hashedName: entry.hashed,
+                size: entry.size,
+                contentType: entry.contentType,
+                integrity: entry.integrity,
+                compressedSizes: compressed
+            )
         }
         return IntegrityManifest(files: files)
     }
@@ -126,7 +131,13 @@ public struct IntegrityEntry: Sendable, Equatable {
     /// when no sibling was kept (skipped type, not worth it, or disabled).
     public var compressedSizes: [ContentCoding: Int64]
 
-    public init(hashedName: String, size: Int64, contentType: String, integrity: String, compressedSizes: [ContentCoding: Int64] = [:]) {
+    public init(
+        hashedName: String,
+        size: Int64,
+        contentType: String,
+        integrity: String,
+        compressedSizes: [ContentCoding: Int64] = [:]
+    ) {
         self.hashedName = hashedName
         self.size = size
         self.contentType = contentType

@@ -18,7 +18,8 @@ public struct Manifest: Sendable, Equatable {
     /// A manifest of `entries`; a repeated key (same code points) keeps its first value.
     public init(entries: [(key: String, value: String)]) {
         var seen = Set<[UInt8]>()
-        self.entries = entries
+        self.entries =
+            entries
             .filter { seen.insert(Array($0.key.utf8)).inserted }
             .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
     }
@@ -35,7 +36,9 @@ public struct Manifest: Sendable, Equatable {
 
     public static func == (lhs: Manifest, rhs: Manifest) -> Bool {
         lhs.entries.count == rhs.entries.count
-            && zip(lhs.entries, rhs.entries).allSatisfy { Array($0.key.utf8) == Array($1.key.utf8) && Array($0.value.utf8) == Array($1.value.utf8) }
+            && zip(lhs.entries, rhs.entries).allSatisfy {
+                Array($0.key.utf8) == Array($1.key.utf8) && Array($0.value.utf8) == Array($1.value.utf8)
+            }
     }
 
     /// The entries sorted as Python sorts `str` keys: by code point, which is UTF-8 byte order.

@@ -18,7 +18,10 @@ public enum OrderedJSON: Equatable, Sendable {
         case (.null, .null): return true
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { Array($0.key.unicodeScalars) == Array($1.key.unicodeScalars) && $0.value == $1.value }
+            return a.count == b.count
+                && zip(a, b).allSatisfy {
+                    Array($0.key.unicodeScalars) == Array($1.key.unicodeScalars) && $0.value == $1.value
+                }
         default: return false
         }
     }
@@ -50,7 +53,9 @@ public enum OrderedJSON: Equatable, Sendable {
 
         mutating func literal(_ text: String) -> Bool {
             let utf8 = Array(text.utf8)
-            guard position + utf8.count <= bytes.count, Array(bytes[position..<(position + utf8.count)]) == utf8 else { return false }
+            guard position + utf8.count <= bytes.count, Array(bytes[position..<(position + utf8.count)]) == utf8 else {
+                return false
+            }
             position += utf8.count
             return true
         }
@@ -75,10 +80,15 @@ public enum OrderedJSON: Equatable, Sendable {
             defer { depth -= 1 }
             var members: [(key: String, value: OrderedJSON)] = []
             skipSpace()
-            if position < bytes.count && bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if position < bytes.count && bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
             while true {
                 skipSpace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let key = string() else { return nil }
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let key = string() else {
+                    return nil
+                }
                 skipSpace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return nil }
                 position += 1
@@ -86,8 +96,14 @@ public enum OrderedJSON: Equatable, Sendable {
                 members.append((key, member))
                 skipSpace()
                 guard position < bytes.count else { return nil }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    return .object(members)
+                }
                 return nil
             }
         }
@@ -98,14 +114,23 @@ public enum OrderedJSON: Equatable, Sendable {
             defer { depth -= 1 }
             var elements: [OrderedJSON] = []
             skipSpace()
-            if position < bytes.count && bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+            if position < bytes.count && bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(elements)
+            }
             while true {
                 guard let element = value() else { return nil }
                 elements.append(element)
                 skipSpace()
                 guard position < bytes.count else { return nil }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    return .array(elements)
+                }
                 return nil
             }
         }
@@ -174,7 +199,8 @@ public enum OrderedJSON: Equatable, Sendable {
                 case UInt8(ascii: "u"):
                     guard var code = hex4() else { return nil }
                     if (0xd800..<0xdc00).contains(code), position + 6 <= bytes.count,
-                       bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                        bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+                    {
                         let saved = position
                         position += 2
                         if let low = hex4(), (0xdc00..<0xe000).contains(low) {

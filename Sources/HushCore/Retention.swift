@@ -107,19 +107,26 @@ public enum Retention {
     ///   - policy: how many versions / days to keep.
     ///   - now: the time to measure ages against.
     public static func plan(
-        current: Manifest, history: [ManifestVersion], existingFiles: Set<String>, policy: RetentionPolicy, now: Date
+        current: Manifest,
+        history: [ManifestVersion],
+        existingFiles: Set<String>,
+        policy: RetentionPolicy,
+        now: Date
     ) -> RetentionPlan {
         let currentHash = current.hash
-        let previous = history
+        let previous =
+            history
             .filter { $0.manifest.hash != currentHash }
             .sorted { ($0.retiredAt, $0.fileName) > ($1.retiredAt, $1.fileName) }
-        var kept: [ManifestVersion] = [], expired: [ManifestVersion] = []
+        var kept: [ManifestVersion] = []
+        var expired: [ManifestVersion] = []
         var keptHashes: Set<String> = []
         for version in previous {
             let hash = version.manifest.hash
             // A version recorded twice counts once toward N.
             let withinCount = keptHashes.contains(hash) || keptHashes.count < policy.keepVersions
-            let withinAge = policy.maxAgeDays.map { now.timeIntervalSince(version.retiredAt) <= Double($0) * 86_400 } ?? false
+            let withinAge =
+                policy.maxAgeDays.map { now.timeIntervalSince(version.retiredAt) <= Double($0) * 86_400 } ?? false
             if withinCount || withinAge {
                 kept.append(version)
                 keptHashes.insert(hash)
@@ -147,7 +154,8 @@ public enum Retention {
             keptVersions: kept.map(\.fileName),
             expiredVersions: expired.map(\.fileName),
             keep: keep.sorted(by: utf8Order),
-            delete: doomed.sorted(by: utf8Order))
+            delete: doomed.sorted(by: utf8Order)
+        )
     }
 
     private static func names(_ manifest: Manifest) -> Set<String> {
@@ -168,7 +176,8 @@ enum UTCTimestamp {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2) + pad(c.second, 2) + "Z"
+        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
+            + pad(c.second, 2) + "Z"
     }
 
     static func parse(_ text: String) -> Int64? {
@@ -183,9 +192,12 @@ enum UTCTimestamp {
             return value
         }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
-              let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
-        let seconds = HTTPDate.epochSeconds(of: HTTPDate.Civil(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+            let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let seconds = HTTPDate.epochSeconds(
+            of: HTTPDate.Civil(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        )
         // Reject dates that do not exist (Feb 30): they would not format back to the same text.
         return format(seconds) == text ? seconds : nil
     }

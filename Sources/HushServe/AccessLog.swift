@@ -1,8 +1,7 @@
+import Glibc
 import HushCore
 import HushSystem
 import NIOConcurrencyHelpers
-
-import Glibc
 
 /// An access log in the Common Log Format (as Apache's `%h %l %u %t "%r" %>s %b`), time in UTC:
 ///
@@ -35,8 +34,10 @@ public final class AccessLog: Sendable {
     static let reportInterval: Int64 = 60
 
     /// Opens the log at `destination`; nil for `.off`. Write failures are reported through `warn`.
-    public static func open(_ destination: ServeConfiguration.AccessLogDestination,
-                            warn: @escaping @Sendable (String) -> Void) throws(ServeError) -> AccessLog? {
+    public static func open(
+        _ destination: ServeConfiguration.AccessLogDestination,
+        warn: @escaping @Sendable (String) -> Void
+    ) throws(ServeError) -> AccessLog? {
         switch destination {
         case .off:
             return nil
@@ -64,7 +65,14 @@ public final class AccessLog: Sendable {
     }
 
     /// Records one response.
-    func record(client: String, method: ArraySlice<UInt8>, target: ArraySlice<UInt8>, versionMinor: Int, status: Int, bytes: Int) {
+    func record(
+        client: String,
+        method: ArraySlice<UInt8>,
+        target: ArraySlice<UInt8>,
+        versionMinor: Int,
+        status: Int,
+        bytes: Int
+    ) {
         let now = Int64(time(nil))
         let pending: [UInt8]? = state.withLockedValue { s in
             if s.lastSecond != now {
@@ -131,9 +139,12 @@ public final class AccessLog: Sendable {
             while offset < raw.count {
                 guard let base = raw.baseAddress else { return nil }
                 // Not Syscall.writeFully: on a failure the count of lines written matters.
-                let n: Int, code: Int32
+                let n: Int
+                let code: Int32
                 do throws(SystemError) {
-                    (n, code) = (try Syscall.retrying("write") { write(descriptor, base + offset, raw.count - offset) }, ENOSPC)
+                    (n, code) = (
+                        try Syscall.retrying("write") { write(descriptor, base + offset, raw.count - offset) }, ENOSPC
+                    )
                 } catch { (n, code) = (-1, error.errno) }
                 guard n > 0 else {
                     let error = code
@@ -160,7 +171,8 @@ public final class AccessLog: Sendable {
         let message: String? = state.withLockedValue { s in
             let first = s.lastReport == .min
             guard s.lostLines > 0, first || force || now - s.lastReport >= Self.reportInterval else { return nil }
-            let text = "hush: access log \(name): cannot write (\(SystemError.describe(s.lastError))); "
+            let text =
+                "hush: access log \(name): cannot write (\(SystemError.describe(s.lastError))); "
                 + "\(s.lostLines) line\(s.lostLines == 1 ? "" : "s") lost"
                 + (first ? "; further losses are reported at most once a minute" : " since the last warning")
             s.lostLines = 0

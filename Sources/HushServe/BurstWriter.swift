@@ -1,6 +1,5 @@
-import NIOCore
-
 import Glibc
+import NIOCore
 
 /// Gathers the answers of one read burst and hands them to the channel, so a burst costs one
 /// flush: small responses are rendered back to back into one buffer (reused from burst to
@@ -37,12 +36,23 @@ final class BurstWriter {
 
     /// Renders a reply into the burst's buffer, handing it to the channel first when a body follows
     /// separately.
-    func write(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader, dateLine: ByteBuffer,
-               context: ChannelHandlerContext) -> Written {
+    func write(
+        _ reply: Reply,
+        isHead: Bool,
+        connection: ResponseWriter.ConnectionHeader,
+        dateLine: ByteBuffer,
+        context: ChannelHandlerContext
+    ) -> Written {
         var out = pending ?? reusableBuffer(context)
         pending = nil
         hasWrites = true
-        let (tail, bytes) = ResponseWriter.write(reply, isHead: isHead, connection: connection, dateLine: dateLine, into: &out)
+        let (tail, bytes) = ResponseWriter.write(
+            reply,
+            isHead: isHead,
+            connection: connection,
+            dateLine: dateLine,
+            into: &out
+        )
         switch tail {
         case .none where out.readableBytes >= Self.handOverThreshold:
             // Hand big bursts to the channel now: its writability then accounts for them, so a
@@ -98,7 +108,10 @@ final class BurstWriter {
         pending = nil
     }
 
-    private static let cork = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: TCP_CORK))
+    private static let cork = ChannelOptions.Types.SocketOption(
+        level: .tcp,
+        name: NIOBSDSocket.Option(rawValue: TCP_CORK)
+    )
 
     private func setCork(_ on: Bool, _ context: ChannelHandlerContext) {
         guard on != corked, context.channel.isActive else { return }

@@ -115,8 +115,12 @@ enum ConnectionState: Equatable {
     /// back); while requests are held back it drains instead.
     mutating func inputClosed() -> Bool {
         switch self {
-        case .idle, .readingHead: self = .closing; return true
-        case .writing: self = .draining; return false
+        case .idle, .readingHead:
+            self = .closing
+            return true
+        case .writing:
+            self = .draining
+            return false
         case .draining, .closing: return false
         }
     }

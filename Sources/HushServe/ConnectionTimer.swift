@@ -49,8 +49,12 @@ struct ConnectionTimer {
     /// Decides, when the timer fires at `now`, from the state and the output's progress. A
     /// backlog that drained since the last look starts the idle period about now, so `state`'s
     /// idle deadline may move later.
-    mutating func fired(state: inout ConnectionState, progress: SendProgress, hasFilesInFlight: Bool,
-                        now: NIODeadline) -> Verdict {
+    mutating func fired(
+        state: inout ConnectionState,
+        progress: SendProgress,
+        hasFilesInFlight: Bool,
+        now: NIODeadline
+    ) -> Verdict {
         switch state.governingDeadline(hasBacklog: progress.pending > 0 || hasFilesInFlight) {
         case .send:
             if progress != lastSeen {

@@ -1,7 +1,6 @@
+import Glibc
 import HushCore
 import NIOCore
-
-import Glibc
 
 /// The `Date:` header line (RFC 9110 §6.6.1), rendered at most once a second per connection.
 struct DateLine {

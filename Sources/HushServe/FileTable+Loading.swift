@@ -1,8 +1,7 @@
+import Glibc
 import HushCore
 import HushSystem
 import NIOCore
-
-import Glibc
 
 extension FileTable {
     /// Scans `configuration.root` into a table.
@@ -13,7 +12,10 @@ extension FileTable {
     /// own. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
     /// `previous`, files whose device, inode, size and modification time are unchanged keep their
     /// ETag without being hashed again.
-    public static func load(configuration: ServeConfiguration, previous: FileTable? = nil) throws(ServeError) -> FileTable {
+    public static func load(
+        configuration: ServeConfiguration,
+        previous: FileTable? = nil
+    ) throws(ServeError) -> FileTable {
         guard let realRoot = realPath(configuration.root) else { throw .rootNotADirectory(configuration.root) }
         guard let info = try? Syscall.stat(realRoot), FileType(mode: info.st_mode) == .directory else {
             throw .rootNotADirectory(configuration.root)
@@ -43,13 +45,19 @@ extension FileTable {
         var inMemory: [String: (fingerprint: FileFingerprint, placement: MemoryArena.Placement)] = [:]
         for (rel, size) in sizes where size <= configuration.memoryFileLimit && size <= budget {
             budget -= size
-            guard let file = found[rel], let loaded = loadIntoMemory(rel: rel, found: file, arena: &arena, previous: previous) else { continue }
+            guard let file = found[rel],
+                let loaded = loadIntoMemory(rel: rel, found: file, arena: &arena, previous: previous)
+            else { continue }
             inMemory[rel] = loaded
         }
         /// A file's bytes and fingerprint, from memory or from its open descriptor.
         func load(_ rel: String) -> LoadedFile? {
             if let memory = inMemory[rel] {
-                return LoadedFile(rel: rel, fingerprint: memory.fingerprint, body: .memory(arena.bytes(memory.placement)))
+                return LoadedFile(
+                    rel: rel,
+                    fingerprint: memory.fingerprint,
+                    body: .memory(arena.bytes(memory.placement))
+                )
             }
             return openOnDisk(rel: rel, found: found[rel], previous: previous)
         }
@@ -66,29 +74,47 @@ extension FileTable {
             let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
             let lastModified = loaded.fingerprint.modifiedSeconds
             let meta = HeadRenderer.Metadata(
-                contentType: MediaType.contentType(forFileName: rel), isHashed: isHashed,
-                hasSiblings: !encoded.isEmpty, lastModified: lastModified)
+                contentType: MediaType.contentType(forFileName: rel),
+                isHashed: isHashed,
+                hasSiblings: !encoded.isEmpty,
+                lastModified: lastModified
+            )
             func representation(_ file: LoadedFile, _ coding: ContentCoding?) -> Representation {
                 fingerprints[file.rel] = file.fingerprint
                 if case .memory(let buffer) = file.body { memoryBytes += buffer.readableBytes }
-                return renderer.representation(meta: meta, coding: coding, length: file.fingerprint.size,
-                                               digest: file.fingerprint.digest, body: file.body)
+                return renderer.representation(
+                    meta: meta,
+                    coding: coding,
+                    length: file.fingerprint.size,
+                    digest: file.fingerprint.digest,
+                    body: file.body
+                )
             }
             resources[rel] = Resource(
-                identity: representation(loaded, nil), variants: encoded.map { representation($0.1, $0.0) },
-                isHashed: isHashed, lastModified: lastModified)
+                identity: representation(loaded, nil),
+                variants: encoded.map { representation($0.1, $0.0) },
+                isHashed: isHashed,
+                lastModified: lastModified
+            )
             if !configuration.index.isEmpty {
                 let slash = rel.lastIndex(of: "/")
                 let name = slash.map { String(rel[rel.index(after: $0)...]) } ?? rel
                 if name == configuration.index { indexed.insert(slash.map { String(rel[..<$0]) } ?? "") }
             }
         }
-        return FileTable(root: configuration.root, resources: resources, indexedDirectories: indexed,
-                         indexName: configuration.index, memoryBytes: memoryBytes, fingerprints: fingerprints)
+        return FileTable(
+            root: configuration.root,
+            resources: resources,
+            indexedDirectories: indexed,
+            indexName: configuration.index,
+            memoryBytes: memoryBytes,
+            fingerprints: fingerprints
+        )
     }
 
     /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
-    private static func manifestValues(realRoot: String, found: [String: FoundFile]) throws(ServeError) -> Set<String>? {
+    private static func manifestValues(realRoot: String, found: [String: FoundFile]) throws(ServeError) -> Set<String>?
+    {
         guard let path = found[Manifest.fileName]?.path else { return nil }
         let bytes: [UInt8]
         do { bytes = try readAll(path: path) } catch { throw .unreadable(path: path, errno: error.errno) }
@@ -124,8 +150,12 @@ extension FileTable {
     }
 
     /// Reads one file into the arena and hashes it; nil when it cannot be read.
-    private static func loadIntoMemory(rel: String, found: FoundFile, arena: inout MemoryArena,
-                                       previous: FileTable?) -> (fingerprint: FileFingerprint, placement: MemoryArena.Placement)? {
+    private static func loadIntoMemory(
+        rel: String,
+        found: FoundFile,
+        arena: inout MemoryArena,
+        previous: FileTable?
+    ) -> (fingerprint: FileFingerprint, placement: MemoryArena.Placement)? {
         guard let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else { return nil }
         let placed = arena.load(fd, expectedSize: opened.size)
         try? Syscall.close(fd)
@@ -144,7 +174,9 @@ extension FileTable {
 
     /// Opens one file to be sent with sendfile, hashing it unless a previous table did.
     private static func openOnDisk(rel: String, found: FoundFile?, previous: FileTable?) -> LoadedFile? {
-        guard let found, let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else { return nil }
+        guard let found, let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else {
+            return nil
+        }
         var fingerprint = opened
         if let reuse {
             fingerprint.digest = reuse
@@ -153,7 +185,11 @@ extension FileTable {
             var chunk = [UInt8](repeating: 0, count: 256 << 10)
             var offset: Int64 = 0
             while true {
-                guard let r = chunk.withUnsafeMutableBytes({ try? Syscall.preadFully(fd, into: $0, at: offset, path: found.path) }) else {
+                guard
+                    let r = chunk.withUnsafeMutableBytes({
+                        try? Syscall.preadFully(fd, into: $0, at: offset, path: found.path)
+                    })
+                else {
                     try? Syscall.close(fd)
                     return nil
                 }
@@ -163,12 +199,21 @@ extension FileTable {
             }
             fingerprint.digest = md5.hexDigest()
         }
-        return LoadedFile(rel: rel, fingerprint: fingerprint, body: .file(OpenFile(descriptor: fd, name: rel, fingerprint: fingerprint)))
+        return LoadedFile(
+            rel: rel,
+            fingerprint: fingerprint,
+            body: .file(OpenFile(descriptor: fd, name: rel, fingerprint: fingerprint))
+        )
     }
 
     /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
-    private static func walk(directory: String, relative: String, realRoot: String,
-                             into found: inout [String: FoundFile], visited: inout Set<[UInt64]>) throws(ServeError) {
+    private static func walk(
+        directory: String,
+        relative: String,
+        realRoot: String,
+        into found: inout [String: FoundFile],
+        visited: inout Set<[UInt64]>
+    ) throws(ServeError) {
         let entries: [DirectoryEntry]
         do { entries = try Directory.entries(directory) } catch {
             if relative.isEmpty { throw .unreadable(path: directory, errno: error.errno) }
@@ -184,8 +229,10 @@ extension FileTable {
             if (s.st_mode & S_IFMT) == S_IFLNK {
                 // Follow a symlink only when it resolves inside the root and not into a dot entry.
                 guard let target = realPath(path), target.hasPrefix(realRoot + "/"),
-                      !target.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: { $0.hasPrefix(".") }),
-                      let targetStatus = try? Syscall.stat(target)
+                    !target.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: {
+                        $0.hasPrefix(".")
+                    }),
+                    let targetStatus = try? Syscall.stat(target)
                 else { continue }
                 s = targetStatus
                 // The file is opened by its checked target, so a link swapped in later is refused.

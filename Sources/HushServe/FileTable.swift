@@ -1,3 +1,4 @@
+import Glibc
 import HushCore
 import HushSystem
 import NIOCore
@@ -38,8 +39,14 @@ public final class FileTable: Sendable {
     @inline(__always)
     func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? { pathIndex.lookup(path) }
 
-    init(root: String, resources: [String: Resource], indexedDirectories: Set<String>, indexName: String,
-         memoryBytes: Int, fingerprints: [String: FileFingerprint]) {
+    init(
+        root: String,
+        resources: [String: Resource],
+        indexedDirectories: Set<String>,
+        indexName: String,
+        memoryBytes: Int,
+        fingerprints: [String: FileFingerprint]
+    ) {
         self.root = root
         self.resources = resources
         self.indexedDirectories = indexedDirectories
@@ -140,8 +147,17 @@ public final class Representation: Sendable {
     /// ETag bytes without quotes, for fast comparison with request validators.
     let opaqueTag: [UInt8]
 
-    init(coding: ContentCoding?, length: Int, etag: String, body: Body, head: ByteBuffer, notModifiedFields: Range<Int>,
-         partialFields: Range<Int>, varies: Bool, opaqueTag: [UInt8]) {
+    init(
+        coding: ContentCoding?,
+        length: Int,
+        etag: String,
+        body: Body,
+        head: ByteBuffer,
+        notModifiedFields: Range<Int>,
+        partialFields: Range<Int>,
+        varies: Bool,
+        opaqueTag: [UInt8]
+    ) {
         self.coding = coding
         self.length = length
         self.etag = etag
@@ -213,5 +229,3 @@ struct FileFingerprint: Sendable, Equatable {
     /// Whole seconds of the modification time (`Last-Modified`).
     var modifiedSeconds: Int64 { identity.modifiedSeconds }
 }
-
-import Glibc

@@ -3,16 +3,21 @@ import NIOCore
 extension HTTPHandler {
     /// The settings a server with `configuration` gives each connection. `warn` takes lines for
     /// the operator; `reloadSoon` is asked to rescan when a file changed on disk.
-    static func settings(for configuration: ServeConfiguration,
-                         warn: @escaping @Sendable (String) -> Void = { _ in },
-                         reloadSoon: @escaping @Sendable (String) -> Void = { _ in }) -> Settings {
+    static func settings(
+        for configuration: ServeConfiguration,
+        warn: @escaping @Sendable (String) -> Void = { _ in },
+        reloadSoon: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> Settings {
         Settings(
             responder: Responder(prefix: ServeConfiguration.normalizedPrefix(configuration.prefix)),
             timeouts: ConnectionTimer.Timeouts(
                 header: .nanoseconds(Int64(configuration.headerTimeout * 1e9)),
                 idle: .nanoseconds(Int64(configuration.idleTimeout * 1e9)),
-                send: .nanoseconds(Int64(configuration.sendTimeout * 1e9))),
-            warn: warn, reloadSoon: reloadSoon)
+                send: .nanoseconds(Int64(configuration.sendTimeout * 1e9))
+            ),
+            warn: warn,
+            reloadSoon: reloadSoon
+        )
     }
 }
 

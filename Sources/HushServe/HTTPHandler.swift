@@ -179,7 +179,9 @@ final class HTTPHandler: ChannelInboundHandler {
         }
         if input.readableBytes > 0, state != .closing {
             // The deadline for this head starts now and does not move as bytes trickle in.
-            if !heldBack, let deadline = state.headBegan(at: context.eventLoop.now, headerTimeout: settings.timeouts.header) {
+            if !heldBack,
+                let deadline = state.headBegan(at: context.eventLoop.now, headerTimeout: settings.timeouts.header)
+            {
                 timer.due(by: deadline, on: context.eventLoop) { self.timerFired(context) }
             }
             input.discardReadBytes()
@@ -206,15 +208,31 @@ final class HTTPHandler: ChannelInboundHandler {
         let connection: ResponseWriter.ConnectionHeader =
             !keepAlive ? .close : (request.versionMinor == 0 ? .keepAlive : .none)
         let bytes = write(reply, isHead: request.method == .head, connection: connection, context)
-        accessLog?.record(client: client, method: headScratch[request.methodText], target: headScratch[request.target],
-                          versionMinor: request.versionMinor, status: reply.code, bytes: bytes)
+        accessLog?.record(
+            client: client,
+            method: headScratch[request.methodText],
+            target: headScratch[request.target],
+            versionMinor: request.versionMinor,
+            status: reply.code,
+            bytes: bytes
+        )
         if !keepAlive { state.close() }
     }
 
     /// Writes a reply into the burst; returns the body length, for the log.
-    private func write(_ reply: Reply, isHead: Bool, connection: ResponseWriter.ConnectionHeader,
-                       _ context: ChannelHandlerContext) -> Int {
-        let written = writer.write(reply, isHead: isHead, connection: connection, dateLine: dateLine.current(), context: context)
+    private func write(
+        _ reply: Reply,
+        isHead: Bool,
+        connection: ResponseWriter.ConnectionHeader,
+        _ context: ChannelHandlerContext
+    ) -> Int {
+        let written = writer.write(
+            reply,
+            isHead: isHead,
+            connection: connection,
+            dateLine: dateLine.current(),
+            context: context
+        )
         switch written {
         case .bytes(let bytes):
             return bytes
@@ -262,7 +280,8 @@ final class HTTPHandler: ChannelInboundHandler {
         let progress = SendProgress.of(context.channel)
         let hasBacklog = progress.pending > 0 || !writer.filesInFlight.isEmpty
         if state.governingDeadline(hasBacklog: hasBacklog) == .send,
-           let file = writer.filesInFlight.first(where: { $0.changedOnDisk() }) {
+            let file = writer.filesInFlight.first(where: { $0.changedOnDisk() })
+        {
             // Truncated or rewritten mid-response: the rest cannot match the head sent, and
             // sendfile at a premature end of file returns 0 forever, which NIO retries in a
             // busy loop. End the response short; the client sees it incomplete.
@@ -271,7 +290,8 @@ final class HTTPHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        switch timer.fired(state: &state, progress: progress, hasFilesInFlight: !writer.filesInFlight.isEmpty, now: now) {
+        switch timer.fired(state: &state, progress: progress, hasFilesInFlight: !writer.filesInFlight.isEmpty, now: now)
+        {
         case .close(let sendTimedOut):
             if sendTimedOut { accessLog?.recordSendTimeout(client: client) }
             context.close(promise: nil)

@@ -21,7 +21,13 @@ struct HeadRenderer: Sendable {
         isHashed ? Self.immutableCacheControl : "public, max-age=\(maxAge)"
     }
 
-    func representation(meta: Metadata, coding: ContentCoding?, length: Int, digest: String, body: Body) -> Representation {
+    func representation(
+        meta: Metadata,
+        coding: ContentCoding?,
+        length: Int,
+        digest: String,
+        body: Body
+    ) -> Representation {
         let etag = "\"" + digest + "\""
         let cacheControl = "Cache-Control: " + cacheControl(isHashed: meta.isHashed) + "\r\n"
         // RFC 9110 §12.5.5: a response whose content depends on Accept-Encoding says so, and a
@@ -32,16 +38,23 @@ struct HeadRenderer: Sendable {
         // One buffer holds every head: the 304's fields first, then the rest, Content-Length last
         // (see ``Representation/head``).
         let notModified = "ETag: " + etag + "\r\n" + cacheControl + vary + cors
-        let rest = "Content-Type: " + meta.contentType + "\r\n"
+        let rest =
+            "Content-Type: " + meta.contentType + "\r\n"
             + "Last-Modified: " + HTTPDate.format(epochSeconds: meta.lastModified) + "\r\n"
             + encoding + "Accept-Ranges: bytes\r\n"
         let status = Representation.status200.utf8.count
         let head = Representation.status200 + notModified + rest + "Content-Length: \(length)\r\n"
         return Representation(
-            coding: coding, length: length, etag: etag, body: body, head: Self.buffer(head),
+            coding: coding,
+            length: length,
+            etag: etag,
+            body: body,
+            head: Self.buffer(head),
             notModifiedFields: status..<(status + notModified.utf8.count),
             partialFields: status..<(status + notModified.utf8.count + rest.utf8.count),
-            varies: meta.hasSiblings, opaqueTag: Array(digest.utf8))
+            varies: meta.hasSiblings,
+            opaqueTag: Array(digest.utf8)
+        )
     }
 
     static func buffer(_ text: String) -> ByteBuffer {

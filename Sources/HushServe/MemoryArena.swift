@@ -51,7 +51,11 @@ struct MemoryArena {
     /// Reads the bytes at `placement` in place (no slice taken).
     func withBytes<R>(_ placement: Placement, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         chunks[placement.chunk].withUnsafeReadableBytes {
-            body(UnsafeRawBufferPointer(rebasing: $0[(placement.offset - chunks[placement.chunk].readerIndex)...].prefix(placement.length)))
+            body(
+                UnsafeRawBufferPointer(
+                    rebasing: $0[(placement.offset - chunks[placement.chunk].readerIndex)...].prefix(placement.length)
+                )
+            )
         }
     }
 

@@ -16,13 +16,21 @@ extension Negotiation {
     /// If-None-Match makes If-Modified-Since be ignored. Invalid dates are ignored (§13.1.3,
     /// §13.1.4). Only GET and HEAD are ever evaluated (other methods are refused earlier).
     public static func evaluateConditionals(
-        ifMatch: ArraySlice<UInt8>?, ifUnmodifiedSince: ArraySlice<UInt8>?,
-        ifNoneMatch: ArraySlice<UInt8>?, ifModifiedSince: ArraySlice<UInt8>?,
-        opaqueTag: [UInt8], lastModified: Int64
+        ifMatch: ArraySlice<UInt8>?,
+        ifUnmodifiedSince: ArraySlice<UInt8>?,
+        ifNoneMatch: ArraySlice<UInt8>?,
+        ifModifiedSince: ArraySlice<UInt8>?,
+        opaqueTag: [UInt8],
+        lastModified: Int64
     ) -> ConditionalOutcome {
         FieldNegotiation.evaluateConditionals(
-            ifMatch: ifMatch, ifUnmodifiedSince: ifUnmodifiedSince, ifNoneMatch: ifNoneMatch,
-            ifModifiedSince: ifModifiedSince, opaqueTag: opaqueTag, lastModified: lastModified)
+            ifMatch: ifMatch,
+            ifUnmodifiedSince: ifUnmodifiedSince,
+            ifNoneMatch: ifNoneMatch,
+            ifModifiedSince: ifModifiedSince,
+            opaqueTag: opaqueTag,
+            lastModified: lastModified
+        )
     }
 
     /// Whether an `If-None-Match`/`If-Match` value (`*` or a list of entity-tags) matches the
@@ -31,25 +39,35 @@ extension Negotiation {
         FieldNegotiation.tagListMatches(field, opaqueTag: opaqueTag, weakComparison: weakComparison)
     }
 
-
     /// String convenience for tests and callers holding strings.
     public static func evaluateConditionals(
-        ifMatch: String? = nil, ifUnmodifiedSince: String? = nil, ifNoneMatch: String? = nil,
-        ifModifiedSince: String? = nil, etag: String, lastModified: Int64
+        ifMatch: String? = nil,
+        ifUnmodifiedSince: String? = nil,
+        ifNoneMatch: String? = nil,
+        ifModifiedSince: String? = nil,
+        etag: String,
+        lastModified: Int64
     ) -> ConditionalOutcome {
         evaluateConditionals(
-            ifMatch: ifMatch.map { ArraySlice($0) }, ifUnmodifiedSince: ifUnmodifiedSince.map { ArraySlice($0) },
-            ifNoneMatch: ifNoneMatch.map { ArraySlice($0) }, ifModifiedSince: ifModifiedSince.map { ArraySlice($0) },
-            opaqueTag: Array(etag.utf8.filter { $0 != FieldBytes.quote }), lastModified: lastModified)
+            ifMatch: ifMatch.map { ArraySlice($0) },
+            ifUnmodifiedSince: ifUnmodifiedSince.map { ArraySlice($0) },
+            ifNoneMatch: ifNoneMatch.map { ArraySlice($0) },
+            ifModifiedSince: ifModifiedSince.map { ArraySlice($0) },
+            opaqueTag: Array(etag.utf8.filter { $0 != FieldBytes.quote }),
+            lastModified: lastModified
+        )
     }
 }
 
 extension FieldNegotiation {
     /// ``Negotiation/evaluateConditionals(ifMatch:ifUnmodifiedSince:ifNoneMatch:ifModifiedSince:opaqueTag:lastModified:)-(ArraySlice<UInt8>?,_,_,_,_,_)`` over any field bytes.
     static func evaluateConditionals<Bytes: FieldValueBytes>(
-        ifMatch: Bytes?, ifUnmodifiedSince: Bytes?,
-        ifNoneMatch: Bytes?, ifModifiedSince: Bytes?,
-        opaqueTag: [UInt8], lastModified: Int64
+        ifMatch: Bytes?,
+        ifUnmodifiedSince: Bytes?,
+        ifNoneMatch: Bytes?,
+        ifModifiedSince: Bytes?,
+        opaqueTag: [UInt8],
+        lastModified: Int64
     ) -> Negotiation.ConditionalOutcome {
         if let ifMatch {
             // §13.1.1: strong comparison.
@@ -68,16 +86,22 @@ extension FieldNegotiation {
     }
 
     /// ``Negotiation/tagListMatches(_:opaqueTag:weakComparison:)`` over any field bytes.
-    static func tagListMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], weakComparison: Bool) -> Bool {
+    static func tagListMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], weakComparison: Bool) -> Bool
+    {
         let s = FieldBytes.trimmed(field)
         if s.count == 1, s.first == UInt8(ascii: "*") { return true }
         // One pass over the members, no arrays; an entity-tag may contain a comma (etagc allows
         // it), so only commas outside quotes separate members.
-        var start = s.startIndex, quoted = false, i = s.startIndex
+        var start = s.startIndex
+        var quoted = false
+        var i = s.startIndex
         while i <= s.endIndex {
             if i < s.endIndex {
                 if s[i] == FieldBytes.quote { quoted.toggle() }
-                if s[i] != FieldBytes.comma || quoted { i += 1; continue }
+                if s[i] != FieldBytes.comma || quoted {
+                    i += 1
+                    continue
+                }
             }
             let element = FieldBytes.trimmed(s[start..<i])
             start = i + 1
@@ -93,7 +117,8 @@ extension FieldNegotiation {
     @inline(__always)
     static func equal<Bytes: FieldValueBytes>(_ a: Bytes, _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
-        var i = a.startIndex, j = 0
+        var i = a.startIndex
+        var j = 0
         while j < b.count {
             if a[i] != b[j] { return false }
             i += 1

@@ -47,13 +47,17 @@ extension FieldNegotiation {
     /// ``Negotiation/chooseCoding(acceptEncoding:available:)-(ArraySlice<UInt8>?,_)`` over any field
     /// bytes, with `available` in preference order (as ``Resource/codings`` keeps them): on equal
     /// q-values the first wins.
-    static func chooseCoding<Bytes: FieldValueBytes>(acceptEncoding: Bytes?, available: [ContentCoding]) -> ContentCoding? {
+    static func chooseCoding<Bytes: FieldValueBytes>(
+        acceptEncoding: Bytes?,
+        available: [ContentCoding]
+    ) -> ContentCoding? {
         guard let field = acceptEncoding, !available.isEmpty else { return nil }
         let count = min(available.count, Negotiation.maxCodings)
         // Per available coding: the q (thousandths) the field names it with, the highest when
         // named twice; -1 when not named.
         var named = InlineArray<8, Int16>(repeating: -1)
-        var identity: Int?, star: Int?
+        var identity: Int?
+        var star: Int?
         // One pass over the comma-separated members, no intermediate arrays (per request).
         var start = field.startIndex
         members: while start < field.endIndex {
@@ -71,14 +75,21 @@ extension FieldNegotiation {
                     continue members
                 }
             }
-            if FieldBytes.equalsLowercase(name, "identity") { identity = max(identity ?? -1, q) }
-            else if FieldBytes.equalsLowercase(name, "*") { star = max(star ?? -1, q) }
+            if FieldBytes.equalsLowercase(name, "identity") {
+                identity = max(identity ?? -1, q)
+            } else if FieldBytes.equalsLowercase(name, "*") {
+                star = max(star ?? -1, q)
+            }
         }
         // The best available coding, the first in preference order on ties.
-        var best: ContentCoding?, bestQ = 0
+        var best: ContentCoding?
+        var bestQ = 0
         for i in 0..<count {
             let q = named[i] >= 0 ? Int(named[i]) : (star ?? 0)
-            if q > bestQ { best = available[i]; bestQ = q }
+            if q > bestQ {
+                best = available[i]
+                bestQ = q
+            }
         }
         // Unnamed identity: acceptable, but below any named coding (weight 0.0005 in thousandths×2).
         let qIdentity = identity.map { $0 * 2 } ?? star.map { $0 * 2 } ?? 1
@@ -92,10 +103,13 @@ extension FieldNegotiation {
         let coding = FieldBytes.trimmed(element[element.startIndex..<semicolon])
         guard !coding.isEmpty else { return nil }
         var q = 1000
-        for parameter in element[(semicolon + 1)...].split(separator: FieldBytes.semicolon, omittingEmptySubsequences: false) {
+        for parameter in element[(semicolon + 1)...].split(
+            separator: FieldBytes.semicolon,
+            omittingEmptySubsequences: false
+        ) {
             let p = FieldBytes.trimmed(parameter)
             guard p.count >= 2, FieldBytes.lower(p[p.startIndex]) == UInt8(ascii: "q"),
-                  p[p.startIndex + 1] == FieldBytes.equals
+                p[p.startIndex + 1] == FieldBytes.equals
             else { continue }
             guard let weight = qvalue(p.dropFirst(2)) else { return nil }
             q = weight

@@ -47,12 +47,13 @@ extension FieldNegotiation {
         guard let field else { return .full }
         let s = FieldBytes.trimmed(field)
         guard let eq = s.firstIndex(of: FieldBytes.equals), FieldBytes.equalsLowercase(s[s.startIndex..<eq], "bytes"),
-              let specs = FieldBytes.listElements(s[(eq + 1)...], limit: Negotiation.maxRanges), !specs.isEmpty
+            let specs = FieldBytes.listElements(s[(eq + 1)...], limit: Negotiation.maxRanges), !specs.isEmpty
         else { return .full }
         var satisfiable: [ClosedRange<Int>] = []
         for spec in specs {
             guard let dash = spec.firstIndex(of: FieldBytes.dash) else { return .full }
-            let firstText = spec[spec.startIndex..<dash], lastText = spec[(dash + 1)...]
+            let firstText = spec[spec.startIndex..<dash]
+            let lastText = spec[(dash + 1)...]
             if firstText.isEmpty {
                 // suffix-range: the last n bytes (§14.1.2); n = 0 is unsatisfiable.
                 guard let n = FieldBytes.decimal(lastText) else { return .full }
@@ -73,7 +74,8 @@ extension FieldNegotiation {
     }
 
     /// ``Negotiation/ifRangeMatches(_:opaqueTag:lastModified:)`` over any field bytes.
-    static func ifRangeMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], lastModified: Int64) -> Bool {
+    static func ifRangeMatches<Bytes: FieldValueBytes>(_ field: Bytes, opaqueTag: [UInt8], lastModified: Int64) -> Bool
+    {
         let s = FieldBytes.trimmed(field)
         guard let first = s.first else { return false }
         // entity-tag = [ "W/" ] DQUOTE … (§8.8.3). A bare "W" is not enough: "Wed, 21 Oct 2015

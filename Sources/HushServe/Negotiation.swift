@@ -21,8 +21,8 @@ extension Slice: FieldValueBytes where Base == UnsafeRawBufferPointer {}
 /// Small byte helpers shared by the field parsers.
 enum FieldBytes {
     static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), comma = UInt8(ascii: ","),
-               semicolon = UInt8(ascii: ";"), quote = UInt8(ascii: "\""), equals = UInt8(ascii: "="),
-               dash = UInt8(ascii: "-")
+        semicolon = UInt8(ascii: ";"), quote = UInt8(ascii: "\""), equals = UInt8(ascii: "="),
+        dash = UInt8(ascii: "-")
 
     @inline(__always)
     static func isOWS(_ b: UInt8) -> Bool { b == space || b == tab }
@@ -32,7 +32,8 @@ enum FieldBytes {
 
     /// `s` without leading and trailing optional whitespace (RFC 9110 §5.6.3).
     static func trimmed<Bytes: FieldValueBytes>(_ s: Bytes) -> Bytes {
-        var lo = s.startIndex, hi = s.endIndex
+        var lo = s.startIndex
+        var hi = s.endIndex
         while lo < hi, isOWS(s[lo]) { lo += 1 }
         while hi > lo, isOWS(s[hi - 1]) { hi -= 1 }
         return s[lo..<hi]
@@ -42,7 +43,8 @@ enum FieldBytes {
     static func equalsLowercase<Bytes: FieldValueBytes>(_ s: Bytes, _ literal: StaticString) -> Bool {
         guard s.count == literal.utf8CodeUnitCount else { return false }
         return literal.withUTF8Buffer { lit in
-            var i = s.startIndex, j = 0
+            var i = s.startIndex
+            var j = 0
             while j < lit.count {
                 if lower(s[i]) != lit[j] { return false }
                 i += 1
@@ -56,10 +58,14 @@ enum FieldBytes {
     /// element and dropping empty ones, as recipients must accept.
     static func listElements<Bytes: FieldValueBytes>(_ s: Bytes, limit: Int = 256) -> [Bytes]? {
         var out: [Bytes] = []
-        var start = s.startIndex, i = s.startIndex, quoted = false
+        var start = s.startIndex
+        var i = s.startIndex
+        var quoted = false
         while i < s.endIndex {
             let b = s[i]
-            if b == quote { quoted.toggle() } else if b == comma, !quoted {
+            if b == quote {
+                quoted.toggle()
+            } else if b == comma, !quoted {
                 let element = trimmed(s[start..<i])
                 if !element.isEmpty { out.append(element) }
                 if out.count > limit { return nil }

@@ -38,7 +38,12 @@ struct PathIndex<Value: Sendable>: Sendable {
             let hash = keyBytes.withUnsafeBytes { Self.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) }
             var i = Int(truncatingIfNeeded: hash) & mask
             while slots[i].start >= 0 { i = (i + 1) & mask }
-            slots[i] = Slot(start: Int32(start), length: Int32(length), hash: UInt32(truncatingIfNeeded: hash), value: Int32(values.count))
+            slots[i] = Slot(
+                start: Int32(start),
+                length: Int32(length),
+                hash: UInt32(truncatingIfNeeded: hash),
+                value: Int32(values.count)
+            )
             values.append(value)
         }
         self.slots = slots

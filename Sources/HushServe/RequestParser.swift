@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reads request heads from the bytes a connection has received (RFC 9112 §2–§5), strictly
 /// enough that nothing ambiguous reaches the file lookup, and within fixed size limits.
 enum RequestParser {
@@ -27,7 +29,7 @@ enum RequestParser {
     }
 
     private static let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), sp = UInt8(ascii: " "),
-                       colon = UInt8(ascii: ":"), tab = UInt8(ascii: "\t")
+        colon = UInt8(ascii: ":"), tab = UInt8(ascii: "\t")
 
     /// Parses one head, copying it into `scratch`: the field ranges of the result index
     /// `scratch`. A connection reuses one array, so a request costs no allocation.
@@ -35,7 +37,13 @@ enum RequestParser {
         // RFC 9112 §2.2: ignore empty lines before the request line (a few, not unboundedly).
         var start = 0
         while start < min(bytes.count, 8) {
-            if bytes[start] == lf { start += 1 } else if bytes[start] == cr, start + 1 < bytes.count, bytes[start + 1] == lf { start += 2 } else { break }
+            if bytes[start] == lf {
+                start += 1
+            } else if bytes[start] == cr, start + 1 < bytes.count, bytes[start + 1] == lf {
+                start += 2
+            } else {
+                break
+            }
         }
         // Find the empty line that ends the head, accepting bare LF as a line end (§2.2).
         var lineStart = start
@@ -134,7 +142,7 @@ enum RequestParser {
     /// A header field the parser records; see ``record(_:value:in:into:)`` for what each does.
     private enum KnownField {
         case host, range, ifRange, ifMatch, connection, ifNoneMatch, contentLength, acceptEncoding,
-             ifModifiedSince, transferEncoding, ifUnmodifiedSince
+            ifModifiedSince, transferEncoding, ifUnmodifiedSince
     }
 
     /// The known field called `name` (compared case-insensitively, RFC 9110 §5.1), if any.
@@ -155,7 +163,10 @@ enum RequestParser {
     }
 
     /// One pass over the head's lines and fields, by offsets (this runs once per request).
-    private static func scan(_ b: UnsafeRawBufferPointer, repeats: inout [(ListField, Range<Int>)]) -> Result<RequestHead, Failure> {
+    private static func scan(
+        _ b: UnsafeRawBufferPointer,
+        repeats: inout [(ListField, Range<Int>)]
+    ) -> Result<RequestHead, Failure> {
         var cursor = 0
         guard let line = nextLine(b, &cursor) else { return .failure(.badRequest) }
         var request: RequestHead
@@ -168,13 +179,20 @@ enum RequestParser {
             if field.isEmpty { break }
             // obs-fold (§5.2) and whitespace before the colon (§5.1) are rejected with 400.
             let first = b[field.lowerBound]
-            guard first != sp, first != tab, let colon = memchrIndex(b, colon, from: field.lowerBound, to: field.upperBound),
-                  colon > field.lowerBound
+            guard first != sp, first != tab,
+                let colon = memchrIndex(b, colon, from: field.lowerBound, to: field.upperBound),
+                colon > field.lowerBound
             else { return .failure(.badRequest) }
             guard allBytes(b, in: field.lowerBound..<colon, satisfy: isTokenByte) else { return .failure(.badRequest) }
             let valueBytes = FieldBytes.trimmed(b[(colon + 1)..<field.upperBound])
             // No NUL, bare CR or other controls but HTAB in a value (§5.5).
-            guard allBytes(b, in: valueBytes.startIndex..<valueBytes.endIndex, satisfy: { $0 >= 0x20 ? $0 != 0x7f : $0 == tab }) else {
+            guard
+                allBytes(
+                    b,
+                    in: valueBytes.startIndex..<valueBytes.endIndex,
+                    satisfy: { $0 >= 0x20 ? $0 != 0x7f : $0 == tab }
+                )
+            else {
                 return .failure(.badRequest)
             }
             guard let known = knownField(b[field.lowerBound..<colon]) else { continue }
@@ -203,11 +221,15 @@ enum RequestParser {
     /// `request-line = method SP request-target SP HTTP-version` (§3): a head with these set.
     private static func requestLine(_ b: UnsafeRawBufferPointer, _ line: Range<Int>) -> Result<RequestHead, Failure> {
         guard let sp1 = memchrIndex(b, sp, from: line.lowerBound, to: line.upperBound),
-              let sp2 = memchrIndex(b, sp, from: sp1 + 1, to: line.upperBound)
+            let sp2 = memchrIndex(b, sp, from: sp1 + 1, to: line.upperBound)
         else { return .failure(.badRequest) }
-        let method = line.lowerBound..<sp1, target = (sp1 + 1)..<sp2, version = (sp2 + 1)..<line.upperBound
+        let method = line.lowerBound..<sp1
+        let target = (sp1 + 1)..<sp2
+        let version = (sp2 + 1)..<line.upperBound
         guard !method.isEmpty, !target.isEmpty else { return .failure(.badRequest) }
-        guard allBytes(b, in: method, satisfy: isTokenByte), allBytes(b, in: target, satisfy: { $0 > 0x20 && $0 != 0x7f }) else {
+        guard allBytes(b, in: method, satisfy: isTokenByte),
+            allBytes(b, in: target, satisfy: { $0 > 0x20 && $0 != 0x7f })
+        else {
             return .failure(.badRequest)
         }
         var request = RequestHead()
@@ -216,15 +238,17 @@ enum RequestParser {
         let m = method.lowerBound
         if method.count == 3, b[m] == UInt8(ascii: "G"), b[m + 1] == UInt8(ascii: "E"), b[m + 2] == UInt8(ascii: "T") {
             request.method = .get
-        } else if method.count == 4, b[m] == UInt8(ascii: "H"), b[m + 1] == UInt8(ascii: "E"), b[m + 2] == UInt8(ascii: "A"),
-                  b[m + 3] == UInt8(ascii: "D") {
+        } else if method.count == 4, b[m] == UInt8(ascii: "H"), b[m + 1] == UInt8(ascii: "E"),
+            b[m + 2] == UInt8(ascii: "A"),
+            b[m + 3] == UInt8(ascii: "D")
+        {
             request.method = .head
         }
         // HTTP-version = "HTTP/" DIGIT "." DIGIT (§2.3)
         let v = version.lowerBound
         guard version.count == 8, b[v] == UInt8(ascii: "H"), b[v + 1] == UInt8(ascii: "T"),
-              b[v + 2] == UInt8(ascii: "T"), b[v + 3] == UInt8(ascii: "P"), b[v + 4] == UInt8(ascii: "/"),
-              let major = digit(b[v + 5]), b[v + 6] == UInt8(ascii: "."), let minor = digit(b[v + 7])
+            b[v + 2] == UInt8(ascii: "T"), b[v + 3] == UInt8(ascii: "P"), b[v + 4] == UInt8(ascii: "/"),
+            let major = digit(b[v + 5]), b[v + 6] == UInt8(ascii: "."), let minor = digit(b[v + 7])
         else { return .failure(.badRequest) }
         guard major == 1 else { return .failure(major == 0 ? .badRequest : .versionNotSupported) }
         request.versionMinor = minor
@@ -233,8 +257,12 @@ enum RequestParser {
 
     /// Records one known field's value in `request`; a failure when the value cannot be accepted.
     @inline(__always)
-    private static func record(_ field: KnownField, value valueBytes: Slice<UnsafeRawBufferPointer>,
-                               into request: inout RequestHead, _ counts: inout FieldCounts) -> Failure? {
+    private static func record(
+        _ field: KnownField,
+        value valueBytes: Slice<UnsafeRawBufferPointer>,
+        into request: inout RequestHead,
+        _ counts: inout FieldCounts
+    ) -> Failure? {
         let value = valueBytes.startIndex..<valueBytes.endIndex
         switch field {
         case .host:
@@ -254,17 +282,25 @@ enum RequestParser {
                 if FieldBytes.equalsLowercase(t, "keep-alive") { request.connectionKeepAlive = true }
             }
         case .ifNoneMatch:
-            if request.ifNoneMatch == nil { request.ifNoneMatch = value } else { counts.repeats.append((.ifNoneMatch, value)) }
+            if request.ifNoneMatch == nil {
+                request.ifNoneMatch = value
+            } else {
+                counts.repeats.append((.ifNoneMatch, value))
+            }
         case .contentLength:
             // §6.3: a list or repeat of one value is that value; anything else is an error.
             for element in valueBytes.split(separator: FieldBytes.comma) {
                 guard let n = FieldBytes.decimal(FieldBytes.trimmed(element)), n != Int.max,
-                      request.contentLength == nil || request.contentLength == n
+                    request.contentLength == nil || request.contentLength == n
                 else { return .badRequest }
                 request.contentLength = n
             }
         case .acceptEncoding:
-            if request.acceptEncoding == nil { request.acceptEncoding = value } else { counts.repeats.append((.acceptEncoding, value)) }
+            if request.acceptEncoding == nil {
+                request.acceptEncoding = value
+            } else {
+                counts.repeats.append((.acceptEncoding, value))
+            }
         case .ifModifiedSince:
             request.ifModifiedSince = value
         case .transferEncoding:
@@ -276,7 +312,11 @@ enum RequestParser {
     }
 
     @inline(__always)
-    private static func allBytes(_ b: UnsafeRawBufferPointer, in range: Range<Int>, satisfy test: (UInt8) -> Bool) -> Bool {
+    private static func allBytes(
+        _ b: UnsafeRawBufferPointer,
+        in range: Range<Int>,
+        satisfy test: (UInt8) -> Bool
+    ) -> Bool {
         var i = range.lowerBound
         while i < range.upperBound {
             if !test(b[i]) { return false }
@@ -292,11 +332,14 @@ enum RequestParser {
     @inline(__always)
     static func isTokenByte(_ b: UInt8) -> Bool {
         switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"),
+            UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             return true
         default:
             return false
@@ -307,13 +350,10 @@ enum RequestParser {
     private static func isHostByte(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "("), UInt8(ascii: ")"),
-             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
             return true
         default:
             return isTokenByte(b)
         }
     }
 }
-
-
-import Glibc

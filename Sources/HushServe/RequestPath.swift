@@ -22,7 +22,7 @@ enum RequestPath {
     }
 
     private static let slash = UInt8(ascii: "/"), dot = UInt8(ascii: "."), percent = UInt8(ascii: "%"),
-                       backslash = UInt8(ascii: "\\"), hash = UInt8(ascii: "#"), question = UInt8(ascii: "?")
+        backslash = UInt8(ascii: "\\"), hash = UInt8(ascii: "#"), question = UInt8(ascii: "?")
 
     /// Resolves `target` against `prefix` (its UTF-8 bytes, with leading and trailing slash).
     static func locate<Bytes: FieldValueBytes>(target: Bytes, prefix: [UInt8]) -> Location<Bytes> {
@@ -30,15 +30,18 @@ enum RequestPath {
         // absolute-form (RFC 9112 §3.2.2): drop scheme and authority.
         if path.first != slash {
             guard let schemeEnd = path.firstIndex(of: UInt8(ascii: ":")),
-                  FieldBytes.equalsLowercase(path[path.startIndex..<schemeEnd], "http")
+                FieldBytes.equalsLowercase(path[path.startIndex..<schemeEnd], "http")
                     || FieldBytes.equalsLowercase(path[path.startIndex..<schemeEnd], "https"),
-                  path[(schemeEnd + 1)...].starts(with: "//".utf8)
+                path[(schemeEnd + 1)...].starts(with: "//".utf8)
             else { return .badRequest }
             let authority = path[(schemeEnd + 3)...]
-            guard let start = authority.firstIndex(where: { $0 == slash || $0 == question }), authority[start] == slash else {
+            guard let start = authority.firstIndex(where: { $0 == slash || $0 == question }), authority[start] == slash
+            else {
                 // No path at all: the root of the authority, `/`.
                 let query = authority.drop { $0 != question }
-                return prefix == [slash] ? .decodedPath(relative: [], query: query, rawPath: query[query.startIndex...].prefix(0)) : .notFound
+                return prefix == [slash]
+                    ? .decodedPath(relative: [], query: query, rawPath: query[query.startIndex...].prefix(0))
+                    : .notFound
             }
             path = authority[start...]
         }
@@ -52,7 +55,13 @@ enum RequestPath {
                 path = path[path.startIndex..<i]
                 break
             }
-            if b == percent { hasPercent = true } else if b == backslash { return .notFound } else if b == hash { return .badRequest }
+            if b == percent {
+                hasPercent = true
+            } else if b == backslash {
+                return .notFound
+            } else if b == hash {
+                return .badRequest
+            }
             i += 1
         }
         if hasPercent { return locateEncoded(path, query: query, prefix: prefix) }
@@ -69,14 +78,20 @@ enum RequestPath {
     }
 
     /// Decodes once, then checks what the decoded bytes could do.
-    private static func locateEncoded<Bytes: FieldValueBytes>(_ path: Bytes, query: Bytes, prefix: [UInt8]) -> Location<Bytes> {
+    private static func locateEncoded<Bytes: FieldValueBytes>(
+        _ path: Bytes,
+        query: Bytes,
+        prefix: [UInt8]
+    ) -> Location<Bytes> {
         var decoded: [UInt8] = []
         decoded.reserveCapacity(path.count)
         var i = path.startIndex
         while i < path.endIndex {
             let b = path[i]
             if b == percent {
-                guard i + 2 < path.endIndex, let hi = hexValue(path[i + 1]), let lo = hexValue(path[i + 2]) else { return .badRequest }
+                guard i + 2 < path.endIndex, let hi = hexValue(path[i + 1]), let lo = hexValue(path[i + 2]) else {
+                    return .badRequest
+                }
                 let byte = hi << 4 | lo
                 // An encoded slash or backslash would name a different path than its segments show.
                 if byte == slash || byte == backslash { return .notFound }
@@ -99,11 +114,16 @@ enum RequestPath {
         }
     }
 
-    private enum PrefixMatch { case below(Int), bareprefix, outside }
+    private enum PrefixMatch {
+        case below(Int)
+        case bareprefix
+        case outside
+    }
 
     /// Where the path below `prefix` starts in `decoded`.
     private static func relativeStart<Bytes: FieldValueBytes>(of decoded: Bytes, prefix: [UInt8]) -> PrefixMatch {
-        var i = decoded.startIndex, n = 0
+        var i = decoded.startIndex
+        var n = 0
         while n < prefix.count {
             guard i < decoded.endIndex else {
                 // The path ran out inside the prefix: only `/static` for `/static/` is known.

@@ -39,9 +39,18 @@ enum Reply {
 
 /// Statuses Hush sends besides 200/206/304/416, with the body each carries.
 enum Status: Int, Sendable {
-    case movedPermanently = 301, badRequest = 400, notFound = 404, methodNotAllowed = 405,
-         requestTimeout = 408, preconditionFailed = 412, uriTooLong = 414,
-         headerFieldsTooLarge = 431, serviceUnavailable = 503, versionNotSupported = 505
+    case movedPermanently = 301
+    case badRequest = 400
+    case notFound = 404
+    case methodNotAllowed = 405
+    case
+        requestTimeout = 408
+    case preconditionFailed = 412
+    case uriTooLong = 414
+    case
+        headerFieldsTooLarge = 431
+    case serviceUnavailable = 503
+    case versionNotSupported = 505
 
     var code: Int { rawValue }
 
@@ -102,8 +111,14 @@ struct Responder: Sendable {
             guard table.indexedDirectories.contains("") else { return .status(.notFound) }
             return .status(.movedPermanently, location: prefix + String(decoding: query, as: UTF8.self))
         case .path(let relative, let query, let rawPath):
-            return reply(relative: UnsafeRawBufferPointer(rebasing: relative), query: query, rawPath: rawPath,
-                         request: request, head: head, table: table)
+            return reply(
+                relative: UnsafeRawBufferPointer(rebasing: relative),
+                query: query,
+                rawPath: rawPath,
+                request: request,
+                head: head,
+                table: table
+            )
         case .decodedPath(let relative, let query, let rawPath):
             return relative.withUnsafeBytes {
                 reply(relative: $0, query: query, rawPath: rawPath, request: request, head: head, table: table)
@@ -111,37 +126,55 @@ struct Responder: Sendable {
         }
     }
 
-    private func reply(relative: UnsafeRawBufferPointer, query: Slice<UnsafeRawBufferPointer>, rawPath: Slice<UnsafeRawBufferPointer>,
-                       request: RequestHead, head: UnsafeRawBufferPointer, table: FileTable) -> Reply {
+    private func reply(
+        relative: UnsafeRawBufferPointer,
+        query: Slice<UnsafeRawBufferPointer>,
+        rawPath: Slice<UnsafeRawBufferPointer>,
+        request: RequestHead,
+        head: UnsafeRawBufferPointer,
+        table: FileTable
+    ) -> Reply {
         if let resource = table.resource(atBytes: relative) { return serve(resource, request, head) }
         if relative.isEmpty || relative.last == UInt8(ascii: "/") {
             // A directory URL: its index file, if any.
             guard !table.indexName.isEmpty else { return .status(.notFound) }
             let index = Array(relative) + Array(table.indexName.utf8)
-            guard let resource = index.withUnsafeBytes({ table.resource(atBytes: $0) }) else { return .status(.notFound) }
+            guard let resource = index.withUnsafeBytes({ table.resource(atBytes: $0) }) else {
+                return .status(.notFound)
+            }
             return serve(resource, request, head)
         }
         // A directory URL without its slash: redirect so relative links inside resolve.
         if table.indexedDirectories.contains(String(decoding: relative, as: UTF8.self)) {
-            return .status(.movedPermanently, location: String(decoding: rawPath, as: UTF8.self) + "/" + String(decoding: query, as: UTF8.self))
+            return .status(
+                .movedPermanently,
+                location: String(decoding: rawPath, as: UTF8.self) + "/" + String(decoding: query, as: UTF8.self)
+            )
         }
         return .status(.notFound)
     }
 
     @inline(__always)
     private func serve(_ resource: Resource, _ request: RequestHead, _ head: UnsafeRawBufferPointer) -> Reply {
-        let coding = resource.hasSiblings
-            ? FieldNegotiation.chooseCoding(acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
-                                            available: resource.codings)
+        let coding =
+            resource.hasSiblings
+            ? FieldNegotiation.chooseCoding(
+                acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
+                available: resource.codings
+            )
             : nil
         let representation = resource.representation(for: coding)
-        if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil || request.ifUnmodifiedSince != nil {
+        if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil
+            || request.ifUnmodifiedSince != nil
+        {
             switch FieldNegotiation.evaluateConditionals(
                 ifMatch: RequestHead.view(request.ifMatch, in: head),
                 ifUnmodifiedSince: RequestHead.view(request.ifUnmodifiedSince, in: head),
                 ifNoneMatch: RequestHead.view(request.ifNoneMatch, in: head),
                 ifModifiedSince: RequestHead.view(request.ifModifiedSince, in: head),
-                opaqueTag: representation.opaqueTag, lastModified: resource.lastModified)
+                opaqueTag: representation.opaqueTag,
+                lastModified: resource.lastModified
+            )
             {
             case .notModified: return .notModified(representation)
             case .preconditionFailed: return .status(.preconditionFailed)
@@ -149,9 +182,16 @@ struct Responder: Sendable {
             }
         }
         // RFC 9110 §14.2: Range applies to GET only; the range is of the representation sent.
-        guard request.method == .get, let range = RequestHead.view(request.range, in: head) else { return .full(representation) }
+        guard request.method == .get, let range = RequestHead.view(request.range, in: head) else {
+            return .full(representation)
+        }
         if let ifRange = RequestHead.view(request.ifRange, in: head),
-           !FieldNegotiation.ifRangeMatches(ifRange, opaqueTag: representation.opaqueTag, lastModified: resource.lastModified) {
+            !FieldNegotiation.ifRangeMatches(
+                ifRange,
+                opaqueTag: representation.opaqueTag,
+                lastModified: resource.lastModified
+            )
+        {
             return .full(representation)
         }
         switch FieldNegotiation.range(range, length: representation.length) {

@@ -24,7 +24,11 @@ struct ResponseWriter {
 
     /// Writes `reply` into `out`; returns what must be written after it and the body length.
     static func write(
-        _ reply: Reply, isHead: Bool, connection: ConnectionHeader, dateLine: ByteBuffer, into out: inout ByteBuffer
+        _ reply: Reply,
+        isHead: Bool,
+        connection: ConnectionHeader,
+        dateLine: ByteBuffer,
+        into out: inout ByteBuffer
     ) -> (Tail, bodyBytes: Int) {
         switch reply {
         case .full(let representation):
@@ -38,10 +42,14 @@ struct ResponseWriter {
 
         case .partial(let representation, let range):
             let length = range.count
-            out.reserveCapacity(minimumWritableBytes: representation.head.readableBytes + 192 + (length <= copyLimit ? length : 0))
+            out.reserveCapacity(
+                minimumWritableBytes: representation.head.readableBytes + 192 + (length <= copyLimit ? length : 0)
+            )
             out.writeStaticString(Representation.status206)
             representation.writeFields(representation.partialFields, into: &out)
-            out.writeString("Content-Range: bytes \(range.lowerBound)-\(range.upperBound)/\(representation.length)\r\nContent-Length: \(length)\r\n")
+            out.writeString(
+                "Content-Range: bytes \(range.lowerBound)-\(range.upperBound)/\(representation.length)\r\nContent-Length: \(length)\r\n"
+            )
             endHead(connection, dateLine, &out)
             return (body(representation, offset: range.lowerBound, length: length, &out), length)
 
@@ -52,14 +60,18 @@ struct ResponseWriter {
             return (.none, 0)
 
         case .rangeNotSatisfiable(let representation):
-            out.writeString("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */\(representation.length)\r\nContent-Length: 0\r\n")
+            out.writeString(
+                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */\(representation.length)\r\nContent-Length: 0\r\n"
+            )
             if representation.varies { out.writeString("Vary: Accept-Encoding\r\n") }
             endHead(connection, dateLine, &out)
             return (.none, 0)
 
         case .status(let status, let location):
             let text = status.reason + "\n"
-            out.writeString("HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n")
+            out.writeString(
+                "HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n"
+            )
             if let location { out.writeString("Location: " + location + "\r\n") }
             if status == .methodNotAllowed { out.writeString("Allow: GET, HEAD\r\n") }
             if status == .notFound || status == .movedPermanently { out.writeString("Cache-Control: no-cache\r\n") }
@@ -94,7 +106,12 @@ struct ResponseWriter {
     }
 
     @inline(__always)
-    private static func body(_ representation: Representation, offset: Int, length: Int, _ out: inout ByteBuffer) -> Tail {
+    private static func body(
+        _ representation: Representation,
+        offset: Int,
+        length: Int,
+        _ out: inout ByteBuffer
+    ) -> Tail {
         guard length > 0 else { return .none }
         switch representation.body {
         case .memory(let buffer):

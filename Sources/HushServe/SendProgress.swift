@@ -1,6 +1,5 @@
-import NIOCore
-
 import Glibc
+import NIOCore
 
 /// How far a connection's output has got, for the send timeout: it moved when either number did.
 ///
@@ -22,7 +21,8 @@ struct SendProgress: Equatable {
         let pending = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         var acked: UInt64 = 0
         if pending > 0, let socket = channel as? SocketOptionProvider,
-           MemoryLayout<KernelTCPInfo>.offset(of: \.bytesAcked) == 120 {
+            MemoryLayout<KernelTCPInfo>.offset(of: \.bytesAcked) == 120
+        {
             // On the channel's loop the getsockopt runs at once and the future is already complete.
             let info: EventLoopFuture<KernelTCPInfo> = socket.unsafeGetSocketOption(level: .tcp, name: .tcp_info)
             info.assumeIsolated().whenSuccess { acked = $0.bytesAcked }

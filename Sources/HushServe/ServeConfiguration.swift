@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Everything `hush serve` needs to know, as one value. Built only by the CLI (from flags and
 /// environment variables); the server never reads the environment itself.
 public struct ServeConfiguration: Sendable, Equatable {
@@ -61,5 +63,3 @@ public struct ServeConfiguration: Sendable, Equatable {
         return p
     }
 }
-
-import NIOCore

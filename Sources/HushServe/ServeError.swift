@@ -1,3 +1,5 @@
+import HushSystem
+
 /// Why the server could not start or reload, each with a message a user can act on.
 public enum ServeError: Error, Equatable, CustomStringConvertible {
     /// STATIC_ROOT does not exist or is not a directory.
@@ -26,5 +28,3 @@ public enum ServeError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-import HushSystem

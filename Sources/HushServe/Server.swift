@@ -1,9 +1,8 @@
+import Glibc
+import HushSystem
 import NIOConcurrencyHelpers
 import NIOCore
-import HushSystem
 import NIOPosix
-
-import Glibc
 
 /// A running `hush serve`: a listening socket, its event loops and the current file table.
 ///
@@ -24,8 +23,14 @@ public final class Server: Sendable {
     private let logFlusher: RepeatedTask?
     private let reloader: Reloader
 
-    private init(reloader: Reloader, localPort: Int, group: MultiThreadedEventLoopGroup,
-                 listener: Channel, accessLog: AccessLog?, logFlusher: RepeatedTask?) {
+    private init(
+        reloader: Reloader,
+        localPort: Int,
+        group: MultiThreadedEventLoopGroup,
+        listener: Channel,
+        accessLog: AccessLog?,
+        logFlusher: RepeatedTask?
+    ) {
         self.configuration = reloader.configuration
         self.tables = reloader.tables
         self.reloader = reloader
@@ -38,8 +43,11 @@ public final class Server: Sendable {
 
     /// Scans the root (unless `table` is given), binds and starts serving. `warn` receives the
     /// lines meant for the operator (a failing access log, a file changed under the server).
-    public static func start(configuration: ServeConfiguration, table: FileTable? = nil,
-                             warn: @escaping @Sendable (String) -> Void = Server.writeToStandardError) async throws -> Server {
+    public static func start(
+        configuration: ServeConfiguration,
+        table: FileTable? = nil,
+        warn: @escaping @Sendable (String) -> Void = Server.writeToStandardError
+    ) async throws -> Server {
         let (group, future) = try prepare(configuration: configuration, table: table, warn: warn)
         do {
             return try await future.get()
@@ -50,8 +58,11 @@ public final class Server: Sendable {
     }
 
     /// Blocking form of ``start(configuration:table:warn:)`` for synchronous callers (the CLI).
-    public static func startBlocking(configuration: ServeConfiguration, table: FileTable? = nil,
-                                     warn: @escaping @Sendable (String) -> Void = Server.writeToStandardError) throws -> Server {
+    public static func startBlocking(
+        configuration: ServeConfiguration,
+        table: FileTable? = nil,
+        warn: @escaping @Sendable (String) -> Void = Server.writeToStandardError
+    ) throws -> Server {
         let (group, future) = try prepare(configuration: configuration, table: table, warn: warn)
         do {
             return try future.wait()
@@ -66,17 +77,28 @@ public final class Server: Sendable {
         return ServeError.cannotBind(host: configuration.host, port: configuration.port, reason: "\(error)")
     }
 
-    private static func prepare(configuration: ServeConfiguration, table: FileTable?,
-                                warn: @escaping @Sendable (String) -> Void) throws -> (MultiThreadedEventLoopGroup, EventLoopFuture<Server>) {
+    private static func prepare(
+        configuration: ServeConfiguration,
+        table: FileTable?,
+        warn: @escaping @Sendable (String) -> Void
+    ) throws -> (MultiThreadedEventLoopGroup, EventLoopFuture<Server>) {
         guard configuration.threads >= 1 else { throw ServeError.invalidConfiguration("--threads must be at least 1") }
-        guard (0...65_535).contains(configuration.port) else { throw ServeError.invalidConfiguration("--port must be 0...65535") }
-        guard configuration.maxConnections >= 1 else { throw ServeError.invalidConfiguration("the connection cap must be at least 1") }
+        guard (0...65_535).contains(configuration.port) else {
+            throw ServeError.invalidConfiguration("--port must be 0...65535")
+        }
+        guard configuration.maxConnections >= 1 else {
+            throw ServeError.invalidConfiguration("the connection cap must be at least 1")
+        }
         let table = try table ?? FileTable.load(configuration: configuration)
         let accessLog = try AccessLog.open(configuration.accessLog, warn: warn)
         raiseDescriptorLimit()
         let reloader = Reloader(configuration: configuration, tables: TableBox(table), warn: warn)
         let tables = reloader.tables
-        let settings = HTTPHandler.settings(for: configuration, warn: warn, reloadSoon: { reloader.reloadSoon(changed: $0) })
+        let settings = HTTPHandler.settings(
+            for: configuration,
+            warn: warn,
+            reloadSoon: { reloader.reloadSoon(changed: $0) }
+        )
         let maxConnections = configuration.maxConnections
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let bootstrap = ServerBootstrap(group: group)
@@ -96,15 +118,22 @@ public final class Server: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        HTTPHandler(settings: settings, tables: tables, accessLog: accessLog))
+                        HTTPHandler(settings: settings, tables: tables, accessLog: accessLog)
+                    )
                 }
             }
         let future = bootstrap.bind(host: configuration.host, port: configuration.port).map { listener in
             let logFlusher = accessLog.map { log in
                 group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
             }
-            return Server(reloader: reloader, localPort: listener.localAddress?.port ?? configuration.port, group: group,
-                          listener: listener, accessLog: accessLog, logFlusher: logFlusher)
+            return Server(
+                reloader: reloader,
+                localPort: listener.localAddress?.port ?? configuration.port,
+                group: group,
+                listener: listener,
+                accessLog: accessLog,
+                logFlusher: logFlusher
+            )
         }
         return (group, future)
     }
@@ -146,7 +175,8 @@ public final class Server: Sendable {
         // Taking the connection list and closing the listener in one turn of its loop: no
         // connection can be accepted in between and missed.
         let open: EventLoopFuture<[Channel]> = loop.submit {
-            let channels = (try? self.listener.pipeline.syncOperations.handler(type: ConnectionLimiter.self).openChannels) ?? []
+            let channels =
+                (try? self.listener.pipeline.syncOperations.handler(type: ConnectionLimiter.self).openChannels) ?? []
             self.listener.close(promise: nil)
             return channels
         }

@@ -54,13 +54,19 @@ public enum Directory {
     /// `descend` decides for each directory whether to enter it. Directories that cannot be
     /// listed below the root are skipped; the root itself must be listable.
     public static func walk(
-        _ root: String, descend: (String) -> Bool = { _ in true }, visit: (String, FileType) -> Void
+        _ root: String,
+        descend: (String) -> Bool = { _ in true },
+        visit: (String, FileType) -> Void
     ) throws(SystemError) {
         try walk(root, relative: "", descend: descend, visit: visit, isRoot: true)
     }
 
     private static func walk(
-        _ directory: String, relative: String, descend: (String) -> Bool, visit: (String, FileType) -> Void, isRoot: Bool
+        _ directory: String,
+        relative: String,
+        descend: (String) -> Bool,
+        visit: (String, FileType) -> Void,
+        isRoot: Bool
     ) throws(SystemError) {
         let entries: [DirectoryEntry]
         do { entries = try Self.entries(directory) } catch {

@@ -7,18 +7,31 @@ typealias WriteCall = (Int32, UnsafeRawPointer, Int) -> Int
 
 extension Syscall {
     /// One `read(2)` into `buffer`, retried on `EINTR`: the byte count, 0 at end of file.
-    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String? = nil) throws(SystemError) -> Int {
+    public static func read(
+        _ fd: Int32,
+        into buffer: UnsafeMutableRawBufferPointer,
+        path: String? = nil
+    ) throws(SystemError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         return try retrying("read", path: path) { Glibc.read(fd, base, buffer.count) }
     }
 
     /// Fills `buffer` from `fd` as far as the file allows, whatever counts single reads return:
     /// the byte count, less than `buffer.count` only at end of file.
-    public static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String? = nil) throws(SystemError) -> Int {
+    public static func readFully(
+        _ fd: Int32,
+        into buffer: UnsafeMutableRawBufferPointer,
+        path: String? = nil
+    ) throws(SystemError) -> Int {
         try readFully(fd, into: buffer, path: path, using: { Glibc.read($0, $1, $2) })
     }
 
-    static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String?, using read: ReadCall) throws(SystemError) -> Int {
+    static func readFully(
+        _ fd: Int32,
+        into buffer: UnsafeMutableRawBufferPointer,
+        path: String?,
+        using read: ReadCall
+    ) throws(SystemError) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         var filled = 0
         while filled < buffer.count {
@@ -30,7 +43,12 @@ extension Syscall {
     }
 
     /// `pread(2)` at `offset` until `buffer` is full or the file ends: the byte count.
-    public static func preadFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String? = nil) throws(SystemError) -> Int {
+    public static func preadFully(
+        _ fd: Int32,
+        into buffer: UnsafeMutableRawBufferPointer,
+        at offset: Int64,
+        path: String? = nil
+    ) throws(SystemError) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         var filled = 0
         while filled < buffer.count {
@@ -64,16 +82,23 @@ extension Syscall {
 
     /// Writes all of `bytes`, retrying short writes and `EINTR`. A write that returns 0 (which
     /// regular files do not) is reported as `ENOSPC` rather than retried forever.
-    public static func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String? = nil) throws(SystemError) {
+    public static func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String? = nil) throws(SystemError)
+    {
         try writeFully(fd, bytes, path: path, using: { Glibc.write($0, $1, $2) })
     }
 
     /// ``writeFully(_:_:path:)`` for an array.
     public static func writeFully(_ fd: Int32, _ bytes: [UInt8], path: String? = nil) throws(SystemError) {
-        try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try writeFully(fd, raw, path: path) } }.get()
+        try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try writeFully(fd, raw, path: path) } }
+            .get()
     }
 
-    static func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String?, using write: WriteCall) throws(SystemError) {
+    static func writeFully(
+        _ fd: Int32,
+        _ bytes: UnsafeRawBufferPointer,
+        path: String?,
+        using write: WriteCall
+    ) throws(SystemError) {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {

@@ -12,7 +12,9 @@ public enum Syscall {
     /// a closure can fail as the kernel would).
     @inline(__always)
     public static func retrying<T: FixedWidthInteger>(
-        _ call: String, path: String? = nil, _ body: () -> T
+        _ call: String,
+        path: String? = nil,
+        _ body: () -> T
     ) throws(SystemError) -> T {
         while true {
             let result = body()
@@ -31,7 +33,12 @@ public enum Syscall {
     }
 
     /// `openat(2)` relative to `directory` (a descriptor, or `AT_FDCWD`); `O_CLOEXEC` is added.
-    public static func openat(_ directory: Int32, _ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(SystemError) -> Int32 {
+    public static func openat(
+        _ directory: Int32,
+        _ path: String,
+        _ flags: Int32,
+        mode: mode_t = 0o644
+    ) throws(SystemError) -> Int32 {
         try retrying("openat", path: path) { Glibc.openat(directory, path, flags | O_CLOEXEC, mode) }
     }
 
@@ -65,7 +72,11 @@ public enum Syscall {
     }
 
     /// `fstatat(2)` relative to `directory`; `follow: false` adds `AT_SYMLINK_NOFOLLOW`.
-    public static func fstatat(_ directory: Int32, _ path: String, follow: Bool = true) throws(SystemError) -> Glibc.stat {
+    public static func fstatat(
+        _ directory: Int32,
+        _ path: String,
+        follow: Bool = true
+    ) throws(SystemError) -> Glibc.stat {
         var info = Glibc.stat()
         let flags = follow ? 0 : AT_SYMLINK_NOFOLLOW
         _ = try retrying("fstatat", path: path) { Glibc.fstatat(directory, path, &info, flags) }
@@ -153,4 +164,10 @@ private let renameExchange: UInt32 = 1 << 1
 /// glibc's `renameat2` (2.28+). Its declaration is hidden behind `_GNU_SOURCE`, which the Swift
 /// Glibc module is not built with, so the symbol is bound directly.
 @_silgen_name("renameat2")
-private func hush_renameat2(_ olddirfd: Int32, _ oldpath: UnsafePointer<CChar>, _ newdirfd: Int32, _ newpath: UnsafePointer<CChar>, _ flags: UInt32) -> Int32
+private func hush_renameat2(
+    _ olddirfd: Int32,
+    _ oldpath: UnsafePointer<CChar>,
+    _ newdirfd: Int32,
+    _ newpath: UnsafePointer<CChar>,
+    _ flags: UInt32
+) -> Int32

@@ -6,8 +6,13 @@ import XCTest
 final class BrowserDeployTests: XCTestCase {
     func testAdminLoginThroughNginxIsStyledWithEveryAssetBrotliAndImmutable() throws {
         let python = try djangoPython()
-        let result = try runProcess(python, [repositoryRoot + "/Tests/Support/browser_deploy.py",
-                                             "--hush", hushBinary, "--python", python, "--timeout", "120"])
+        let result = try runProcess(
+            python,
+            [
+                repositoryRoot + "/Tests/Support/browser_deploy.py",
+                "--hush", hushBinary, "--python", python, "--timeout", "120",
+            ]
+        )
         XCTAssertEqual(result.status, 0, "\n" + result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("browser: /admin/login/ through nginx: "), result.stdout + result.stderr)
         print(result.stdout, terminator: "")

@@ -7,10 +7,21 @@ final class CollectCLITests: CLITestCase {
     override class var rootLabel: String { "hush-cli" }
 
     /// An error is exactly one line on stderr, `hush: …`, exit status 1, nothing on stdout.
-    func assertOneLineError(_ result: ProcessResult, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertOneLineError(
+        _ result: ProcessResult,
+        _ expected: String,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
         XCTAssertEqual(result.stderr, "hush: " + expected + "\n", file: file, line: line)
-        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "not one line: \(result.stderr.debugDescription)", file: file, line: line)
+        XCTAssertEqual(
+            result.stderr.filter { $0 == "\n" }.count,
+            1,
+            "not one line: \(result.stderr.debugDescription)",
+            file: file,
+            line: line
+        )
         XCTAssertEqual(result.stdout, "", file: file, line: line)
     }
 
@@ -27,7 +38,8 @@ final class CollectCLITests: CLITestCase {
         let result = try runHush(["collect", path("src"), "--output", output])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "", "no progress line when stderr is not a terminal")
-        let pattern = #"^hush: collected 2 files into \#(NSRegularExpression.escapedPattern(for: output)) — [0-9]+ written, 2 hashed, 1 rewritten, 0 shadowed, 1 ignored in [0-9]+\.[0-9]{2}s\n$"#
+        let pattern =
+            #"^hush: collected 2 files into \#(NSRegularExpression.escapedPattern(for: output)) — [0-9]+ written, 2 hashed, 1 rewritten, 0 shadowed, 1 ignored in [0-9]+\.[0-9]{2}s\n$"#
         XCTAssertNotNil(result.stdout.range(of: pattern, options: .regularExpression), result.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/img/a.\(Self.md5("a")).png"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/staticfiles.json"))
@@ -52,10 +64,13 @@ final class CollectCLITests: CLITestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3, result.stdout)
-        XCTAssertEqual(Set(lines.dropLast()), [
-            "hush: shadowed a.txt: \(path("src2/a.txt")) (using \(path("src1/a.txt")))",
-            "hush: shadowed css/b.css: \(path("src2/css/b.css")) (using \(path("src1/css/b.css")))",
-        ])
+        XCTAssertEqual(
+            Set(lines.dropLast()),
+            [
+                "hush: shadowed a.txt: \(path("src2/a.txt")) (using \(path("src1/a.txt")))",
+                "hush: shadowed css/b.css: \(path("src2/css/b.css")) (using \(path("src1/css/b.css")))",
+            ]
+        )
         XCTAssertTrue(lines.last?.hasPrefix("hush: collected 3 files into ") ?? false, result.stdout)
         XCTAssertTrue(lines.last?.contains(" 2 shadowed") ?? false, result.stdout)
     }
@@ -68,7 +83,9 @@ final class CollectCLITests: CLITestCase {
         let v = "v.\(Self.md5("v")).png"
         let css = ".a { background: url(\"../vendor/img/\(v)\"); }\n"
         XCTAssertEqual(try String(contentsOfFile: output + "/css/app.\(Self.md5(css)).css", encoding: .utf8), css)
-        let manifest = try Manifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: output + "/staticfiles.json"))))
+        let manifest = try Manifest.decode(
+            Array(try Data(contentsOf: URL(fileURLWithPath: output + "/staticfiles.json")))
+        )
         XCTAssertEqual(manifest.paths["vendor/img/v.png"], "vendor/img/" + v)
     }
 
@@ -84,7 +101,11 @@ final class CollectCLITests: CLITestCase {
         let result = try runHush(["collect", "--dry-run", path("src"), "--output", output])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("hush: dry run: would collect 2 files into \(output)"), result.stdout)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted(), ["src"], "a dry run must leave no file or directory behind")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: root.path).sorted(),
+            ["src"],
+            "a dry run must leave no file or directory behind"
+        )
     }
 
     func testDryRunLeavesAnExistingOutputUntouched() throws {
@@ -101,18 +122,27 @@ final class CollectCLITests: CLITestCase {
     // MARK: - Errors
 
     func testMissingSourceIsOneLineError() throws {
-        assertOneLineError(try runHush(["collect", path("nope"), "--output", output]), "source \(path("nope")): no such directory")
+        assertOneLineError(
+            try runHush(["collect", path("nope"), "--output", output]),
+            "source \(path("nope")): no such directory"
+        )
     }
 
     func testSourceThatIsAFileIsOneLineError() throws {
         try root.write("file.css", "x")
-        assertOneLineError(try runHush(["collect", path("file.css"), "--output", output]), "source \(path("file.css")): is a file, not a directory")
+        assertOneLineError(
+            try runHush(["collect", path("file.css"), "--output", output]),
+            "source \(path("file.css")): is a file, not a directory"
+        )
     }
 
     func testMissingReferenceShowsFileAndLine() throws {
         try root.write("src/css/app.css", "/* 1 */\n\n\n.hero { background: url(\"../img/missing.png\"); }\n")
         let result = try runHush(["collect", path("src"), "--output", output])
-        assertOneLineError(result, "\(path("src/css/app.css")):4: url(\"../img/missing.png\") — no such file in any source (img/missing.png)")
+        assertOneLineError(
+            result,
+            "\(path("src/css/app.css")):4: url(\"../img/missing.png\") — no such file in any source (img/missing.png)"
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "a failed first run must not create STATIC_ROOT")
     }
 
@@ -141,14 +171,19 @@ final class CollectCLITests: CLITestCase {
         try root.write("out/static/mine.txt", "mine")
         let result = try runHush(["collect", path("src"), "--output", output])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.hasPrefix("hush: output \(output) exists, is not empty and was not written by hush"), result.stderr)
+        XCTAssertTrue(
+            result.stderr.hasPrefix("hush: output \(output) exists, is not empty and was not written by hush"),
+            result.stderr
+        )
         XCTAssertEqual(try snapshot(path("out")), ["static/mine.txt": Data("mine".utf8)])
     }
 
     func testStaticURLWithoutTrailingSlashIsOneLineError() throws {
         try writeSmallSite()
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--static-url", "/assets"]),
-                           "--static-url '/assets': must end with '/' (Django's STATIC_URL rule)")
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--static-url", "/assets"]),
+            "--static-url '/assets': must end with '/' (Django's STATIC_URL rule)"
+        )
     }
 
     func testUnknownFlagPrintsUsageAndFails() throws {
@@ -179,7 +214,11 @@ final class CollectCLITests: CLITestCase {
             XCTAssertEqual(result.status, 1, result.stderr)
             XCTAssertTrue(result.stderr.hasPrefix("hush: "), result.stderr)
             XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
-            XCTAssertFalse(result.stderr.contains("Fatal error") || result.stderr.contains("Stack dump") || result.stderr.contains("0x0"), result.stderr)
+            XCTAssertFalse(
+                result.stderr.contains("Fatal error") || result.stderr.contains("Stack dump")
+                    || result.stderr.contains("0x0"),
+                result.stderr
+            )
         }
     }
 
@@ -241,31 +280,48 @@ final class CollectCLITests: CLITestCase {
 
     func testMissingSourceMapFailsByDefault() throws {
         try writeSiteWithMissingMap()
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output]),
-                           "\(path("src/js/lib.min.js")):2: //# sourceMappingURL=lib.min.js.map — no such file in any source (js/lib.min.js.map)")
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output]),
+            "\(path("src/js/lib.min.js")):2: //# sourceMappingURL=lib.min.js.map — no such file in any source (js/lib.min.js.map)"
+        )
     }
 
     func testMissingSourcemapsWarnPrintsOneWarningLineAndSucceeds() throws {
         try writeSiteWithMissingMap()
         for _ in 0..<2 {  // the second run replays the rewrite from the incremental state
-            let result = try runHush(["collect", "--quiet", "--missing-sourcemaps", "warn", path("src"), "--output", output])
+            let result = try runHush([
+                "collect", "--quiet", "--missing-sourcemaps", "warn", path("src"), "--output", output,
+            ])
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertEqual(result.stdout, "")
-            XCTAssertEqual(result.stderr, "hush: warning: \(path("src/js/lib.min.js")):2: //# sourceMappingURL=lib.min.js.map — source map js/lib.min.js.map is in no source; left as written\n")
+            XCTAssertEqual(
+                result.stderr,
+                "hush: warning: \(path("src/js/lib.min.js")):2: //# sourceMappingURL=lib.min.js.map — source map js/lib.min.js.map is in no source; left as written\n"
+            )
         }
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--missing-sourcemaps", "ignore"]),
-                           "--missing-sourcemaps ignore: expected error or warn")
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--missing-sourcemaps", "ignore"]),
+            "--missing-sourcemaps ignore: expected error or warn"
+        )
     }
 
     func testStateGoesToTheCacheDirectoryNotToStaticRoot() throws {
         try writeSmallSite()
         XCTAssertEqual(try runHush(["collect", path("src"), "--output", output]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/.hush/cache"))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: childCacheDirectory + "/outputs").count, 1, "HUSH_CACHE_DIR is used")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: childCacheDirectory + "/outputs").count,
+            1,
+            "HUSH_CACHE_DIR is used"
+        )
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: childCacheDirectory + "/compressed").isEmpty)
         let explicit = path("elsewhere")
         XCTAssertEqual(try runHush(["collect", path("src"), "--output", output, "--cache-dir", explicit]).status, 0)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: explicit + "/outputs").count, 1, "--cache-dir wins over HUSH_CACHE_DIR")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: explicit + "/outputs").count,
+            1,
+            "--cache-dir wins over HUSH_CACHE_DIR"
+        )
     }
 
     func testDefaultCacheDirectoryIsXDGCacheHomeThenHome() throws {
@@ -287,11 +343,17 @@ final class CollectCLITests: CLITestCase {
 
     func testCacheDirectoryInsideTheOutputOrASourceIsOneLineError() throws {
         try writeSmallSite()
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--cache-dir", output + "/.cache"]),
-                           "cache directory \(output)/.cache lies inside output \(output): it would be published; choose a --cache-dir outside STATIC_ROOT")
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--cache-dir", path("src/cache")]),
-                           "cache directory \(path("src/cache")) lies inside source \(path("src")): it would be collected; choose a --cache-dir outside every source")
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--cache-max-size", "lots"]),
-                           "--cache-max-size lots: expected a size like 1G, 500M or 1000000")
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--cache-dir", output + "/.cache"]),
+            "cache directory \(output)/.cache lies inside output \(output): it would be published; choose a --cache-dir outside STATIC_ROOT"
+        )
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--cache-dir", path("src/cache")]),
+            "cache directory \(path("src/cache")) lies inside source \(path("src")): it would be collected; choose a --cache-dir outside every source"
+        )
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--cache-max-size", "lots"]),
+            "--cache-max-size lots: expected a size like 1G, 500M or 1000000"
+        )
     }
 }

@@ -20,7 +20,12 @@ final class ProductionCLITests: CLITestCase {
     }
 
     @discardableResult
-    func collect(_ extra: [String] = [], into directory: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProcessResult {
+    func collect(
+        _ extra: [String] = [],
+        into directory: String? = nil,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws -> ProcessResult {
         let result = try runHush(["collect", path("src"), "--output", directory ?? output] + extra)
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
         return result
@@ -28,7 +33,9 @@ final class ProductionCLITests: CLITestCase {
 
     func manifestPaths(_ directory: String? = nil) throws -> [String: String] {
         let data = try Data(contentsOf: URL(fileURLWithPath: (directory ?? output) + "/staticfiles.json"))
-        return try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["paths"] as? [String: String])
+        return try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["paths"] as? [String: String]
+        )
     }
 
     func exists(_ relative: String, in directory: String? = nil) -> Bool {
@@ -40,10 +47,21 @@ final class ProductionCLITests: CLITestCase {
     }
 
     /// One line on stderr, `hush: …`, exit status 1, nothing on stdout.
-    func assertOneLineError(_ result: ProcessResult, startingWith prefix: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertOneLineError(
+        _ result: ProcessResult,
+        startingWith prefix: String,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
         XCTAssertTrue(result.stderr.hasPrefix("hush: " + prefix), result.stderr, file: file, line: line)
-        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "not one line: \(result.stderr.debugDescription)", file: file, line: line)
+        XCTAssertEqual(
+            result.stderr.filter { $0 == "\n" }.count,
+            1,
+            "not one line: \(result.stderr.debugDescription)",
+            file: file,
+            line: line
+        )
         XCTAssertTrue(result.stderr.hasSuffix("\n"), file: file, line: line)
         XCTAssertEqual(result.stdout, "", file: file, line: line)
     }
@@ -79,15 +97,27 @@ final class ProductionCLITests: CLITestCase {
 
     func testMaxRatioZeroIsAOneLineError() throws {
         try writeSite()
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--max-ratio", "0"]), startingWith: "--max-ratio")
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--max-ratio", "1.5"]), startingWith: "--max-ratio")
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--max-ratio", "0"]),
+            startingWith: "--max-ratio"
+        )
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--max-ratio", "1.5"]),
+            startingWith: "--max-ratio"
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out")), "nothing is written on a flag error")
     }
 
     func testNegativeKeepVersionsIsAOneLineError() throws {
         try writeSite()
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--keep-versions", "-1"]), startingWith: "--keep-versions")
-        assertOneLineError(try runHush(["collect", path("src"), "--output", output, "--keep-versions=-1"]), startingWith: "--keep-versions")
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--keep-versions", "-1"]),
+            startingWith: "--keep-versions"
+        )
+        assertOneLineError(
+            try runHush(["collect", path("src"), "--output", output, "--keep-versions=-1"]),
+            startingWith: "--keep-versions"
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out")))
     }
 
@@ -154,8 +184,11 @@ final class ProductionCLITests: CLITestCase {
         try writeSite(version: 4)
         try collect(["--quiet", "--keep-versions", "0"])
         XCTAssertFalse(exists(first), "--keep-versions 0 drops every previous version")
-        XCTAssertEqual(try files().filter { $0.hasPrefix("css/app.") && !$0.hasPrefix("css/app.css") }.count, 3,
-                       "only the current app.css hashed copy and its two siblings")
+        XCTAssertEqual(
+            try files().filter { $0.hasPrefix("css/app.") && !$0.hasPrefix("css/app.css") }.count,
+            3,
+            "only the current app.css hashed copy and its two siblings"
+        )
     }
 
     func testNoCacheRewritesEverythingAgain() throws {
@@ -197,22 +230,35 @@ final class ProductionCLITests: CLITestCase {
         var named: Set<String> = ["staticfiles.json", "hush-manifest.json"]
         for name in Array(current.keys) + Array(current.values) { named.formUnion([name, name + ".br", name + ".gz"]) }
         let stale = Set(before.keys.filter { !named.contains($0) && !$0.hasPrefix(".hush/") })
-        XCTAssertEqual(stale, Set([first["css/app.css"]!, first["css/app.css"]! + ".br", first["css/app.css"]! + ".gz"]),
-                       "premise: the previous app.css (and siblings) was carried over")
+        XCTAssertEqual(
+            stale,
+            Set([first["css/app.css"]!, first["css/app.css"]! + ".br", first["css/app.css"]! + ".gz"]),
+            "premise: the previous app.css (and siblings) was carried over"
+        )
         let history = try FileManager.default.contentsOfDirectory(atPath: output + "/.hush/manifests")
         XCTAssertEqual(history.count, 1)
 
         let dry = try runHush(["clean", output, "--keep-versions", "0", "--dry-run"])
         XCTAssertEqual(dry.status, 0, dry.stderr)
         XCTAssertEqual(try snapshot(output), before, "--dry-run removes nothing")
-        XCTAssertEqual(Set(dry.stdout.split(separator: "\n").filter { $0.hasPrefix("hush: would remove ") && !$0.contains(" files;") }.map { String($0.dropFirst("hush: would remove ".count)) }),
-                       stale.union([".hush/manifests/" + history[0]]))
+        XCTAssertEqual(
+            Set(
+                dry.stdout.split(separator: "\n").filter {
+                    $0.hasPrefix("hush: would remove ") && !$0.contains(" files;")
+                }.map { String($0.dropFirst("hush: would remove ".count)) }
+            ),
+            stale.union([".hush/manifests/" + history[0]])
+        )
 
         let result = try runHush(["clean", output, "--keep-versions", "0"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        let removed = Set(lines.filter { $0.hasPrefix("hush: removed ") && !$0.contains(" files;") }.map { String($0.dropFirst("hush: removed ".count)) })
+        let removed = Set(
+            lines.filter { $0.hasPrefix("hush: removed ") && !$0.contains(" files;") }.map {
+                String($0.dropFirst("hush: removed ".count))
+            }
+        )
         XCTAssertEqual(removed, stale.union([".hush/manifests/" + history[0]]), result.stdout)
         let after = try snapshot(output)
         for name in stale { XCTAssertNil(after[name], name) }
@@ -242,7 +288,10 @@ final class ProductionCLITests: CLITestCase {
         XCTAssertEqual(history.count, 1)
         try Data("not json".utf8).write(to: URL(fileURLWithPath: output + "/.hush/manifests/" + history[0]))
         let before = try snapshot(output)
-        assertOneLineError(try runHush(["clean", output, "--keep-versions", "0"]), startingWith: output + "/.hush/manifests/" + history[0])
+        assertOneLineError(
+            try runHush(["clean", output, "--keep-versions", "0"]),
+            startingWith: output + "/.hush/manifests/" + history[0]
+        )
         XCTAssertEqual(try snapshot(output), before)
     }
 }

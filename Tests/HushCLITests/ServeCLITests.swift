@@ -1,7 +1,6 @@
 import Foundation
-import XCTest
-
 import Glibc
+import XCTest
 
 /// `hush serve` end to end: the real binary, its start-up line, signals and exit codes.
 final class ServeCLITests: XCTestCase {
@@ -45,10 +44,13 @@ final class ServeCLITests: XCTestCase {
     }
 
     func testEnvironmentConfiguresEveryFlagAndPORTIsHonoured() throws {
-        let hush = try HushProcess(["serve"], environment: [
-            "HUSH_ROOT": root, "PORT": "0", "HUSH_PREFIX": "assets", "HUSH_MAX_AGE": "5", "HUSH_NO_CORS": "1",
-            "HUSH_THREADS": "1", "HUSH_MEMORY_CACHE": "1MiB",
-        ])
+        let hush = try HushProcess(
+            ["serve"],
+            environment: [
+                "HUSH_ROOT": root, "PORT": "0", "HUSH_PREFIX": "assets", "HUSH_MAX_AGE": "5", "HUSH_NO_CORS": "1",
+                "HUSH_THREADS": "1", "HUSH_MEMORY_CACHE": "1MiB",
+            ]
+        )
         let line = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving"))
         let port = try XCTUnwrap(Self.port(in: line))
         XCTAssertTrue(line.hasSuffix(":\(port)/assets/ (2 files)"), line)
@@ -62,8 +64,10 @@ final class ServeCLITests: XCTestCase {
     }
 
     func testFlagsWinOverEnvironment() throws {
-        let hush = try HushProcess(["serve", "--root", root, "--prefix", "/b/", "--port", "0"],
-                                   environment: ["HUSH_PREFIX": "/a/", "HUSH_PORT": "1", "HUSH_ROOT": "/nonexistent"])
+        let hush = try HushProcess(
+            ["serve", "--root", root, "--prefix", "/b/", "--port", "0"],
+            environment: ["HUSH_PREFIX": "/a/", "HUSH_PORT": "1", "HUSH_ROOT": "/nonexistent"]
+        )
         let line = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving"))
         XCTAssertTrue(line.contains("/b/ (2 files)"), line)
         hush.signal(SIGTERM)
@@ -102,7 +106,11 @@ final class ServeCLITests: XCTestCase {
                     sent += 1
                     try connection?.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
                     let response = try connection?.readResponse()
-                    if response?.status == 200, response?.text == "<h1>hi</h1>\n" { state.succeeded() } else { state.failed() }
+                    if response?.status == 200, response?.text == "<h1>hi</h1>\n" {
+                        state.succeeded()
+                    } else {
+                        state.failed()
+                    }
                 } catch {
                     state.failed()
                     connection = nil
@@ -115,7 +123,10 @@ final class ServeCLITests: XCTestCase {
             XCTAssertTrue(state.waitForProgress(), "the client made no progress")
             try Data("v\(reload)".utf8).write(to: URL(fileURLWithPath: root + "/live-\(reload).txt"))
             hush.signal(SIGHUP)
-            XCTAssertTrue(hush.waitForStderrLines(containing: "hush: reloaded", count: reload), "reload \(reload) not reported")
+            XCTAssertTrue(
+                hush.waitForStderrLines(containing: "hush: reloaded", count: reload),
+                "reload \(reload) not reported"
+            )
         }
         state.stop()
         XCTAssertEqual(finished.wait(timeout: .now() + HushProcess.timeout), .success)
@@ -131,29 +142,37 @@ final class ServeCLITests: XCTestCase {
         let hush = try HushProcess(["serve", "--root", root, "--port", "0", "--access-log", log])
         let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
         let connection = try RawConnection(port: port)
-        try connection.send("GET /static/index.html?x=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /static/missing HTTP/1.1\r\nHost: t\r\n\r\n")
+        try connection.send(
+            "GET /static/index.html?x=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /static/missing HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
         _ = try connection.readResponse()
         _ = try connection.readResponse()
         hush.signal(SIGTERM)
         XCTAssertEqual(hush.waitForExit(), 0)
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 2)
-        let pattern = #"^127\.0\.0\.1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET /static/index\.html\?x=1 HTTP/1\.1" 200 12$"#
+        let pattern =
+            #"^127\.0\.0\.1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET /static/index\.html\?x=1 HTTP/1\.1" 200 12$"#
         XCTAssertNotNil(lines[0].range(of: pattern, options: .regularExpression), String(lines[0]))
         XCTAssertTrue(lines[1].hasSuffix("\"GET /static/missing HTTP/1.1\" 404 10"), String(lines[1]))
     }
 
     func testAFailingAccessLogIsReportedOnStderrAtMostOncePerMinute() throws {
         // /dev/full fails every write with ENOSPC, as a full disk does.
-        let hush = try HushProcess(["serve", "--root", root, "--port", "0", "--access-log", "/dev/full"],
-                                   environment: ["HUSH_SEND_TIMEOUT": "5"])
+        let hush = try HushProcess(
+            ["serve", "--root", root, "--port", "0", "--access-log", "/dev/full"],
+            environment: ["HUSH_SEND_TIMEOUT": "5"]
+        )
         let port = try XCTUnwrap(hush.waitForStdoutLine(containing: "hush: serving").flatMap(Self.port(in:)))
         let connection = try RawConnection(port: port)
         for _ in 0..<2 {
             try connection.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
             XCTAssertEqual(try connection.readResponse().status, 200)
         }
-        let first = try XCTUnwrap(hush.waitForStderrLine(containing: "access log"), "a failing access log is not silent")
+        let first = try XCTUnwrap(
+            hush.waitForStderrLine(containing: "access log"),
+            "a failing access log is not silent"
+        )
         XCTAssertTrue(first.hasPrefix("hush: access log /dev/full: cannot write (No space left on device)"), first)
         for _ in 0..<3 {
             try connection.send("GET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -245,8 +264,12 @@ final class HushProcess: @unchecked Sendable {
         process.environment = env
         process.standardOutput = out
         process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle.availableData, toStdout: true) }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle.availableData, toStdout: false) }
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            self?.append(handle.availableData, toStdout: true)
+        }
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            self?.append(handle.availableData, toStdout: false)
+        }
         process.terminationHandler = { [exited] _ in exited.signal() }
         try process.run()
     }
@@ -265,8 +288,16 @@ final class HushProcess: @unchecked Sendable {
         changed.signal()
     }
 
-    var stdoutText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutData, as: UTF8.self) }
-    var stderrText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
+    var stdoutText: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: stdoutData, as: UTF8.self)
+    }
+    var stderrText: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: stderrData, as: UTF8.self)
+    }
 
     func waitForStdoutLine(containing needle: String) -> String? { waitForLine(containing: needle) { self.stdoutText } }
     func waitForStderrLine(containing needle: String) -> String? { waitForLine(containing: needle) { self.stderrText } }
@@ -312,17 +343,39 @@ final class LoadState: @unchecked Sendable {
     private let progress = DispatchSemaphore(value: 0)
     private var ok = 0, bad = 0, stopFlag = false
 
-    var successes: Int { lock.lock(); defer { lock.unlock() }; return ok }
-    var failures: Int { lock.lock(); defer { lock.unlock() }; return bad }
-    var stopped: Bool { lock.lock(); defer { lock.unlock() }; return stopFlag }
+    var successes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return ok
+    }
+    var failures: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return bad
+    }
+    var stopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopFlag
+    }
 
     func succeeded() {
-        lock.lock(); ok += 1; lock.unlock()
+        lock.lock()
+        ok += 1
+        lock.unlock()
         progress.signal()
     }
 
-    func failed() { lock.lock(); bad += 1; lock.unlock() }
-    func stop() { lock.lock(); stopFlag = true; lock.unlock() }
+    func failed() {
+        lock.lock()
+        bad += 1
+        lock.unlock()
+    }
+    func stop() {
+        lock.lock()
+        stopFlag = true
+        lock.unlock()
+    }
 
     /// Waits for one more successful request (bounded).
     func waitForProgress() -> Bool { progress.wait(timeout: .now() + HushProcess.timeout) == .success }

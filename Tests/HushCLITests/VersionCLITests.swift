@@ -10,7 +10,13 @@ final class VersionCLITests: CLITestCase {
         let lines = result.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 2, result.stdout)
         let first = try XCTUnwrap(lines.first)
-        XCTAssertNotNil(first.range(of: #"^hush [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}(-modified)?\)$"#, options: .regularExpression), first)
+        XCTAssertNotNil(
+            first.range(
+                of: #"^hush [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}(-modified)?\)$"#,
+                options: .regularExpression
+            ),
+            first
+        )
 
         // The commit is the checkout's HEAD (the tests always run from a git checkout).
         let head = try runShell("git -C '\(repositoryRoot)' rev-parse --short=12 HEAD")

@@ -16,7 +16,8 @@ final class WhiteNoiseCLITests: CLITestCase {
     func environment(_ python: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["DJANGO_SETTINGS_MODULE"] = nil
-        environment["VIRTUAL_ENV"] = URL(fileURLWithPath: python).deletingLastPathComponent().deletingLastPathComponent().path
+        environment["VIRTUAL_ENV"] =
+            URL(fileURLWithPath: python).deletingLastPathComponent().deletingLastPathComponent().path
         environment["HUSH_SITE_STATIC_ROOT"] = output
         environment["HUSH_SITE_WHITENOISE"] = "1"
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -24,8 +25,11 @@ final class WhiteNoiseCLITests: CLITestCase {
     }
 
     func get(_ paths: [String], python: String, acceptEncoding: String = "br, gzip") throws -> [String: Reply] {
-        let result = try runProcess(python, [repositoryRoot + "/Tests/Support/wsgi_get.py", "--accept-encoding", acceptEncoding] + paths,
-                                    environment: environment(python))
+        let result = try runProcess(
+            python,
+            [repositoryRoot + "/Tests/Support/wsgi_get.py", "--accept-encoding", acceptEncoding] + paths,
+            environment: environment(python)
+        )
         XCTAssertEqual(result.status, 0, result.stderr)
         var replies: [String: Reply] = [:]
         for line in result.stdout.split(separator: "\n") {
@@ -37,11 +41,24 @@ final class WhiteNoiseCLITests: CLITestCase {
 
     func testWhiteNoiseServesHushsOutputImmutableAndBrotli() throws {
         let python = try djangoPython()
-        let collect = try runProcess(hushBinary, ["collect", "--django", "--quiet"], environment: environment(python), in: DjangoProjectCLITests.site)
+        let collect = try runProcess(
+            hushBinary,
+            ["collect", "--django", "--quiet"],
+            environment: environment(python),
+            in: DjangoProjectCLITests.site
+        )
         XCTAssertEqual(collect.status, 0, collect.stderr)
-        let paths = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/staticfiles.json"))) as? [String: Any])?["paths"] as? [String: String])
-        let css = try XCTUnwrap(paths["admin/css/base.css"]), js = try XCTUnwrap(paths["blog/js/blog.js"])
-        let replies = try get(["/static/" + css, "/static/" + js, "/static/admin/css/base.css", "/static/shared/notice.txt"], python: python)
+        let paths = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: output + "/staticfiles.json"))
+            ) as? [String: Any])?["paths"] as? [String: String]
+        )
+        let css = try XCTUnwrap(paths["admin/css/base.css"])
+        let js = try XCTUnwrap(paths["blog/js/blog.js"])
+        let replies = try get(
+            ["/static/" + css, "/static/" + js, "/static/admin/css/base.css", "/static/shared/notice.txt"],
+            python: python
+        )
 
         for name in [css, js] {
             let reply = try XCTUnwrap(replies["/static/" + name])
@@ -49,11 +66,18 @@ final class WhiteNoiseCLITests: CLITestCase {
             XCTAssertEqual(reply.headers["content-encoding"], "br", name)
             XCTAssertTrue(reply.headers["cache-control"]?.contains("immutable") == true, "\(name): \(reply.headers)")
             // WhiteNoise sends Hush's own sibling.
-            XCTAssertEqual(Data(reply.body.unicodeScalars.map { UInt8($0.value) }), try Data(contentsOf: URL(fileURLWithPath: output + "/" + name + ".br")), name)
+            XCTAssertEqual(
+                Data(reply.body.unicodeScalars.map { UInt8($0.value) }),
+                try Data(contentsOf: URL(fileURLWithPath: output + "/" + name + ".br")),
+                name
+            )
         }
         let unhashed = try XCTUnwrap(replies["/static/admin/css/base.css"])
         XCTAssertEqual(unhashed.status, 200)
-        XCTAssertFalse(unhashed.headers["cache-control"]?.contains("immutable") ?? false, "an unhashed name must not be immutable")
+        XCTAssertFalse(
+            unhashed.headers["cache-control"]?.contains("immutable") ?? false,
+            "an unhashed name must not be immutable"
+        )
         XCTAssertEqual(replies["/static/shared/notice.txt"]?.body, "the project's notice: wins over both apps\n")
     }
 
@@ -64,11 +88,24 @@ final class WhiteNoiseCLITests: CLITestCase {
         // Twice, the first without shared/notice.txt: the second run retires the first (different)
         // manifest into .hush/manifests/.
         for extra in [["--ignore", "*.scss", "--ignore", "notice.txt"], []] {
-            let collect = try runProcess(hushBinary, ["collect", "--django", "--quiet"] + extra, environment: environment(python), in: DjangoProjectCLITests.site)
+            let collect = try runProcess(
+                hushBinary,
+                ["collect", "--django", "--quiet"] + extra,
+                environment: environment(python),
+                in: DjangoProjectCLITests.site
+            )
             XCTAssertEqual(collect.status, 0, collect.stderr)
         }
-        let report = try runProcess(hushBinary, ["django-sources", "--json"], environment: environment(python), in: DjangoProjectCLITests.site)
-        let sources = try XCTUnwrap((try JSONSerialization.jsonObject(with: report.stdoutData) as? [String: Any])?["sources"] as? [[String: String]])
+        let report = try runProcess(
+            hushBinary,
+            ["django-sources", "--json"],
+            environment: environment(python),
+            in: DjangoProjectCLITests.site
+        )
+        let sources = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: report.stdoutData) as? [String: Any])?["sources"]
+                as? [[String: String]]
+        )
         let secrets = sources.compactMap { $0["path"] } + [repositoryRoot]
         XCTAssertGreaterThan(secrets.count, 3)
 

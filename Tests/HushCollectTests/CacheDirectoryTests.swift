@@ -1,6 +1,7 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// Issue 10: incremental state out of STATIC_ROOT, and a compression cache that survives an empty
@@ -32,7 +33,12 @@ final class CacheDirectoryTests: PipelineTestCase {
     func readEntry(_ header: String) -> CompressionCache.Entry? {
         let name = (header as NSString).lastPathComponent
         // A lookup by name: the key is not needed, the header names itself.
-        let cache = CompressionCache(directory: cacheDirectory + "/compressed", encoder: "", readable: true, writable: false)
+        let cache = CompressionCache(
+            directory: cacheDirectory + "/compressed",
+            encoder: "",
+            readable: true,
+            writable: false
+        )
         return cache.lookup(name: name, path: header)
     }
 
@@ -45,8 +51,10 @@ final class CacheDirectoryTests: PipelineTestCase {
         try collect()
         try root.write("src/css/copy.css", Self.cssLike(3100, seed: 5))
         try collect()  // an incremental run too
-        XCTAssertTrue(FileManager.default.fileExists(atPath: CacheDirectory(path: cacheDirectory).statePath(for: output)),
-                      "premise: the state exists, in the cache directory")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: CacheDirectory(path: cacheDirectory).statePath(for: output)),
+            "premise: the state exists, in the cache directory"
+        )
         let files = try everyFile(output)
         XCTAssertFalse(files.keys.contains(".hush/cache"))
         for needle in [path("src"), cacheDirectory, root.path] {
@@ -83,8 +91,11 @@ final class CacheDirectoryTests: PipelineTestCase {
         let fresh = path("fresh/static")
         try collect(output: fresh)
         XCTAssertEqual(try everyFile(fresh), try everyFile(cold))
-        XCTAssertTrue(exists("js/bundle.js.br", in: fresh) && exists("css/copy.css.gz", in: fresh) && !exists("tiny.txt.br", in: fresh),
-                      "premise: siblings kept and rejected")
+        XCTAssertTrue(
+            exists("js/bundle.js.br", in: fresh) && exists("css/copy.css.gz", in: fresh)
+                && !exists("tiny.txt.br", in: fresh),
+            "premise: siblings kept and rejected"
+        )
     }
 
     /// Proof that a hit is used rather than recomputed: every entry is replaced by a well-formed
@@ -100,7 +111,8 @@ final class CacheDirectoryTests: PipelineTestCase {
             // New files (the old payload inode is shared with the warming tree).
             try FileManager.default.removeItem(atPath: entry + CompressionCache.payloadSuffix)
             try Data(marker).write(to: URL(fileURLWithPath: entry + CompressionCache.payloadSuffix))
-            try Data(CompressionCache.encodeHeader(.init(size: Int64(marker.count), payload: marker), name: name)).write(to: URL(fileURLWithPath: entry))
+            try Data(CompressionCache.encodeHeader(.init(size: Int64(marker.count), payload: marker), name: name))
+                .write(to: URL(fileURLWithPath: entry))
         }
         let fresh = path("fresh/static")
         try collect(output: fresh)
@@ -121,7 +133,9 @@ final class CacheDirectoryTests: PipelineTestCase {
         // Headers and payloads alike (payloads as new files: their inodes are shared with the
         // warming tree, which must not change).
         let entries = compressedEntries.flatMap { header in
-            [header] + (FileManager.default.fileExists(atPath: header + CompressionCache.payloadSuffix) ? [header + CompressionCache.payloadSuffix] : [])
+            [header]
+                + (FileManager.default.fileExists(atPath: header + CompressionCache.payloadSuffix)
+                    ? [header + CompressionCache.payloadSuffix] : [])
         }
         for (n, entry) in entries.enumerated() {
             var data = Array(try Data(contentsOf: URL(fileURLWithPath: entry)))
@@ -139,23 +153,37 @@ final class CacheDirectoryTests: PipelineTestCase {
         for entry in compressedEntries {
             XCTAssertNotNil(readEntry(entry), "\(entry) was not redone")
         }
-        XCTAssertEqual(try everyFile(path("warming/static")), try everyFile(cold), "a tree sharing payloads was changed")
+        XCTAssertEqual(
+            try everyFile(path("warming/static")),
+            try everyFile(cold),
+            "a tree sharing payloads was changed"
+        )
     }
 
     func testEntriesWrittenUnderAnotherNameAreRejected() throws {
         let cache = CompressionCache(directory: path("c"), encoder: "e", readable: true, writable: true)
         let a = CompressionCache.Key(coding: .br, variant: CompressionCache.Key.plain, integrity: "sha384-a", length: 3)
-        let b = CompressionCache.Key(coding: .gzip, variant: CompressionCache.Key.plain, integrity: "sha384-a", length: 3)
+        let b = CompressionCache.Key(
+            coding: .gzip,
+            variant: CompressionCache.Key.plain,
+            integrity: "sha384-a",
+            length: 3
+        )
         cache.store(a, .init(size: 2, payload: [1, 2]))
         XCTAssertEqual(cache.lookup(a), .init(size: 2, payload: [1, 2]))
-        try FileManager.default.createDirectory(atPath: (cache.path(b).path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (cache.path(b).path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try FileManager.default.copyItem(atPath: cache.path(a).path, toPath: cache.path(b).path)
         XCTAssertNil(cache.lookup(b), "an entry copied to another key's name")
     }
 
     func testPruneRemovesLeastRecentlyUsedEntriesFirstDownToTheBound() throws {
         let cache = CompressionCache(directory: path("c"), encoder: "e", readable: true, writable: true)
-        let keys = (0..<4).map { CompressionCache.Key(coding: .br, variant: CompressionCache.Key.plain, integrity: "sha384-\($0)", length: 1) }
+        let keys = (0..<4).map {
+            CompressionCache.Key(coding: .br, variant: CompressionCache.Key.plain, integrity: "sha384-\($0)", length: 1)
+        }
         for key in keys { cache.store(key, .init(size: 4000, payload: randomBytes(4000, seed: 1))) }
         // Used at times 1000, 4000, 2000, 3000 (seconds since the epoch).
         for (key, used) in zip(keys, [1000, 4000, 2000, 3000]) {
@@ -172,9 +200,15 @@ final class CacheDirectoryTests: PipelineTestCase {
         }
         cache.prune(maxSize: 2 * each + each / 2)
         // Used last: 2 (2000) < 3 (3000) < 1 (4000) < 0 (now).
-        XCTAssertEqual(keys.map { FileManager.default.fileExists(atPath: cache.path($0).path) }, [true, true, false, false])
+        XCTAssertEqual(
+            keys.map { FileManager.default.fileExists(atPath: cache.path($0).path) },
+            [true, true, false, false]
+        )
         cache.prune(maxSize: 1 << 30)
-        XCTAssertEqual(keys.map { FileManager.default.fileExists(atPath: cache.path($0).path) }, [true, true, false, false])
+        XCTAssertEqual(
+            keys.map { FileManager.default.fileExists(atPath: cache.path($0).path) },
+            [true, true, false, false]
+        )
     }
 
     func testTheCacheIsPrunedToCacheMaxSizeAfterARun() throws {
@@ -206,7 +240,10 @@ final class CacheDirectoryTests: PipelineTestCase {
 
     func testACacheDirectoryInsideASourceOrTheOutputIsRefusedWithOneLine() throws {
         try writeProject()
-        for (cache, expected) in [(path("src/cache"), "inside source"), (path("src"), "inside source"), (output + "/cache", "inside output"), (output, "inside output")] {
+        for (cache, expected) in [
+            (path("src/cache"), "inside source"), (path("src"), "inside source"), (output + "/cache", "inside output"),
+            (output, "inside output"),
+        ] {
             XCTAssertThrowsError(try collect { $0.cacheDirectory = cache }, cache) { error in
                 let text = (error as? CollectError)?.description ?? "\(error)"
                 XCTAssertTrue(text.contains(expected) && text.contains(cache) && !text.contains("\n"), text)

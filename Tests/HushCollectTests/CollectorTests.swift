@@ -1,6 +1,7 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// The collect pipeline in-process: names, rewriting, manifest, errors and atomic publishing.
@@ -13,26 +14,42 @@ final class CollectorTests: TemporaryRootTestCase {
 
     @discardableResult
     func collect(
-        _ sources: [String] = ["src"], output: String? = nil, cancellation: CancellationFlag = CancellationFlag(),
+        _ sources: [String] = ["src"],
+        output: String? = nil,
+        cancellation: CancellationFlag = CancellationFlag(),
         _ configure: (inout CollectConfiguration) -> Void = { _ in }
     ) throws -> CollectSummary {
-        var configuration = CollectConfiguration(sources: sources.map { SourceDirectory(argument: $0.contains("=") ? $0 : path($0)) }, output: output ?? self.output)
+        var configuration = CollectConfiguration(
+            sources: sources.map { SourceDirectory(argument: $0.contains("=") ? $0 : path($0)) },
+            output: output ?? self.output
+        )
         configure(&configuration)
         return try Collector(configuration: configuration).run(cancellation: cancellation)
     }
 
     func assertCollectFails(
-        _ expected: CollectError, _ sources: [String] = ["src"], output: String? = nil, cancellation: CancellationFlag = CancellationFlag(),
-        file: StaticString = #filePath, line: UInt = #line, _ configure: (inout CollectConfiguration) -> Void = { _ in }
+        _ expected: CollectError,
+        _ sources: [String] = ["src"],
+        output: String? = nil,
+        cancellation: CancellationFlag = CancellationFlag(),
+        file: StaticString = #filePath,
+        line: UInt = #line,
+        _ configure: (inout CollectConfiguration) -> Void = { _ in }
     ) {
-        XCTAssertThrowsError(try collect(sources, output: output, cancellation: cancellation, configure), file: file, line: line) { error in
+        XCTAssertThrowsError(
+            try collect(sources, output: output, cancellation: cancellation, configure),
+            file: file,
+            line: line
+        ) { error in
             XCTAssertEqual(error as? CollectError, expected, file: file, line: line)
         }
     }
 
     func tree(_ directory: String? = nil) throws -> [String: Data] { try snapshot(directory ?? output) }
 
-    func bytes(_ relative: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: output + "/" + relative))) }
+    func bytes(_ relative: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: output + "/" + relative)))
+    }
 
     func text(_ relative: String) throws -> String { String(decoding: try bytes(relative), as: UTF8.self) }
 
@@ -49,8 +66,19 @@ final class CollectorTests: TemporaryRootTestCase {
         XCTAssertFalse(manifest.entries.isEmpty, file: file, line: line)
         for (key, value) in manifest.entries {
             let content = try bytes(value)
-            XCTAssertEqual(value, HashedName.make(path: key, hash: Self.md5(content)), "\(value) is not named after its content", file: file, line: line)
-            XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/" + key), "original \(key) missing", file: file, line: line)
+            XCTAssertEqual(
+                value,
+                HashedName.make(path: key, hash: Self.md5(content)),
+                "\(value) is not named after its content",
+                file: file,
+                line: line
+            )
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: output + "/" + key),
+                "original \(key) missing",
+                file: file,
+                line: line
+            )
         }
     }
 
@@ -152,20 +180,44 @@ final class CollectorTests: TemporaryRootTestCase {
 
     func testMissingReferenceNamesFileLineAndTarget() throws {
         try root.write("src/img/logo.png", "png")
-        try root.write("src/css/app.css", "/* header */\n.a { background: url(../img/logo.png); }\n\n.hero { background: url(\"../img/missing.png\"); }\n")
-        assertCollectFails(.missingReference(file: path("src/css/app.css"), line: 4, reference: "url(\"../img/missing.png\")", target: "img/missing.png"))
+        try root.write(
+            "src/css/app.css",
+            "/* header */\n.a { background: url(../img/logo.png); }\n\n.hero { background: url(\"../img/missing.png\"); }\n"
+        )
+        assertCollectFails(
+            .missingReference(
+                file: path("src/css/app.css"),
+                line: 4,
+                reference: "url(\"../img/missing.png\")",
+                target: "img/missing.png"
+            )
+        )
         XCTAssertEqual(
-            CollectError.missingReference(file: "css/app.css", line: 4, reference: "url(\"../img/missing.png\")", target: "img/missing.png").description,
-            "css/app.css:4: url(\"../img/missing.png\") — no such file in any source (img/missing.png)")
+            CollectError.missingReference(
+                file: "css/app.css",
+                line: 4,
+                reference: "url(\"../img/missing.png\")",
+                target: "img/missing.png"
+            ).description,
+            "css/app.css:4: url(\"../img/missing.png\") — no such file in any source (img/missing.png)"
+        )
     }
 
     func testReferenceOutsideTheRootIsAnError() throws {
         try root.write("src/css/app.css", ".a { background: url(../../../x.png); }\n")
-        assertCollectFails(.referenceOutsideRoot(file: path("src/css/app.css"), line: 1, reference: "url(../../../x.png)"))
+        assertCollectFails(
+            .referenceOutsideRoot(file: path("src/css/app.css"), line: 1, reference: "url(../../../x.png)")
+        )
     }
 
     func testNonUTF8CSSIsAnError() throws {
-        try root.write("src/css/latin1.css", [0x2E, 0x61, 0x3A, 0x61, 0x66, 0x74, 0x65, 0x72, 0x7B, 0x63, 0x6F, 0x6E, 0x74, 0x65, 0x6E, 0x74, 0x3A, 0x22, 0xE9, 0x22, 0x7D, 0x0A])
+        try root.write(
+            "src/css/latin1.css",
+            [
+                0x2E, 0x61, 0x3A, 0x61, 0x66, 0x74, 0x65, 0x72, 0x7B, 0x63, 0x6F, 0x6E, 0x74, 0x65, 0x6E, 0x74, 0x3A,
+                0x22, 0xE9, 0x22, 0x7D, 0x0A,
+            ]
+        )
         assertCollectFails(.notUTF8Content(path("src/css/latin1.css")))
     }
 
@@ -179,9 +231,13 @@ final class CollectorTests: TemporaryRootTestCase {
     func testUnicodeAndSpaceNamesAreHashedAndReferenced() throws {
         try root.write("src/css/my file.png", "a")
         try root.write("src/css/caf\u{E9}.png", "b")
-        try root.write("src/css/\u{1F389} x.css", ".p { background: url('my file.png'); } .q { background: url(caf%C3%A9.png); }\n")
+        try root.write(
+            "src/css/\u{1F389} x.css",
+            ".p { background: url('my file.png'); } .q { background: url(caf%C3%A9.png); }\n"
+        )
         try collect()
-        let space = "my file.\(Self.md5("a")).png", cafe = "caf\u{E9}.\(Self.md5("b")).png"
+        let space = "my file.\(Self.md5("a")).png"
+        let cafe = "caf\u{E9}.\(Self.md5("b")).png"
         let css = ".p { background: url(\"\(space)\"); } .q { background: url(\"\(cafe)\"); }\n"
         XCTAssertEqual(try text("css/\u{1F389} x.\(Self.md5(css)).css"), css)
         let json = try text(Manifest.fileName)
@@ -210,7 +266,11 @@ final class CollectorTests: TemporaryRootTestCase {
         try collect()
         let hashed = "staticfiles.\(Self.md5("{}")).json"
         XCTAssertEqual(Self.md5("{}"), "99914b932bd3")
-        XCTAssertEqual(try text(hashed), "{}", "writing the manifest must not change the hashed copy of the source file")
+        XCTAssertEqual(
+            try text(hashed),
+            "{}",
+            "writing the manifest must not change the hashed copy of the source file"
+        )
         let manifest = Manifest(entries: [("staticfiles.json", hashed)])
         XCTAssertEqual(try bytes(Manifest.fileName), manifest.encoded())
     }
@@ -227,11 +287,15 @@ final class CollectorTests: TemporaryRootTestCase {
     }
 
     func testPrefixMountedFilesAreReferencedThroughThePrefix() throws {
-        try root.write("src1/css/site.css", ".a { background: url(../vendor/img/v.png); } .b { background: url(/static/vendor/img/v.png); }\n")
+        try root.write(
+            "src1/css/site.css",
+            ".a { background: url(../vendor/img/v.png); } .b { background: url(/static/vendor/img/v.png); }\n"
+        )
         try root.write("src2/img/v.png", "v")
         try collect(["src1", "vendor=" + path("src2")])
         let v = "v.\(Self.md5("v")).png"
-        let css = ".a { background: url(\"../vendor/img/\(v)\"); } .b { background: url(\"/static/vendor/img/\(v)\"); }\n"
+        let css =
+            ".a { background: url(\"../vendor/img/\(v)\"); } .b { background: url(\"/static/vendor/img/\(v)\"); }\n"
         XCTAssertEqual(try text("css/site.\(Self.md5(css)).css"), css)
         XCTAssertEqual(try text("vendor/img/\(v)"), "v")
     }
@@ -242,7 +306,10 @@ final class CollectorTests: TemporaryRootTestCase {
     func testPrefixClimbingOutOfTheRootIsRefusedWithoutWritingOutsideStaging() throws {
         try root.write("src/a.txt", "a")
         XCTAssertThrowsError(try collect(["../evil=" + path("src")]))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: path("public/evil")), "a failed run wrote beside STATIC_ROOT")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: path("public/evil")),
+            "a failed run wrote beside STATIC_ROOT"
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         XCTAssertEqual(try leftovers(), [])
     }
@@ -280,7 +347,10 @@ final class CollectorTests: TemporaryRootTestCase {
     func testOutputInsideASourceIsRefusedAndNothingIsWritten() throws {
         try root.write("src/a.txt", "a")
         let before = try tree(path("src"))
-        assertCollectFails(.outputInsideSource(output: path("src/static"), source: path("src")), output: path("src/static"))
+        assertCollectFails(
+            .outputInsideSource(output: path("src/static"), source: path("src")),
+            output: path("src/static")
+        )
         XCTAssertEqual(try tree(path("src")), before)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("src")), ["a.txt"])
     }
@@ -292,7 +362,10 @@ final class CollectorTests: TemporaryRootTestCase {
 
     func testSourceInsideOutputIsRefused() throws {
         try root.write("public/static/src/a.txt", "a")
-        assertCollectFails(.sourceInsideOutput(source: path("public/static/src"), output: output), ["public/static/src"])
+        assertCollectFails(
+            .sourceInsideOutput(source: path("public/static/src"), output: output),
+            ["public/static/src"]
+        )
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output), ["src"])
     }
 
@@ -362,11 +435,19 @@ final class CollectorTests: TemporaryRootTestCase {
         try collect { $0.retention = RetentionPolicy(keepVersions: 0) }
         let after = try snapshot(output, skipping: [".hush", "hush-manifest.json"])
         let manifest = Manifest(entries: [("keep.txt", "keep.\(Self.md5("kept")).txt")])
-        XCTAssertEqual(after, [
-            "keep.txt": Data("kept".utf8), "keep.\(Self.md5("kept")).txt": Data("kept".utf8), Manifest.fileName: Data(manifest.encoded()),
-        ])
+        XCTAssertEqual(
+            after,
+            [
+                "keep.txt": Data("kept".utf8), "keep.\(Self.md5("kept")).txt": Data("kept".utf8),
+                Manifest.fileName: Data(manifest.encoded()),
+            ]
+        )
         let parent = (output as NSString).deletingLastPathComponent
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent), ["static"], "no staging or retired tree left beside STATIC_ROOT")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: parent),
+            ["static"],
+            "no staging or retired tree left beside STATIC_ROOT"
+        )
     }
 
     func testDryRunLeavesTheOutputUntouched() throws {
@@ -385,7 +466,10 @@ final class CollectorTests: TemporaryRootTestCase {
         try root.write("src/a.txt", "a")
         let summary = try collect(output: path("new/deeper/static")) { $0.dryRun = true }
         XCTAssertEqual(summary.found, 1)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: path("new")), "a dry run creates nothing beside the output")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: path("new")),
+            "a dry run creates nothing beside the output"
+        )
     }
 
     func testPreCancelledRunIsInterruptedAndLeavesTheOutputUntouched() throws {
@@ -416,7 +500,8 @@ final class CollectorTests: TemporaryRootTestCase {
         try root.write("src/js/app.js.map", "{}")
         try collect(output: path("one/static")) { $0.jobs = 1 }
         try collect(output: path("four/static")) { $0.jobs = 4 }
-        let one = try snapshot(path("one/static"), skipping: [".hush"]), four = try snapshot(path("four/static"), skipping: [".hush"])
+        let one = try snapshot(path("one/static"), skipping: [".hush"])
+        let four = try snapshot(path("four/static"), skipping: [".hush"])
         let djangoPart = one.keys.filter { !$0.hasSuffix(".br") && !$0.hasSuffix(".gz") && $0 != "hush-manifest.json" }
         XCTAssertEqual(djangoPart.count, 2 * 54 + 1)
         XCTAssertEqual(one, four)

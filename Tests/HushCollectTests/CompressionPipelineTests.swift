@@ -1,6 +1,7 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// Shared by the pipeline test classes (compression, integrity manifest, incremental
@@ -14,8 +15,14 @@ class PipelineTestCase: TemporaryRootTestCase {
     /// The cache directory every run of a test shares (outside the sources and the output).
     var cacheDirectory: String { path("cache") }
 
-    func configuration(output: String? = nil, _ configure: (inout CollectConfiguration) -> Void = { _ in }) -> CollectConfiguration {
-        var configuration = CollectConfiguration(sources: [SourceDirectory(path: path("src"))], output: output ?? self.output)
+    func configuration(
+        output: String? = nil,
+        _ configure: (inout CollectConfiguration) -> Void = { _ in }
+    ) -> CollectConfiguration {
+        var configuration = CollectConfiguration(
+            sources: [SourceDirectory(path: path("src"))],
+            output: output ?? self.output
+        )
         configuration.cacheDirectory = cacheDirectory
         configure(&configuration)
         return configuration
@@ -23,7 +30,8 @@ class PipelineTestCase: TemporaryRootTestCase {
 
     @discardableResult
     func collect(
-        output: String? = nil, cancellation: CancellationFlag = CancellationFlag(),
+        output: String? = nil,
+        cancellation: CancellationFlag = CancellationFlag(),
         _ configure: (inout CollectConfiguration) -> Void = { _ in }
     ) throws -> CollectSummary {
         try Collector(configuration: configuration(output: output, configure)).run(cancellation: cancellation)
@@ -52,13 +60,16 @@ class PipelineTestCase: TemporaryRootTestCase {
 
     /// `staticfiles.json`'s `paths`, read with Foundation's JSON parser (not Hush's Manifest).
     func manifestPaths(in directory: String? = nil) throws -> [String: String] {
-        let object = try JSONSerialization.jsonObject(with: Data(try bytes("staticfiles.json", in: directory))) as? [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(try bytes("staticfiles.json", in: directory))) as? [String: Any]
         return try XCTUnwrap(object?["paths"] as? [String: String])
     }
 
     /// `hush-manifest.json`'s `files`, read with Foundation's JSON parser.
     func integrityFiles(in directory: String? = nil) throws -> [String: [String: Any]] {
-        let object = try JSONSerialization.jsonObject(with: Data(try bytes("hush-manifest.json", in: directory))) as? [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(try bytes("hush-manifest.json", in: directory)))
+            as? [String: Any]
         XCTAssertEqual(object?["version"] as? Int, 1)
         return try XCTUnwrap(object?["files"] as? [String: [String: Any]])
     }
@@ -77,8 +88,10 @@ class PipelineTestCase: TemporaryRootTestCase {
 
     /// Deterministic CSS-like text of about `count` bytes: compresses well, contains no references.
     static func cssLike(_ count: Int, seed: UInt64 = 1) -> String {
-        let words = ["color", "margin", "padding", "border", "display", "flex", "grid", "font", "weight", "line",
-                     "height", "width", "position", "absolute", "relative", "block", "inline", "none", "auto"]
+        let words = [
+            "color", "margin", "padding", "border", "display", "flex", "grid", "font", "weight", "line",
+            "height", "width", "position", "absolute", "relative", "block", "inline", "none", "auto",
+        ]
         var state = seed
         var out = ""
         var n = 0
@@ -123,11 +136,24 @@ class PipelineTestCase: TemporaryRootTestCase {
 /// deterministic bytes, and totals against WhiteNoise's own compressor.
 final class CompressionPipelineTests: PipelineTestCase {
     func writeMixedSite() throws {
-        try root.write("src/css/app.css", "@import \"base.css\";\n.logo { background: url(../img/logo.png); }\n" + Self.cssLike(6000, seed: 2))
+        try root.write(
+            "src/css/app.css",
+            "@import \"base.css\";\n.logo { background: url(../img/logo.png); }\n" + Self.cssLike(6000, seed: 2)
+        )
         try root.write("src/css/base.css", Self.cssLike(9000, seed: 3))
-        try root.write("src/js/app.js", Self.cssLike(12000, seed: 4).replacingOccurrences(of: "{", with: "(").replacingOccurrences(of: "}", with: ")"))
+        try root.write(
+            "src/js/app.js",
+            Self.cssLike(12000, seed: 4).replacingOccurrences(of: "{", with: "(").replacingOccurrences(
+                of: "}",
+                with: ")"
+            )
+        )
         try root.write("src/img/logo.png", Array(Self.cssLike(3000, seed: 5).utf8))
-        try root.write("src/img/icon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\">" + String(repeating: "<rect width=\"10\" height=\"10\"/>", count: 80) + "</svg>\n")
+        try root.write(
+            "src/img/icon.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">"
+                + String(repeating: "<rect width=\"10\" height=\"10\"/>", count: 80) + "</svg>\n"
+        )
         try root.write("src/fonts/f.woff2", Array(Self.cssLike(2000, seed: 6).utf8))
         try root.write("src/data/noise.bin", randomBytes(5000))
         try root.write("src/notes.txt", Self.cssLike(4000, seed: 7))
@@ -148,7 +174,10 @@ final class CompressionPipelineTests: PipelineTestCase {
 
     func testSkippedTypesGetNoSiblingsEvenWhenCompressible() throws {
         let text = Array(Self.cssLike(4000, seed: 9).utf8)
-        let skipped = ["png", "jpg", "jpeg", "gif", "webp", "woff", "woff2", "zip", "gz", "mp4", "avif", "zst", "7z", "rar", "mp3", "ogg", "opus", "pdf", "PNG"]
+        let skipped = [
+            "png", "jpg", "jpeg", "gif", "webp", "woff", "woff2", "zip", "gz", "mp4", "avif", "zst", "7z", "rar", "mp3",
+            "ogg", "opus", "pdf", "PNG",
+        ]
         for (i, ext) in skipped.enumerated() {
             // Distinct contents, so that no two files share a compression group.
             try root.write("src/f/file\(i).\(ext)", text + Array("\(i)".utf8))
@@ -172,11 +201,14 @@ final class CompressionPipelineTests: PipelineTestCase {
         try collect()
         let paths = try manifestPaths()
         // Independent judgement of the 95 % rule: Python's encoder.
-        let ratios = try runPython("""
+        let ratios = try runPython(
+            """
             import sys, brotli, zlib
             data = open(sys.stdin.read().strip(), "rb").read()
             print(len(brotli.compress(data, quality=11)) / len(data))
-            """, input: path("src/noise.txt"))
+            """,
+            input: path("src/noise.txt")
+        )
         let ratio = try XCTUnwrap(Double(ratios.trimmingCharacters(in: .whitespacesAndNewlines)))
         for name in ["noise.bin", paths["noise.bin"]!] {
             XCTAssertFalse(exists(name + ".br"), name)
@@ -259,7 +291,8 @@ final class CompressionPipelineTests: PipelineTestCase {
         try writeMixedSite()
         try collect(output: path("one/static")) { $0.incremental = false }
         try collect(output: path("two/static")) { $0.incremental = false }
-        let one = try tree(path("one/static")), two = try tree(path("two/static"))
+        let one = try tree(path("one/static"))
+        let two = try tree(path("two/static"))
         XCTAssertGreaterThan(one.keys.filter { $0.hasSuffix(".br") }.count, 5)
         XCTAssertEqual(one, two)
     }
@@ -268,14 +301,23 @@ final class CompressionPipelineTests: PipelineTestCase {
         try writeMixedSite()
         try collect { $0.keepOnlyHashed = true }
         let paths = try manifestPaths()
-        XCTAssertEqual(Set(paths.keys), ["css/app.css", "css/base.css", "js/app.js", "img/logo.png", "img/icon.svg", "fonts/f.woff2", "data/noise.bin", "notes.txt"])
+        XCTAssertEqual(
+            Set(paths.keys),
+            [
+                "css/app.css", "css/base.css", "js/app.js", "img/logo.png", "img/icon.svg", "fonts/f.woff2",
+                "data/noise.bin", "notes.txt",
+            ]
+        )
         for (original, hashed) in paths {
             XCTAssertFalse(exists(original), original)
             XCTAssertFalse(exists(original + ".br"), original + ".br")
             XCTAssertFalse(exists(original + ".gz"), original + ".gz")
             XCTAssertTrue(exists(hashed), hashed)
         }
-        XCTAssertEqual(try pythonSiblingCheck([paths["css/app.css"]!, paths["notes.txt"]!]).values.sorted(), ["same same", "same same"])
+        XCTAssertEqual(
+            try pythonSiblingCheck([paths["css/app.css"]!, paths["notes.txt"]!]).values.sorted(),
+            ["same same", "same same"]
+        )
         XCTAssertEqual(Set(try integrityFiles().keys), Set(paths.keys))
     }
 
@@ -290,11 +332,20 @@ final class CompressionPipelineTests: PipelineTestCase {
         try root.write("src/a.css", Self.cssLike(1000))
         try collect()
         let paths = try manifestPaths()
-        let names = ["staticfiles.json", "hush-manifest.json", paths["staticfiles.json"]!, paths["hush-manifest.json"]!]
+        let names = [
+            "staticfiles.json", "hush-manifest.json", paths["staticfiles.json"]!, paths["hush-manifest.json"]!,
+        ]
         let check = try pythonSiblingCheck(names)
-        XCTAssertEqual(try bytes(paths["staticfiles.json"]!), Array(json.utf8), "premise: the hashed copy keeps the source bytes")
+        XCTAssertEqual(
+            try bytes(paths["staticfiles.json"]!),
+            Array(json.utf8),
+            "premise: the hashed copy keeps the source bytes"
+        )
         for name in names {
-            XCTAssertFalse(check[name]?.contains("differs") ?? true, "\(name): a sibling does not decompress to the published file (\(check[name] ?? "-"))")
+            XCTAssertFalse(
+                check[name]?.contains("differs") ?? true,
+                "\(name): a sibling does not decompress to the published file (\(check[name] ?? "-"))"
+            )
         }
     }
 
@@ -304,12 +355,14 @@ final class CompressionPipelineTests: PipelineTestCase {
         try writeMixedSite()
         try collect()
         let originals = try manifestPaths().keys.sorted()
-        var hushBr: Int64 = 0, hushGz: Int64 = 0
+        var hushBr: Int64 = 0
+        var hushGz: Int64 = 0
         for name in originals {
             hushBr += size(name + ".br") ?? 0
             hushGz += size(name + ".gz") ?? 0
         }
-        let out = try runPython("""
+        let out = try runPython(
+            """
             import os, sys, shutil
             from whitenoise.compress import Compressor
             src, work = sys.stdin.read().split("\\n")[:2]
@@ -324,13 +377,25 @@ final class CompressionPipelineTests: PipelineTestCase {
                             if out.endswith(".br"): br += os.path.getsize(out)
                             if out.endswith(".gz"): gz += os.path.getsize(out)
             print(br, gz)
-            """, input: path("src") + "\n" + path("whitenoise"))
+            """,
+            input: path("src") + "\n" + path("whitenoise")
+        )
         let numbers = out.split(whereSeparator: \.isWhitespace).compactMap { Int64($0) }
         XCTAssertEqual(numbers.count, 2, out)
         guard numbers.count == 2 else { return }
         XCTAssertGreaterThan(numbers[0], 0)
-        XCTAssertEqual(Double(hushBr), Double(numbers[0]), accuracy: Double(numbers[0]) * 0.01, "Brotli total vs WhiteNoise")
-        XCTAssertEqual(Double(hushGz), Double(numbers[1]), accuracy: Double(numbers[1]) * 0.01, "gzip total vs WhiteNoise")
+        XCTAssertEqual(
+            Double(hushBr),
+            Double(numbers[0]),
+            accuracy: Double(numbers[0]) * 0.01,
+            "Brotli total vs WhiteNoise"
+        )
+        XCTAssertEqual(
+            Double(hushGz),
+            Double(numbers[1]),
+            accuracy: Double(numbers[1]) * 0.01,
+            "gzip total vs WhiteNoise"
+        )
     }
 }
 
@@ -339,7 +404,15 @@ final class Calls: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
 
-    func add(_ item: String) { lock.lock(); items.append(item); lock.unlock() }
+    func add(_ item: String) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+    }
 
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }

@@ -27,46 +27,99 @@ final class DjangoEqualityTests: XCTestCase {
         try process.run()
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let tree = FileManager.default.fileExists(atPath: root) ? try snapshot(root, skipping: [".hush", "hush-manifest.json"]) : [:]
+        let tree =
+            FileManager.default.fileExists(atPath: root)
+            ? try snapshot(root, skipping: [".hush", "hush-manifest.json"]) : [:]
         return Outcome(status: process.terminationStatus, stderr: String(decoding: errors, as: UTF8.self), tree: tree)
     }
 
-    func compare(case name: String, arguments: [String], in directory: String, expectError: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
-        let django = try collect([try djangoPython(), repositoryRoot + "/Tests/Support/django_collect.py"], arguments, in: directory)
+    func compare(
+        case name: String,
+        arguments: [String],
+        in directory: String,
+        expectError: Bool,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
+        let django = try collect(
+            [try djangoPython(), repositoryRoot + "/Tests/Support/django_collect.py"],
+            arguments,
+            in: directory
+        )
         let hush = try collect([hushBinary, "collect", "--quiet"], arguments, in: directory)
-        XCTAssertEqual(django.status != 0, expectError, "\(name): Django's verdict changed: \(django.stderr)", file: file, line: line)
+        XCTAssertEqual(
+            django.status != 0,
+            expectError,
+            "\(name): Django's verdict changed: \(django.stderr)",
+            file: file,
+            line: line
+        )
         if django.status != 0 {
-            XCTAssertNotEqual(hush.status, 0, "\(name): Django failed (\(django.stderr)) but hush succeeded", file: file, line: line)
+            XCTAssertNotEqual(
+                hush.status,
+                0,
+                "\(name): Django failed (\(django.stderr)) but hush succeeded",
+                file: file,
+                line: line
+            )
             let lines = hush.stderr.split(separator: "\n")
-            XCTAssertEqual(lines.count, 1, "\(name): hush's error is not one line: \(hush.stderr)", file: file, line: line)
+            XCTAssertEqual(
+                lines.count,
+                1,
+                "\(name): hush's error is not one line: \(hush.stderr)",
+                file: file,
+                line: line
+            )
             XCTAssertTrue(hush.stderr.hasPrefix("hush: "), "\(name): \(hush.stderr)", file: file, line: line)
             XCTAssertTrue(hush.tree.isEmpty, "\(name): a failed run left files behind", file: file, line: line)
             return
         }
-        XCTAssertEqual(hush.status, 0, "\(name): hush failed where Django succeeded: \(hush.stderr)", file: file, line: line)
+        XCTAssertEqual(
+            hush.status,
+            0,
+            "\(name): hush failed where Django succeeded: \(hush.stderr)",
+            file: file,
+            line: line
+        )
         // Hush also writes pre-compressed siblings; everything else must be identical.
         let hushFiles = hush.tree.filter { path, _ in
-            !((path.hasSuffix(".br") || path.hasSuffix(".gz")) && django.tree[path] == nil && hush.tree[String(path.dropLast(3))] != nil)
+            !((path.hasSuffix(".br") || path.hasSuffix(".gz")) && django.tree[path] == nil
+                && hush.tree[String(path.dropLast(3))] != nil)
         }
-        XCTAssertEqual(Set(hushFiles.keys), Set(django.tree.keys), "\(name): different file sets", file: file, line: line)
+        XCTAssertEqual(
+            Set(hushFiles.keys),
+            Set(django.tree.keys),
+            "\(name): different file sets",
+            file: file,
+            line: line
+        )
         for (path, bytes) in django.tree where hushFiles[path] != bytes {
-            XCTFail("\(name): \(path) differs:\n--- django\n\(String(decoding: bytes, as: UTF8.self))\n--- hush\n\(String(decoding: hushFiles[path] ?? Data(), as: UTF8.self))", file: file, line: line)
+            XCTFail(
+                "\(name): \(path) differs:\n--- django\n\(String(decoding: bytes, as: UTF8.self))\n--- hush\n\(String(decoding: hushFiles[path] ?? Data(), as: UTF8.self))",
+                file: file,
+                line: line
+            )
         }
     }
 
     func testEveryFixtureCollectsExactlyAsDjango() throws {
         let expectedErrors = try String(contentsOfFile: Self.fixtures + "/expected-errors.txt", encoding: .utf8)
-            .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: ":").first.map(String.init) }
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap {
+                $0.split(separator: ":").first.map(String.init)
+            }
         let cases = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures).filter {
             var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: Self.fixtures + "/" + $0, isDirectory: &isDirectory) && isDirectory.boolValue
+            return FileManager.default.fileExists(atPath: Self.fixtures + "/" + $0, isDirectory: &isDirectory)
+                && isDirectory.boolValue
         }.sorted()
         XCTAssertGreaterThan(cases.count, 40)
         for name in cases {
             let directory = Self.fixtures + "/" + name
             let argumentsFile = directory + "/args.txt"
-            let arguments = FileManager.default.fileExists(atPath: argumentsFile)
-                ? try String(contentsOfFile: argumentsFile, encoding: .utf8).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+            let arguments =
+                FileManager.default.fileExists(atPath: argumentsFile)
+                ? try String(contentsOfFile: argumentsFile, encoding: .utf8).split(separator: "\n").map(String.init)
+                    .filter { !$0.isEmpty }
                 : ["."]
             try compare(case: name, arguments: arguments, in: directory, expectError: expectedErrors.contains(name))
         }
@@ -76,7 +129,8 @@ final class DjangoEqualityTests: XCTestCase {
         try compare(
             case: "sample-static",
             arguments: ["sample-static/site", "sample-static/theme", "vendor=sample-static/vendor"],
-            in: repositoryRoot, expectError: false
+            in: repositoryRoot,
+            expectError: false
         )
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// Bad input and faults: faults injected in-process at fixed points of a run. Every one
@@ -18,18 +19,38 @@ final class FaultTests: PipelineTestCase {
         try root.write("src/small.txt", "small\n")
         try collect()
         before = try snapshot(output)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: CacheDirectory(path: cacheDirectory).statePath(for: output)), "premise: an incremental state")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: CacheDirectory(path: cacheDirectory).statePath(for: output)),
+            "premise: an incremental state"
+        )
         try root.write("src/big.txt", Self.cssLike(20_500, seed: 3))
         try root.write("src/css/app.css", ".a { background: url(../img/a.png); }\n" + Self.cssLike(3100, seed: 4))
     }
 
     func assertFailsLeavingOutputIntact(
-        _ inject: @escaping @Sendable (FaultPoint) -> Void, cancellation: CancellationFlag = CancellationFlag(),
-        file: StaticString = #filePath, line: UInt = #line, check: (CollectError) -> Void = { _ in }
+        _ inject: @escaping @Sendable (FaultPoint) -> Void,
+        cancellation: CancellationFlag = CancellationFlag(),
+        file: StaticString = #filePath,
+        line: UInt = #line,
+        check: (CollectError) -> Void = { _ in }
     ) throws {
-        XCTAssertThrowsError(try collect(cancellation: cancellation) { $0.jobs = 1; $0.faultInjection = inject }, file: file, line: line) { error in
-            guard let error = error as? CollectError else { return XCTFail("not a CollectError: \(error)", file: file, line: line) }
-            XCTAssertFalse(error.description.contains("\n"), "not one line: \(error.description)", file: file, line: line)
+        XCTAssertThrowsError(
+            try collect(cancellation: cancellation) {
+                $0.jobs = 1
+                $0.faultInjection = inject
+            },
+            file: file,
+            line: line
+        ) { error in
+            guard let error = error as? CollectError else {
+                return XCTFail("not a CollectError: \(error)", file: file, line: line)
+            }
+            XCTAssertFalse(
+                error.description.contains("\n"),
+                "not one line: \(error.description)",
+                file: file,
+                line: line
+            )
             XCTAssertFalse(error.description.isEmpty, file: file, line: line)
             check(error)
         }
@@ -41,6 +62,7 @@ final class FaultTests: PipelineTestCase {
         try publishThenChangeSources()
         let victim = path("src/small.txt")
         // One job, largest first: big.txt is copied first, small.txt last.
+        // swift-format-ignore: OnlyOneTrailingClosureArgument
         try assertFailsLeavingOutputIntact({ point in
             if case .beforeCopy("big.txt") = point { unlink(victim) }
         }) { error in
@@ -62,8 +84,10 @@ final class FaultTests: PipelineTestCase {
 
     func testStagedFileWhoseDirectoryVanishesBeforeCompressionIsAnErrorAndLeavesTheOutputIntact() throws {
         try publishThenChangeSources()
+        // swift-format-ignore: OnlyOneTrailingClosureArgument
         try assertFailsLeavingOutputIntact({ point in
-            if case .beforeCompress(let staged) = point, staged.hasSuffix("css/app.css") || staged.contains("css/app.") {
+            if case .beforeCompress(let staged) = point, staged.hasSuffix("css/app.css") || staged.contains("css/app.")
+            {
                 let directory = (staged as NSString).deletingLastPathComponent
                 rename(directory, directory + "-moved")
             }
@@ -81,9 +105,13 @@ final class FaultTests: PipelineTestCase {
 
     func testStagingRemovedJustBeforeTheFirstPublishLeavesNoOutput() throws {
         try root.write("src/a.txt", "a")
-        XCTAssertThrowsError(try collect { $0.faultInjection = { point in
-            if case .beforePublish(let staging) = point { FileSystem.removeTree(staging) }
-        } })
+        XCTAssertThrowsError(
+            try collect {
+                $0.faultInjection = { point in
+                    if case .beforePublish(let staging) = point { FileSystem.removeTree(staging) }
+                }
+            }
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "an empty tree was published")
         XCTAssertEqual(try leftovers(), [])
     }
@@ -91,9 +119,13 @@ final class FaultTests: PipelineTestCase {
     func testCancellationFromInsideTheRunIsInterruptedAndLeavesTheOutputIntact() throws {
         try publishThenChangeSources()
         let flag = CancellationFlag()
-        try assertFailsLeavingOutputIntact({ point in
-            if case .beforeCopy = point { flag.cancel() }
-        }, cancellation: flag) { error in
+        // swift-format-ignore: OnlyOneTrailingClosureArgument
+        try assertFailsLeavingOutputIntact(
+            { point in
+                if case .beforeCopy = point { flag.cancel() }
+            },
+            cancellation: flag
+        ) { error in
             XCTAssertEqual(error, .interrupted)
         }
     }
@@ -101,9 +133,13 @@ final class FaultTests: PipelineTestCase {
     func testCancellationDuringCompressionIsInterruptedAndLeavesTheOutputIntact() throws {
         try publishThenChangeSources()
         let flag = CancellationFlag()
-        try assertFailsLeavingOutputIntact({ point in
-            if case .beforeCompress = point { flag.cancel() }
-        }, cancellation: flag) { error in
+        // swift-format-ignore: OnlyOneTrailingClosureArgument
+        try assertFailsLeavingOutputIntact(
+            { point in
+                if case .beforeCompress = point { flag.cancel() }
+            },
+            cancellation: flag
+        ) { error in
             XCTAssertEqual(error, .interrupted)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HushCollect
 
 /// Finding files with Django's STATICFILES_DIRS semantics (`FileSystemFinder` + `get_files`).
@@ -14,7 +15,12 @@ final class FinderTests: TemporaryRootTestCase {
 
     func names(_ result: FindResult) -> [String] { result.files.map(\.name).sorted() }
 
-    func assertFindFails(_ sources: [SourceDirectory], _ expected: CollectError, file: StaticString = #filePath, line: UInt = #line) {
+    func assertFindFails(
+        _ sources: [SourceDirectory],
+        _ expected: CollectError,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         XCTAssertThrowsError(try find(sources), file: file, line: line) { error in
             XCTAssertEqual(error as? CollectError, expected, file: file, line: line)
         }
@@ -29,7 +35,16 @@ final class FinderTests: TemporaryRootTestCase {
         let result = try find([SourceDirectory(path: path("src1")), SourceDirectory(path: path("src2"))])
         XCTAssertEqual(names(result), ["css/app.css", "img/only.png"])
         XCTAssertEqual(result.files.first { $0.name == "css/app.css" }?.sourcePath, path("src1/css/app.css"))
-        XCTAssertEqual(result.shadowed, [ShadowedFile(name: "css/app.css", sourcePath: path("src2/css/app.css"), winnerPath: path("src1/css/app.css"))])
+        XCTAssertEqual(
+            result.shadowed,
+            [
+                ShadowedFile(
+                    name: "css/app.css",
+                    sourcePath: path("src2/css/app.css"),
+                    winnerPath: path("src1/css/app.css")
+                )
+            ]
+        )
     }
 
     func testAFileInOneSourceAndADirectoryOfTheSameNameInAnotherIsRefused() throws {
@@ -60,7 +75,9 @@ final class FinderTests: TemporaryRootTestCase {
     func testPrefixMountsASourceUnderItsPrefix() throws {
         try root.write("src2/css/lib.css", "x")
         try root.write("src1/css/lib.css", "y")
-        let result = try find([SourceDirectory(path: path("src1")), SourceDirectory(prefix: "vendor", path: path("src2"))])
+        let result = try find([
+            SourceDirectory(path: path("src1")), SourceDirectory(prefix: "vendor", path: path("src2")),
+        ])
         XCTAssertEqual(names(result), ["css/lib.css", "vendor/css/lib.css"])
         let vendor = result.files.first { $0.name == "vendor/css/lib.css" }
         XCTAssertEqual(vendor?.relativePath, "css/lib.css", "patterns see the path inside the source")
@@ -72,9 +89,14 @@ final class FinderTests: TemporaryRootTestCase {
         try root.write("src1/lib/v2/readme.txt", "first")
         try root.write("src2/readme.txt", "second")
         try root.write("src2/lib.js", "js")
-        let result = try find([SourceDirectory(path: path("src1")), SourceDirectory(argument: "lib/v2=" + path("src2"))])
+        let result = try find([
+            SourceDirectory(path: path("src1")), SourceDirectory(argument: "lib/v2=" + path("src2")),
+        ])
         XCTAssertEqual(names(result), ["lib/v2/lib.js", "lib/v2/readme.txt"])
-        XCTAssertEqual(result.files.first { $0.name == "lib/v2/readme.txt" }?.sourcePath, path("src1/lib/v2/readme.txt"))
+        XCTAssertEqual(
+            result.files.first { $0.name == "lib/v2/readme.txt" }?.sourcePath,
+            path("src1/lib/v2/readme.txt")
+        )
         XCTAssertEqual(result.shadowed.map(\.sourcePath), [path("src2/readme.txt")])
     }
 
@@ -90,7 +112,11 @@ final class FinderTests: TemporaryRootTestCase {
         try root.write("src/top.txt", "t")
         try root.write("src/sub/x/y.txt", "y")
         let result = try find([SourceDirectory(path: path("src"))])
-        XCTAssertEqual(result.files.map(\.name), ["top.txt", "sub/deep.txt", "sub/x/y.txt"], "get_files yields a directory's files, then recurses")
+        XCTAssertEqual(
+            result.files.map(\.name),
+            ["top.txt", "sub/deep.txt", "sub/x/y.txt"],
+            "get_files yields a directory's files, then recurses"
+        )
     }
 
     func testFoundFilesCarryTheirSize() throws {
@@ -101,8 +127,10 @@ final class FinderTests: TemporaryRootTestCase {
     // MARK: - Ignore patterns
 
     func testDefaultIgnoresApplyToFilesAndDirectories() throws {
-        for file in ["src/keep.css", "src/.hidden.png", "src/backup.css~", "src/CVS/Entries", "src/.git/HEAD", "src/old~/x.css",
-                     "src/css/.DS_Store", "src/css/CVS", "src/css/keep.png"] {
+        for file in [
+            "src/keep.css", "src/.hidden.png", "src/backup.css~", "src/CVS/Entries", "src/.git/HEAD", "src/old~/x.css",
+            "src/css/.DS_Store", "src/css/CVS", "src/css/keep.png",
+        ] {
             try root.write(file, "x")
         }
         let result = try find([SourceDirectory(path: path("src"))])
@@ -112,8 +140,11 @@ final class FinderTests: TemporaryRootTestCase {
     }
 
     func testIgnoreGlobsMatchBaseNamesAndRelativePaths() throws {
-        for file in ["src/a.scss", "src/css/b.scss", "src/css/legacy/old.css", "src/css/legacy/deep/older.css", "src/css/new.css",
-                     "src/drafts/x.css", "src/css/drafts/y.css"] {
+        for file in [
+            "src/a.scss", "src/css/b.scss", "src/css/legacy/old.css", "src/css/legacy/deep/older.css",
+            "src/css/new.css",
+            "src/drafts/x.css", "src/css/drafts/y.css",
+        ] {
             try root.write(file, "x")
         }
         let result = try find([SourceDirectory(path: path("src"))], ignore: ["*.scss", "css/legacy/*", "drafts"])
@@ -136,7 +167,10 @@ final class FinderTests: TemporaryRootTestCase {
     func testIgnoreGlobsSeeThePathInsideTheSourceNotThePrefixedName() throws {
         try root.write("src2/img/b.svg", "x")
         try root.write("src2/img/c.png", "x")
-        let result = try find([SourceDirectory(prefix: "vendor", path: path("src2"))], ignore: ["img/*.svg", "vendor/*"])
+        let result = try find(
+            [SourceDirectory(prefix: "vendor", path: path("src2"))],
+            ignore: ["img/*.svg", "vendor/*"]
+        )
         XCTAssertEqual(names(result), ["vendor/img/c.png"])
     }
 
@@ -208,13 +242,20 @@ final class FinderTests: TemporaryRootTestCase {
         try root.write("src/ok.txt", "x")
         var bytes = Array((path("src") + "/bad").utf8) + [0xFF, 0x2E, 0x63, 0x73, 0x73, 0]
         let fd = bytes.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { open($0, O_WRONLY | O_CREAT, 0o644) }
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                open($0, O_WRONLY | O_CREAT, 0o644)
+            }
         }
         XCTAssertGreaterThanOrEqual(fd, 0)
         close(fd)
-        assertFindFails([SourceDirectory(path: path("src"))], .notUTF8Name(directory: path("src"), escaped: "bad\\xff.css"))
-        XCTAssertEqual(CollectError.notUTF8Name(directory: "src", escaped: "bad\\xff.css").description,
-                       "src: file name 'bad\\xff.css' is not valid UTF-8; rename it")
+        assertFindFails(
+            [SourceDirectory(path: path("src"))],
+            .notUTF8Name(directory: path("src"), escaped: "bad\\xff.css")
+        )
+        XCTAssertEqual(
+            CollectError.notUTF8Name(directory: "src", escaped: "bad\\xff.css").description,
+            "src: file name 'bad\\xff.css' is not valid UTF-8; rename it"
+        )
     }
 
     // MARK: - Validating sources

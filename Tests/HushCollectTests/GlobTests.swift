@@ -1,16 +1,22 @@
 import XCTest
+
 @testable import HushCollect
 
 /// Ignore patterns are matched with Python's `fnmatch.fnmatchcase` (Django's `matches_patterns`).
 final class GlobTests: XCTestCase {
     static let patterns = [
-        "*", "*.css", "CVS", ".*", "*~", "[!x]*", "[abc]", "[a-c]", "[!a-c]", "[", "a[", "[a", "[]]", "[!]]", "[]-a]", "[c-a]",
-        "[!c-a]", "[a-]", "[--0]", "[!]", "[]", "?", "??", "a?c", "*/*.css", "css/legacy/*", "**", "\\", "[\\]", "a*b*c", "[a-c-e]",
-        "[&&]", "*[!.]*", "\u{E9}*", "e\u{301}*", "[^a]", "[[]", "[a-z]*.sc?s", ".", "*.", "a**b", "[!!]", "*[", "[*]", "[?]",
+        "*", "*.css", "CVS", ".*", "*~", "[!x]*", "[abc]", "[a-c]", "[!a-c]", "[", "a[", "[a", "[]]", "[!]]", "[]-a]",
+        "[c-a]",
+        "[!c-a]", "[a-]", "[--0]", "[!]", "[]", "?", "??", "a?c", "*/*.css", "css/legacy/*", "**", "\\", "[\\]",
+        "a*b*c", "[a-c-e]",
+        "[&&]", "*[!.]*", "\u{E9}*", "e\u{301}*", "[^a]", "[[]", "[a-z]*.sc?s", ".", "*.", "a**b", "[!!]", "*[", "[*]",
+        "[?]",
     ]
     static let names = [
-        "", "a", "b", "abc", "x", "xy", "-", "]", "[", "^", "!", "&", "*", "?", "a.css", "css/a.css", "css/legacy/x/y.css", ".hidden",
-        "file~", "CVS", "cvs", "\\", "\u{E9}", "e\u{301}", "a\nb", "\n", "/", "ac", "aXc", "a/c", "app.scss", "a[", "[a", ".", "0",
+        "", "a", "b", "abc", "x", "xy", "-", "]", "[", "^", "!", "&", "*", "?", "a.css", "css/a.css",
+        "css/legacy/x/y.css", ".hidden",
+        "file~", "CVS", "cvs", "\\", "\u{E9}", "e\u{301}", "a\nb", "\n", "/", "ac", "aXc", "a/c", "app.scss", "a[",
+        "[a", ".", "0",
         "a-", "ab-c", "acb", "aabbcc", "d", "e",
     ]
 
@@ -22,14 +28,20 @@ final class GlobTests: XCTestCase {
             names = [bytes.fromhex(n).decode() if n != "-" else "" for n in names.split("\\n")]
             print("".join("1" if fnmatch.fnmatchcase(n, p) else "0" for p in pats for n in names), end="")
             """
-        let input = Self.patterns.map(hexUTF8).joined(separator: "\n") + "\n\n" + Self.names.map { $0.isEmpty ? "-" : hexUTF8($0) }.joined(separator: "\n")
+        let input =
+            Self.patterns.map(hexUTF8).joined(separator: "\n") + "\n\n"
+            + Self.names.map { $0.isEmpty ? "-" : hexUTF8($0) }.joined(separator: "\n")
         let expected = Array(try runPython(script, input: input))
         XCTAssertEqual(expected.count, Self.patterns.count * Self.names.count)
         var k = 0
         for pattern in Self.patterns {
             for name in Self.names {
                 let python = expected[k] == "1"
-                XCTAssertEqual(Glob.matches(name, pattern), python, "fnmatchcase(\(name.debugDescription), \(pattern.debugDescription)) is \(python)")
+                XCTAssertEqual(
+                    Glob.matches(name, pattern),
+                    python,
+                    "fnmatchcase(\(name.debugDescription), \(pattern.debugDescription)) is \(python)"
+                )
                 k += 1
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// The incremental state in the cache directory makes a second run skip work, and is an
@@ -26,13 +27,19 @@ final class IncrementalTests: PipelineTestCase {
     var statePath: String { CacheDirectory(path: cacheDirectory).statePath(for: output) }
 
     func changeC() throws {
-        try root.write("src/css/c.css", ".c { background: url(../img/c.png); border: 0; }\n" + Self.cssLike(2100, seed: 9))
+        try root.write(
+            "src/css/c.css",
+            ".c { background: url(../img/c.png); border: 0; }\n" + Self.cssLike(2100, seed: 9)
+        )
     }
 
     /// A cold run of the current sources, with the same settings, into a fresh directory.
     func coldTree(_ configure: (inout CollectConfiguration) -> Void = { _ in }) throws -> [String: Data] {
         let cold = path("cold-\(UUID().uuidString)/static")
-        try collect(output: cold) { configure(&$0); $0.incremental = false }
+        try collect(output: cold) {
+            configure(&$0)
+            $0.incremental = false
+        }
         return try tree(cold)
     }
 
@@ -48,7 +55,9 @@ final class IncrementalTests: PipelineTestCase {
     }
 
     func assertEqualsColdRun(
-        _ configure: (inout CollectConfiguration) -> Void = { _ in }, file: StaticString = #filePath, line: UInt = #line
+        _ configure: (inout CollectConfiguration) -> Void = { _ in },
+        file: StaticString = #filePath,
+        line: UInt = #line
     ) throws {
         let cold = try coldTree(configure)
         let current = try currentTree()
@@ -88,7 +97,8 @@ final class IncrementalTests: PipelineTestCase {
         try writeChain()
         try collect()
         let old = try manifestPaths()
-        let untouched = ["css/a.css", "css/b.css"] + ["css/u1.css", "css/u2.css", "js/app.js"].flatMap { [$0, old[$0]!] }
+        let untouched =
+            ["css/a.css", "css/b.css"] + ["css/u1.css", "css/u2.css", "js/app.js"].flatMap { [$0, old[$0]!] }
         let changed = ["css/c.css"]
         var inodes: [String: UInt64] = [:]
         for name in untouched + changed {
@@ -98,12 +108,20 @@ final class IncrementalTests: PipelineTestCase {
         try collect()
         for name in untouched {
             for suffix in [".br", ".gz"] {
-                XCTAssertEqual(inode(name + suffix), inodes[name + suffix], "\(name)\(suffix) was recompressed although its content did not change")
+                XCTAssertEqual(
+                    inode(name + suffix),
+                    inodes[name + suffix],
+                    "\(name)\(suffix) was recompressed although its content did not change"
+                )
             }
         }
         for name in changed {
             for suffix in [".br", ".gz"] {
-                XCTAssertNotEqual(inode(name + suffix), inodes[name + suffix], "\(name)\(suffix) kept the old sibling of changed content")
+                XCTAssertNotEqual(
+                    inode(name + suffix),
+                    inodes[name + suffix],
+                    "\(name)\(suffix) kept the old sibling of changed content"
+                )
             }
         }
         try assertEqualsColdRun()
@@ -150,7 +168,8 @@ final class IncrementalTests: PipelineTestCase {
         try corruptCacheThenCollect { cache in
             let text = String(decoding: cache, as: UTF8.self)
             guard let record = text.range(of: "\nc\t"),
-                  let gz = text.range(of: "\tgzip\t", range: record.upperBound..<text.endIndex) else {
+                let gz = text.range(of: "\tgzip\t", range: record.upperBound..<text.endIndex)
+            else {
                 XCTFail("no content record with a gzip sibling in the cache")
                 return cache
             }
@@ -174,7 +193,9 @@ final class IncrementalTests: PipelineTestCase {
         try writeChain()
         try collect()
         let paths = try manifestPaths()
-        for name in [paths["css/u1.css"]!, "css/u2.css", paths["img/u.png"]!, paths["js/app.js"]! + ".br", "css/u2.css.gz"] {
+        for name in [
+            paths["css/u1.css"]!, "css/u2.css", paths["img/u.png"]!, paths["js/app.js"]! + ".br", "css/u2.css.gz",
+        ] {
             let handle = try XCTUnwrap(FileHandle(forWritingAtPath: output + "/" + name), name)
             try handle.truncate(atOffset: 0)
             try handle.write(contentsOf: Data("edited in place\n".utf8))
@@ -188,11 +209,19 @@ final class IncrementalTests: PipelineTestCase {
         try writeChain()
         try root.write("src/css/abs.css", ".abs { background: url(/assets/img/u.png); }\n")
         try collect()
-        XCTAssertTrue(try bytes(try manifestPaths()["css/abs.css"]!) == Array(".abs { background: url(/assets/img/u.png); }\n".utf8), "premise: not under /static/")
+        XCTAssertTrue(
+            try bytes(try manifestPaths()["css/abs.css"]!)
+                == Array(".abs { background: url(/assets/img/u.png); }\n".utf8),
+            "premise: not under /static/"
+        )
         let summary = try collect { $0.staticURL = "/assets/" }
         XCTAssertEqual(summary.rewritten, Self.rewritableCount + 1)
         try assertEqualsColdRun { $0.staticURL = "/assets/" }
-        XCTAssertTrue(String(decoding: try bytes(try manifestPaths()["css/abs.css"]!), as: UTF8.self).contains("/assets/img/u.\(Self.md5(randomBytes(300, seed: 8))).png"))
+        XCTAssertTrue(
+            String(decoding: try bytes(try manifestPaths()["css/abs.css"]!), as: UTF8.self).contains(
+                "/assets/img/u.\(Self.md5(randomBytes(300, seed: 8))).png"
+            )
+        )
     }
 
     func testChangingCompressionSettingsInvalidatesTheCache() throws {

@@ -1,16 +1,25 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// `hush-manifest.json` as a collect writes it, checked field by field against
 /// what is on disk, Django's `staticfiles.json`, and SHA-384 computed by Python and by openssl.
 final class IntegrityManifestPipelineTests: PipelineTestCase {
     func writeSite() throws {
-        try root.write("src/css/app.css", ".logo { background: url(../img/logo.png); }\n@font-face { src: url(../fonts/f.woff2); }\n" + Self.cssLike(4000, seed: 31))
+        try root.write(
+            "src/css/app.css",
+            ".logo { background: url(../img/logo.png); }\n@font-face { src: url(../fonts/f.woff2); }\n"
+                + Self.cssLike(4000, seed: 31)
+        )
         try root.write("src/js/app.js", "console.log('x');\n" + Self.cssLike(3000, seed: 32))
         try root.write("src/img/logo.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + randomBytes(500))
-        try root.write("src/img/icon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\">" + String(repeating: "<circle r=\"4\"/>", count: 60) + "</svg>\n")
+        try root.write(
+            "src/img/icon.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">" + String(repeating: "<circle r=\"4\"/>", count: 60)
+                + "</svg>\n"
+        )
         try root.write("src/fonts/f.woff2", randomBytes(700, seed: 5))
         try root.write("src/data/noise.bin", randomBytes(3000, seed: 6))
         try root.write("src/tiny.txt", "x")
@@ -18,13 +27,16 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
 
     /// Python's hashlib: `sha384-` + base64 for each path (relative to STATIC_ROOT).
     func pythonSRI(_ paths: [String]) throws -> [String: String] {
-        let out = try runPython("""
+        let out = try runPython(
+            """
             import sys, os, hashlib, base64
             lines = [l for l in sys.stdin.read().split("\\n") if l]
             for p in lines[1:]:
                 digest = hashlib.sha384(open(os.path.join(lines[0], p), "rb").read()).digest()
                 print(p.encode().hex(), "sha384-" + base64.b64encode(digest).decode())
-            """, input: ([output] + paths).joined(separator: "\n"))
+            """,
+            input: ([output] + paths).joined(separator: "\n")
+        )
         var result: [String: String] = [:]
         for line in out.split(separator: "\n") {
             let parts = line.split(separator: " ")
@@ -46,9 +58,20 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
             for (key, suffix) in [("br", ".br"), ("gzip", ".gz")] {
                 let onDisk = size(hashed + suffix)
                 if let onDisk {
-                    XCTAssertEqual((entry[key] as? NSNumber)?.int64Value, onDisk, "\(original) \(key)", file: file, line: line)
+                    XCTAssertEqual(
+                        (entry[key] as? NSNumber)?.int64Value,
+                        onDisk,
+                        "\(original) \(key)",
+                        file: file,
+                        line: line
+                    )
                 } else {
-                    XCTAssertTrue(entry[key] is NSNull, "\(original): \(key) must be null when \(hashed + suffix) is absent", file: file, line: line)
+                    XCTAssertTrue(
+                        entry[key] is NSNull,
+                        "\(original): \(key) must be null when \(hashed + suffix) is absent",
+                        file: file,
+                        line: line
+                    )
                 }
             }
         }
@@ -82,7 +105,10 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
         let paths = try manifestPaths()
         let files = try integrityFiles()
         for name in ["css/app.css", "img/logo.png", "fonts/f.woff2"] {
-            let result = try runProcess("/bin/sh", ["-c", "openssl dgst -sha384 -binary \"$1\" | base64 -w0", "sh", output + "/" + paths[name]!])
+            let result = try runProcess(
+                "/bin/sh",
+                ["-c", "openssl dgst -sha384 -binary \"$1\" | base64 -w0", "sh", output + "/" + paths[name]!]
+            )
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertEqual(files[name]?["integrity"] as? String, "sha384-" + result.stdout, name)
         }
@@ -102,7 +128,10 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
 
     func testEntriesStayCorrectWithKeepOnlyHashedAndWithoutBrotli() throws {
         try writeSite()
-        try collect { $0.keepOnlyHashed = true; $0.compression = CompressionPolicy(codings: [.gzip]) }
+        try collect {
+            $0.keepOnlyHashed = true
+            $0.compression = CompressionPolicy(codings: [.gzip])
+        }
         try assertEntriesMatchDisk()
         XCTAssertTrue(try integrityFiles()["css/app.css"]?["br"] is NSNull)
     }
@@ -132,7 +161,10 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
     /// A source file named staticfiles.json: its hashed copy keeps the source bytes (Django), so
     /// its entry must describe those bytes, not the manifest that replaces the unhashed name.
     func testSourceNamedStaticfilesJSONGetsTheEntryOfItsOwnBytes() throws {
-        try root.write("src/staticfiles.json", "{\"a\": [" + (0..<100).map { "\($0 % 7)" }.joined(separator: ", ") + "]}\n")
+        try root.write(
+            "src/staticfiles.json",
+            "{\"a\": [" + (0..<100).map { "\($0 % 7)" }.joined(separator: ", ") + "]}\n"
+        )
         try root.write("src/a.css", Self.cssLike(500))
         try collect()
         try assertEntriesMatchDisk()

@@ -1,6 +1,7 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// Issue 10: `--missing-sourcemaps warn` leaves a `sourceMappingURL` whose map is missing as
@@ -21,7 +22,9 @@ final class MissingSourceMapTests: PipelineTestCase {
     func testByDefaultAMissingSourceMapFailsTheRunAsInDjango() throws {
         try writeSources()
         XCTAssertThrowsError(try collect()) { error in
-            guard case .missingReference(_, _, let reference, _)? = error as? CollectError else { return XCTFail("\(error)") }
+            guard case .missingReference(_, _, let reference, _)? = error as? CollectError else {
+                return XCTFail("\(error)")
+            }
             XCTAssertTrue(reference.contains("sourceMappingURL"), reference)
         }
         XCTAssertFalse(exists("staticfiles.json"))
@@ -35,10 +38,15 @@ final class MissingSourceMapTests: PipelineTestCase {
         XCTAssertEqual(try bytes(paths["css/theme.css"]!), Array(css.utf8))
         XCTAssertEqual(paths["js/lib.min.js"], "js/lib.min.\(Self.md5(js)).js", "hashed by its unchanged content")
         XCTAssertEqual(try bytes(paths["css/app.css"]!), Array("@import url(\"theme.\(Self.md5(css)).css\");\n".utf8))
-        XCTAssertEqual(summary.warnings, [
-            path("src/css/theme.css") + ":2: /*# sourceMappingURL=theme.css.map */ — source map css/theme.css.map is in no source; left as written",
-            path("src/js/lib.min.js") + ":2: //# sourceMappingURL=lib.min.js.map — source map js/lib.min.js.map is in no source; left as written",
-        ])
+        XCTAssertEqual(
+            summary.warnings,
+            [
+                path("src/css/theme.css")
+                    + ":2: /*# sourceMappingURL=theme.css.map */ — source map css/theme.css.map is in no source; left as written",
+                path("src/js/lib.min.js")
+                    + ":2: //# sourceMappingURL=lib.min.js.map — source map js/lib.min.js.map is in no source; left as written",
+            ]
+        )
     }
 
     func testAnExistingMapIsStillRewrittenUnderWarn() throws {
@@ -54,7 +62,9 @@ final class MissingSourceMapTests: PipelineTestCase {
         try writeSources()
         try root.write("src/css/broken.css", ".b { background: url(missing.png); }\n")
         XCTAssertThrowsError(try collect(warn)) { error in
-            guard case .missingReference(let file, 1, _, _)? = error as? CollectError else { return XCTFail("\(error)") }
+            guard case .missingReference(let file, 1, _, _)? = error as? CollectError else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(file, path("src/css/broken.css"))
         }
     }
@@ -68,7 +78,10 @@ final class MissingSourceMapTests: PipelineTestCase {
         let second = try collect(warn)
         XCTAssertEqual(second.rewritten, 0, "premise: replayed from the incremental state")
         XCTAssertEqual(second.warnings, first.warnings)
-        XCTAssertEqual(try snapshot(output).filter { !$0.key.hasPrefix(".hush/") }, tree.filter { !$0.key.hasPrefix(".hush/") })
+        XCTAssertEqual(
+            try snapshot(output).filter { !$0.key.hasPrefix(".hush/") },
+            tree.filter { !$0.key.hasPrefix(".hush/") }
+        )
         XCTAssertThrowsError(try collect()) { error in
             guard case .missingReference? = error as? CollectError else { return XCTFail("\(error)") }
         }
@@ -79,16 +92,25 @@ final class MissingSourceMapTests: PipelineTestCase {
     }
 
     func testRewriterLeavesOnlyTheMissingMapAndReportsItsLine() throws {
-        let rewriter = ReferenceRewriter(naming: DjangoNaming(staticURL: "/static/"), jsModules: false, missingSourceMaps: .warn)
+        let rewriter = ReferenceRewriter(
+            naming: DjangoNaming(staticURL: "/static/"),
+            jsModules: false,
+            missingSourceMaps: .warn
+        )
         let tree = TreeIndex(files: [], originalHashes: [])
         let lookup = CollectedLookup(tree: tree, finalNames: Slots<String>(count: 0), discovering: false)
         var missing: [MissingMap] = []
         let text = Array("a();\n\n//# sourceMappingURL=a.js.map\n".utf8)
-        XCTAssertEqual(try rewriter.rewrite(text, name: "a.js", path: "a.js", lookup: lookup, missingMaps: &missing), text)
+        XCTAssertEqual(
+            try rewriter.rewrite(text, name: "a.js", path: "a.js", lookup: lookup, missingMaps: &missing),
+            text
+        )
         XCTAssertEqual(missing, [MissingMap(line: 3, reference: "//# sourceMappingURL=a.js.map", target: "a.js.map")])
         let strict = ReferenceRewriter(naming: DjangoNaming(staticURL: "/static/"), jsModules: false)
         missing = []
-        XCTAssertThrowsError(try strict.rewrite(text, name: "a.js", path: "a.js", lookup: lookup, missingMaps: &missing))
+        XCTAssertThrowsError(
+            try strict.rewrite(text, name: "a.js", path: "a.js", lookup: lookup, missingMaps: &missing)
+        )
         XCTAssertEqual(missing, [])
     }
 }

@@ -1,13 +1,16 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// Output safety and `--adopt`: what a publish may replace, and that no
 /// crash or failure ever deletes the last complete tree.
 final class OutputSafetyTests: PipelineTestCase {
     func assertFails(
-        _ expected: CollectError, file: StaticString = #filePath, line: UInt = #line,
+        _ expected: CollectError,
+        file: StaticString = #filePath,
+        line: UInt = #line,
         _ configure: (inout CollectConfiguration) -> Void = { _ in }
     ) {
         XCTAssertThrowsError(try collect(configure), file: file, line: line) { error in
@@ -51,7 +54,10 @@ final class OutputSafetyTests: PipelineTestCase {
         // The signature through a symlink (to a file, or a symlinked .hush) proves nothing either.
         try root.write("elsewhere/owner", OutputOwnership.signature + "\n")
         try FileManager.default.removeItem(atPath: output + "/.hush/owner")
-        try FileManager.default.createSymbolicLink(atPath: output + "/.hush/owner", withDestinationPath: path("elsewhere/owner"))
+        try FileManager.default.createSymbolicLink(
+            atPath: output + "/.hush/owner",
+            withDestinationPath: path("elsewhere/owner")
+        )
         assertFails(.outputNotOwned(output))
         try FileManager.default.removeItem(atPath: output + "/.hush")
         try FileManager.default.createSymbolicLink(atPath: output + "/.hush", withDestinationPath: path("elsewhere"))
@@ -104,7 +110,9 @@ final class OutputSafetyTests: PipelineTestCase {
         assertFails(.unknownFilesInOutput(output: output, files: ["img/extra/mine.png", "robots.txt"]))
         XCTAssertEqual(try snapshot(output), before)
         XCTAssertEqual(try leftovers(), [])
-        XCTAssertTrue("\(CollectError.unknownFilesInOutput(output: output, files: ["robots.txt"]))".contains("--discard-unknown"))
+        XCTAssertTrue(
+            "\(CollectError.unknownFilesInOutput(output: output, files: ["robots.txt"]))".contains("--discard-unknown")
+        )
     }
 
     func testDiscardUnknownDropsThemAndSaysWhich() throws {
@@ -119,7 +127,10 @@ final class OutputSafetyTests: PipelineTestCase {
     /// Everything a run writes is known to the next one: originals, hashed copies, siblings,
     /// manifests and retained versions carried over from the history.
     func testNothingHushWroteCountsAsUnknownAcrossRetainedVersions() throws {
-        try root.write("src/css/app.css", ".a { background: url(../img/a.png); }\n" + String(repeating: ".x { color: red; }\n", count: 200))
+        try root.write(
+            "src/css/app.css",
+            ".a { background: url(../img/a.png); }\n" + String(repeating: ".x { color: red; }\n", count: 200)
+        )
         try root.write("src/img/a.png", "a")
         for version in 1...4 {
             try root.write("src/img/a.png", "version \(version)")
@@ -145,17 +156,19 @@ final class OutputSafetyTests: PipelineTestCase {
         let before = try snapshot(output)
         try root.write("src/a.txt", "b")
         let staging = Calls()
-        XCTAssertThrowsError(try collect {
-            $0.renameExchange = false
-            $0.faultInjection = { point in
-                switch point {
-                case .beforePublish(let path): staging.add(path)
-                // The staged tree vanishes between the two renames: the second one fails.
-                case .afterRetire: staging.all.forEach { FileSystem.removeTree($0) }
-                default: break
+        XCTAssertThrowsError(
+            try collect {
+                $0.renameExchange = false
+                $0.faultInjection = { point in
+                    switch point {
+                    case .beforePublish(let path): staging.add(path)
+                    // The staged tree vanishes between the two renames: the second one fails.
+                    case .afterRetire: for path in staging.all { FileSystem.removeTree(path) }
+                    default: break
+                    }
                 }
             }
-        })
+        )
         XCTAssertEqual(try snapshot(output), before)
         XCTAssertEqual(try leftovers(), [])
     }
@@ -206,7 +219,10 @@ final class OutputSafetyTests: PipelineTestCase {
     func testRestoringIsReported() throws {
         _ = try crashPublish(after: .retired)
         let summary = try collect()
-        XCTAssertEqual(summary.restored.map { ($0 as NSString).lastPathComponent.hasPrefix(".static.hush-retired-") }, true)
+        XCTAssertEqual(
+            summary.restored.map { ($0 as NSString).lastPathComponent.hasPrefix(".static.hush-retired-") },
+            true
+        )
         XCTAssertEqual(try leftovers(), [])
     }
 
@@ -226,7 +242,10 @@ final class OutputSafetyTests: PipelineTestCase {
     func testRetiredTreeOfAnEarlierVersionIsRestored() throws {
         let trees = try crashPublish(after: .retired)
         let dead = try leftovers().first { $0.contains("hush-retired-") }!.components(separatedBy: "-").last!
-        XCTAssertEqual(rename(parent + "/.static.hush-retired-\(dead)", parent + "/.static.hush-staging-\(dead).old"), 0)
+        XCTAssertEqual(
+            rename(parent + "/.static.hush-retired-\(dead)", parent + "/.static.hush-staging-\(dead).old"),
+            0
+        )
         try failAfterStaging()
         XCTAssertEqual(try snapshot(output), trees.old)
         XCTAssertEqual(try leftovers(), [])
@@ -297,7 +316,12 @@ final class OutputSafetyTests: PipelineTestCase {
         _ = try writeCollectstaticOutput()
         try root.write("public/static/robots.txt", "User-agent: *\n")
         assertFails(.unknownFilesInOutput(output: output, files: ["robots.txt"])) { $0.adopt = true }
-        XCTAssertTrue(try collect { $0.adopt = true; $0.discardUnknown = true }.adopted)
+        XCTAssertTrue(
+            try collect {
+                $0.adopt = true
+                $0.discardUnknown = true
+            }.adopted
+        )
     }
 
     // MARK: - Limits and messages (defect 8)
@@ -305,10 +329,13 @@ final class OutputSafetyTests: PipelineTestCase {
     func testACSSFileOverTheRewriteLimitIsRefusedByName() throws {
         try root.write("src/css/big.css", String(repeating: "a", count: 2000))
         try root.write("src/big.txt", String(repeating: "a", count: 5000))
-        assertFails(.tooLargeToRewrite(path: path("src/css/big.css"), size: 2000, limit: 1000)) { $0.maxRewriteSize = 1000 }
+        assertFails(.tooLargeToRewrite(path: path("src/css/big.css"), size: 2000, limit: 1000)) {
+            $0.maxRewriteSize = 1000
+        }
         XCTAssertEqual(
             CollectError.tooLargeToRewrite(path: "css/big.css", size: 256 << 20, limit: 64 << 20).description,
-            "css/big.css: 256 MiB, over --max-rewrite-size 64 MiB (CSS/JS is rewritten in memory); raise the limit or --ignore it")
+            "css/big.css: 256 MiB, over --max-rewrite-size 64 MiB (CSS/JS is rewritten in memory); raise the limit or --ignore it"
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         // A file that is not rewritten is streamed, whatever its size.
         try FileManager.default.removeItem(atPath: path("src/css"))

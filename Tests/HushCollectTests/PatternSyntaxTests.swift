@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HushCollect
 
 /// The pattern compiler refuses what Python's `re` refuses, rather than reading it as something else.

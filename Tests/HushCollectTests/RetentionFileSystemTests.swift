@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import HushCore
+import XCTest
+
 @testable import HushCollect
 
 final class RetentionFileSystemTests: XCTestCase {
@@ -16,7 +17,10 @@ final class RetentionFileSystemTests: XCTestCase {
 
     private func touch(_ relative: String) throws {
         let path = root + "/" + relative
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try Data(relative.utf8).write(to: URL(fileURLWithPath: path))
     }
 
@@ -41,7 +45,9 @@ final class RetentionFileSystemTests: XCTestCase {
     }
 
     func testCleanRemovesFilesOfVersionsBeyondTheKeptOnesAndPrintsEach() throws {
-        let versions = (1...4).map { Manifest(paths: ["css/app.css": "css/app.\(String(repeating: "\($0)", count: 12)).css"]) }
+        let versions = (1...4).map {
+            Manifest(paths: ["css/app.css": "css/app.\(String(repeating: "\($0)", count: 12)).css"])
+        }
         for (index, manifest) in versions.enumerated() {
             try publish(manifest, retiredAt: now.addingTimeInterval(TimeInterval(index - 4) * 3600))
         }
@@ -49,24 +55,37 @@ final class RetentionFileSystemTests: XCTestCase {
         XCTAssertEqual(try history().count, 3)
 
         var printed: [String] = []
-        let plan = try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 2), now: now) { printed.append($0) }
+        let plan = try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 2), now: now) {
+            printed.append($0)
+        }
 
-        XCTAssertEqual(files(), [
-            "css/app.222222222222.css", "css/app.222222222222.css.br", "css/app.222222222222.css.gz",
-            "css/app.333333333333.css", "css/app.333333333333.css.br", "css/app.333333333333.css.gz",
-            "css/app.444444444444.css", "css/app.444444444444.css.br", "css/app.444444444444.css.gz",
-            "css/app.css", "robots.txt", "staticfiles.json",
-        ])
-        let expiredRecord = ManifestHistory.directory + "/" + ManifestHistory.fileName(retiredAt: now.addingTimeInterval(-3 * 3600), manifest: versions[0])
-        XCTAssertEqual(printed, [
-            "removed css/app.111111111111.css", "removed css/app.111111111111.css.br", "removed css/app.111111111111.css.gz",
-            "removed " + expiredRecord,
-        ])
+        XCTAssertEqual(
+            files(),
+            [
+                "css/app.222222222222.css", "css/app.222222222222.css.br", "css/app.222222222222.css.gz",
+                "css/app.333333333333.css", "css/app.333333333333.css.br", "css/app.333333333333.css.gz",
+                "css/app.444444444444.css", "css/app.444444444444.css.br", "css/app.444444444444.css.gz",
+                "css/app.css", "robots.txt", "staticfiles.json",
+            ]
+        )
+        let expiredRecord =
+            ManifestHistory.directory + "/"
+            + ManifestHistory.fileName(retiredAt: now.addingTimeInterval(-3 * 3600), manifest: versions[0])
+        XCTAssertEqual(
+            printed,
+            [
+                "removed css/app.111111111111.css", "removed css/app.111111111111.css.br",
+                "removed css/app.111111111111.css.gz",
+                "removed " + expiredRecord,
+            ]
+        )
         XCTAssertEqual(try history().count, 2)
         XCTAssertEqual(plan.expiredVersions.count, 1)
         // A second clean has nothing left to do.
         printed = []
-        try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 2), now: now) { printed.append($0) }
+        try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 2), now: now) {
+            printed.append($0)
+        }
         XCTAssertEqual(printed, [])
     }
 
@@ -75,7 +94,8 @@ final class RetentionFileSystemTests: XCTestCase {
         try publish(Manifest(paths: ["a.js": "a.222222222222.js"]), retiredAt: now)
         let before = files()
         var printed: [String] = []
-        try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 0), now: now, dryRun: true) { printed.append($0) }
+        try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 0), now: now, dryRun: true)
+        { printed.append($0) }
         XCTAssertEqual(files(), before)
         XCTAssertEqual(printed.first, "would remove a.111111111111.js")
         XCTAssertEqual(printed.count, 4, "the file, two siblings and the history record")
@@ -86,12 +106,17 @@ final class RetentionFileSystemTests: XCTestCase {
         try ManifestHistory.record(previousManifest: a.encoded(), in: root, retiredAt: now.addingTimeInterval(-7200))
         let name = try ManifestHistory.record(previousManifest: a.encoded(), in: root, retiredAt: now)
         XCTAssertEqual(try history(), [name])
-        XCTAssertEqual(try ManifestHistory.load(from: root), [ManifestVersion(fileName: name, retiredAt: now, manifest: a)])
+        XCTAssertEqual(
+            try ManifestHistory.load(from: root),
+            [ManifestVersion(fileName: name, retiredAt: now, manifest: a)]
+        )
     }
 
     func testCleanWithoutACurrentManifestRemovesNothing() throws {
         try touch("a.111111111111.js")
-        XCTAssertThrowsError(try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(), now: now) { _ in }) { error in
+        XCTAssertThrowsError(
+            try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(), now: now) { _ in }
+        ) { error in
             XCTAssertEqual(error as? RetentionError, .noCurrentManifest(staticRoot: root))
         }
         XCTAssertEqual(files(), ["a.111111111111.js"])
@@ -104,7 +129,9 @@ final class RetentionFileSystemTests: XCTestCase {
         let bad = ManifestHistory.directory + "/20261124T080000Z-0123456789ab.json"
         try touch(bad)
         let before = files()
-        XCTAssertThrowsError(try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 0), now: now) { _ in }) { error in
+        XCTAssertThrowsError(
+            try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 0), now: now) { _ in }
+        ) { error in
             guard case RetentionError.unreadable(let path, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(path, root + "/" + bad)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// Rolling deploys. Hashed files (and siblings) of earlier runs stay published
@@ -36,8 +37,15 @@ final class RetentionPipelineTests: PipelineTestCase {
         XCTAssertEqual(try bytes(second), Array(version(2).utf8))
         let history = try historyFiles()
         XCTAssertEqual(history.count, 1, "\(history)")
-        XCTAssertEqual(try bytes(".hush/manifests/" + (history.first ?? "-")), firstManifest, "the history holds run 1's staticfiles.json byte for byte")
-        XCTAssertFalse(try manifestPaths().values.contains(first), "the current manifest names only the current version")
+        XCTAssertEqual(
+            try bytes(".hush/manifests/" + (history.first ?? "-")),
+            firstManifest,
+            "the history holds run 1's staticfiles.json byte for byte"
+        )
+        XCTAssertFalse(
+            try manifestPaths().values.contains(first),
+            "the current manifest names only the current version"
+        )
     }
 
     func testAfterFourDeploysOnlyTheTwoPreviousVersionsRemain() throws {
@@ -114,9 +122,15 @@ final class RetentionPipelineTests: PipelineTestCase {
             let records = try FileManager.default.contentsOfDirectory(atPath: out + "/.hush/manifests").sorted()
             XCTAssertEqual(records.count, 2, "variant \(variant): \(records)")
             XCTAssertEqual(Set(records).count, records.count)
-            XCTAssertTrue(exists(names[1], in: out), "variant \(variant): run 2's \(names[1]) (retired after run 1's) was dropped")
+            XCTAssertTrue(
+                exists(names[1], in: out),
+                "variant \(variant): run 2's \(names[1]) (retired after run 1's) was dropped"
+            )
             XCTAssertTrue(exists(names[2], in: out), "variant \(variant): run 3's \(names[2]) was dropped")
-            XCTAssertFalse(exists(names[0], in: out), "variant \(variant): run 1's \(names[0]) is beyond keep-versions 2 but was kept")
+            XCTAssertFalse(
+                exists(names[0], in: out),
+                "variant \(variant): run 1's \(names[0]) is beyond keep-versions 2 but was kept"
+            )
         }
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HushCollect
 
 /// Issue 13: the ready queue and cycle naming of the rewrite phase, without files.

@@ -2,6 +2,7 @@ import Foundation
 import HushCompress
 import HushCore
 import XCTest
+
 @testable import HushCollect
 
 /// A JS bundle and its hashed copy differ only in the rewritten `sourceMappingURL` line: their
@@ -19,9 +20,13 @@ final class SharedPrefixPipelineTests: XCTestCase {
         try root.write("src/js/bundle.js", js)
         try root.write("src/js/bundle.js.map", "{\"version\":3,\"mappings\":\"AAAA\"}")
         let output = root.path + "/static"
-        _ = try Collector(configuration: CollectConfiguration(sources: [SourceDirectory(path: root.path + "/src")], output: output)).run()
+        _ = try Collector(
+            configuration: CollectConfiguration(sources: [SourceDirectory(path: root.path + "/src")], output: output)
+        ).run()
 
-        let manifest = try Manifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: output + "/staticfiles.json"))))
+        let manifest = try Manifest.decode(
+            Array(try Data(contentsOf: URL(fileURLWithPath: output + "/staticfiles.json")))
+        )
         let hashed = try XCTUnwrap(manifest.paths["js/bundle.js"])
         var streams: [[UInt8]] = []
         for path in ["js/bundle.js", hashed] {

@@ -1,5 +1,6 @@
-import XCTest
 import HushCore
+import XCTest
+
 @testable import HushCompress
 
 final class DeterminismTests: XCTestCase {
@@ -78,6 +79,14 @@ private final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var storage: [[UInt8]?]
     init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: [UInt8]?) { lock.lock(); storage[index] = value; lock.unlock() }
-    var values: [[UInt8]?] { lock.lock(); defer { lock.unlock() }; return storage }
+    func set(_ index: Int, _ value: [UInt8]?) {
+        lock.lock()
+        storage[index] = value
+        lock.unlock()
+    }
+    var values: [[UInt8]?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import HushCore
+import XCTest
+
 @testable import HushCompress
 
 final class FileCompressionTests: XCTestCase {
@@ -31,7 +32,8 @@ final class FileCompressionTests: XCTestCase {
 
     func testCompressFileOfAMissingSourceNamesItAndLeavesNothing() throws {
         let dir = try makeTemporaryDirectory(self)
-        XCTAssertThrowsError(try compressFile(at: dir + "/gone.css", to: dir + "/gone.css.gz", coding: .gzip)) { error in
+        XCTAssertThrowsError(try compressFile(at: dir + "/gone.css", to: dir + "/gone.css.gz", coding: .gzip)) {
+            error in
             XCTAssertEqual(error as? CompressError, .cannotOpen(path: dir + "/gone.css", errno: ENOENT))
             XCTAssertEqual("\(error)", dir + "/gone.css: cannot open: No such file or directory")
         }
@@ -42,7 +44,8 @@ final class FileCompressionTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         try write(Array("body { color: red }".utf8), to: dir + "/a.css")
         // A path below a regular file cannot be created, even by root (unlike a read-only dir).
-        XCTAssertThrowsError(try compressFile(at: dir + "/a.css", to: dir + "/a.css/a.css.gz", coding: .gzip)) { error in
+        XCTAssertThrowsError(try compressFile(at: dir + "/a.css", to: dir + "/a.css/a.css.gz", coding: .gzip)) {
+            error in
             XCTAssertEqual(error as? CompressError, .cannotWrite(path: dir + "/a.css/a.css.gz", errno: ENOTDIR))
             XCTAssertEqual("\(error)", dir + "/a.css/a.css.gz: cannot write: Not a directory")
         }

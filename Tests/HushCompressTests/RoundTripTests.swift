@@ -1,9 +1,15 @@
-import XCTest
 import HushCore
+import XCTest
+
 @testable import HushCompress
 
 final class RoundTripTests: XCTestCase {
-    private func assertRoundTrip(_ input: [UInt8], _ label: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRoundTrip(
+        _ input: [UInt8],
+        _ label: String,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
         for coding in ContentCoding.allCases {
             let packed = try compress(input, coding: coding)
             XCTAssertEqual(try decompress(packed, coding: coding), input, "\(coding) \(label)", file: file, line: line)

@@ -11,7 +11,7 @@ final class SharedPrefixBrotliTests: XCTestCase {
                 copy.copyBytes(from: tail)
                 return copy
             }
-            defer { pointers.forEach { $0.deallocate() } }
+            defer { for pointer in pointers { pointer.deallocate() } }
             return try SharedPrefixBrotli.compress(prefix: p, tails: pointers.map { UnsafeRawBufferPointer($0) })
         }
     }
@@ -38,7 +38,9 @@ final class SharedPrefixBrotliTests: XCTestCase {
         let directory = try makeTemporaryDirectory(self)
         try Data(stream).write(to: URL(fileURLWithPath: directory + "/s.br"))
         let python = ProcessInfo.processInfo.environment["HUSH_DJANGO_PYTHON"] ?? "python3"
-        let decoded = try runShell("\(python) -c 'import brotli,sys; sys.stdout.buffer.write(brotli.decompress(open(\"\(directory)/s.br\",\"rb\").read()))'")
+        let decoded = try runShell(
+            "\(python) -c 'import brotli,sys; sys.stdout.buffer.write(brotli.decompress(open(\"\(directory)/s.br\",\"rb\").read()))'"
+        )
         XCTAssertEqual(decoded, prefix + tail)
     }
 

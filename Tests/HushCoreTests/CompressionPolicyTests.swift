@@ -1,10 +1,12 @@
-import XCTest
 import HushCore
+import XCTest
 
 final class CompressionPolicyTests: XCTestCase {
     func testWhiteNoiseSkipListAndTheAdditionsAreSkipped() {
         let policy = CompressionPolicy()
-        for ext in CompressionPolicy.whiteNoiseSkippedExtensions + ["avif", "zst", "7z", "rar", "mp3", "ogg", "opus", "pdf"] {
+        for ext in CompressionPolicy.whiteNoiseSkippedExtensions + [
+            "avif", "zst", "7z", "rar", "mp3", "ogg", "opus", "pdf",
+        ] {
             XCTAssertFalse(policy.shouldCompress(path: "media/file." + ext), ext)
         }
         XCTAssertEqual(CompressionPolicy.whiteNoiseSkippedExtensions.count, 27, "WhiteNoise 6's list has 27 entries")
@@ -42,7 +44,10 @@ final class CompressionPolicyTests: XCTestCase {
         XCTAssertFalse(policy.keeps(compressedSize: 950_001, originalSize: 1_000_000))
         XCTAssertTrue(policy.keeps(compressedSize: 950_000, originalSize: 1_000_000))
         XCTAssertTrue(policy.keeps(compressedSize: 0, originalSize: 1))
-        XCTAssertFalse(policy.keeps(compressedSize: 0, originalSize: 0), "an empty original is never compressed effectively")
+        XCTAssertFalse(
+            policy.keeps(compressedSize: 0, originalSize: 0),
+            "an empty original is never compressed effectively"
+        )
         XCTAssertFalse(policy.keeps(compressedSize: 20, originalSize: 0))
     }
 
@@ -52,8 +57,11 @@ final class CompressionPolicyTests: XCTestCase {
         for original in Int64(1)...4_000 {
             let edge = original * 19 / 20
             for compressed in (edge - 2)...(edge + 2) where compressed >= 0 {
-                XCTAssertEqual(policy.keeps(compressedSize: compressed, originalSize: original),
-                               20 * compressed <= 19 * original, "\(compressed)/\(original)")
+                XCTAssertEqual(
+                    policy.keeps(compressedSize: compressed, originalSize: original),
+                    20 * compressed <= 19 * original,
+                    "\(compressed)/\(original)"
+                )
             }
         }
     }
@@ -69,14 +77,20 @@ final class CompressionPolicyTests: XCTestCase {
         XCTAssertEqual(policy.keptCodings(originalSize: 100, compressedSizes: [.br: 80, .gzip: 90]), [.br, .gzip])
         XCTAssertEqual(policy.keptCodings(originalSize: 100, compressedSizes: [.br: 80, .gzip: 96]), [.br])
         XCTAssertEqual(policy.keptCodings(originalSize: 100, compressedSizes: [.br: 97, .gzip: 90]), [])
-        XCTAssertEqual(CompressionPolicy(codings: [.gzip]).keptCodings(originalSize: 100, compressedSizes: [.gzip: 90]), [.gzip])
+        XCTAssertEqual(
+            CompressionPolicy(codings: [.gzip]).keptCodings(originalSize: 100, compressedSizes: [.gzip: 90]),
+            [.gzip]
+        )
         XCTAssertEqual(policy.keptCodings(originalSize: 0, compressedSizes: [.br: 0, .gzip: 0]), [])
     }
 
     func testFingerprintIsStableAndChangesWithEverySetting() {
         let base = CompressionPolicy()
         XCTAssertEqual(base.fingerprint, CompressionPolicy().fingerprint)
-        XCTAssertTrue(base.fingerprint.hasPrefix("policy1;codings=br,gzip;ratio=0.95;skip=3gp,3gpp,7z,asf,"), base.fingerprint)
+        XCTAssertTrue(
+            base.fingerprint.hasPrefix("policy1;codings=br,gzip;ratio=0.95;skip=3gp,3gpp,7z,asf,"),
+            base.fingerprint
+        )
         let variants = [
             CompressionPolicy(codings: [.gzip]),
             CompressionPolicy(codings: [.br]),

@@ -16,8 +16,10 @@ final class HTTPDateTests: XCTestCase {
     }
 
     func testRejectsMalformedDates() {
-        for bad in ["", "yesterday", "Sun, 06 Nov 1994 08:49:37", "Sun, 31 Feb 1994 08:49:37 GMT",
-                    "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT junk", "Sun, 6 Nov 1994 08:49:37 GMT"] {
+        for bad in [
+            "", "yesterday", "Sun, 06 Nov 1994 08:49:37", "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT junk", "Sun, 6 Nov 1994 08:49:37 GMT",
+        ] {
             XCTAssertNil(HTTPDate.parse(bad), bad)
         }
     }

@@ -1,5 +1,5 @@
-import XCTest
 import HushCore
+import XCTest
 
 /// Hashed names as Django's `HashedFilesMixin.hashed_name` forms them: `os.path.split`, then
 /// `os.path.splitext`, then `root + "." + hash + ext` joined back to the directory.
@@ -13,7 +13,8 @@ final class HashedNameTests: XCTestCase {
     ]
 
     /// `os.path.splitext` (a file name at a time) and Django's naming for `dir/name`, by Python.
-    func pythonSplitAndMake(_ names: [String]) throws -> [(root: String, ext: String, made: String, madeInDir: String)] {
+    func pythonSplitAndMake(_ names: [String]) throws -> [(root: String, ext: String, made: String, madeInDir: String)]
+    {
         let script = """
             import sys, os
             for line in sys.stdin.read().split("\\n"):
@@ -37,8 +38,10 @@ final class HashedNameTests: XCTestCase {
         XCTAssertEqual(expected.count, Self.fileNames.count)
         for (name, python) in zip(Self.fileNames, expected) {
             let (root, ext) = HashedName.splitExtension(name)
-            XCTAssertTrue(sameScalars(root, python.root) && sameScalars(ext, python.ext),
-                          "splitext(\(name.debugDescription)): python (\(python.root.debugDescription), \(python.ext.debugDescription)), hush (\(root.debugDescription), \(ext.debugDescription))")
+            XCTAssertTrue(
+                sameScalars(root, python.root) && sameScalars(ext, python.ext),
+                "splitext(\(name.debugDescription)): python (\(python.root.debugDescription), \(python.ext.debugDescription)), hush (\(root.debugDescription), \(ext.debugDescription))"
+            )
         }
     }
 
@@ -47,15 +50,24 @@ final class HashedNameTests: XCTestCase {
         for (name, python) in zip(Self.fileNames, expected) {
             let made = HashedName.make(path: name, hash: Self.hash)
             let madeInDir = HashedName.make(path: "css/sub/" + name, hash: Self.hash)
-            XCTAssertTrue(sameScalars(made, python.made), "\(name.debugDescription): python \(python.made.debugDescription), hush \(made.debugDescription)")
-            XCTAssertTrue(sameScalars(madeInDir, python.madeInDir), "css/sub/\(name): python \(python.madeInDir.debugDescription), hush \(madeInDir.debugDescription)")
+            XCTAssertTrue(
+                sameScalars(made, python.made),
+                "\(name.debugDescription): python \(python.made.debugDescription), hush \(made.debugDescription)"
+            )
+            XCTAssertTrue(
+                sameScalars(madeInDir, python.madeInDir),
+                "css/sub/\(name): python \(python.madeInDir.debugDescription), hush \(madeInDir.debugDescription)"
+            )
         }
     }
 
     func testSplitExtensionEdgeCases() {
         XCTAssertTrue(HashedName.splitExtension("LICENSE") == ("LICENSE", ""))
         XCTAssertTrue(HashedName.splitExtension(".bashrc") == (".bashrc", ""), "a leading dot is not an extension")
-        XCTAssertTrue(HashedName.splitExtension("archive.tar.gz") == ("archive.tar", ".gz"), "only the last dot starts the extension")
+        XCTAssertTrue(
+            HashedName.splitExtension("archive.tar.gz") == ("archive.tar", ".gz"),
+            "only the last dot starts the extension"
+        )
         XCTAssertTrue(HashedName.splitExtension("..a") == ("..a", ""))
         XCTAssertTrue(HashedName.splitExtension(".a.b") == (".a", ".b"))
         XCTAssertTrue(HashedName.splitExtension("a.") == ("a", "."))
@@ -65,8 +77,15 @@ final class HashedNameTests: XCTestCase {
         XCTAssertEqual(HashedName.make(path: "css/app.css", hash: Self.hash), "css/app.0123456789ab.css")
         XCTAssertEqual(HashedName.make(path: "LICENSE", hash: Self.hash), "LICENSE.0123456789ab")
         XCTAssertEqual(HashedName.make(path: ".bashrc", hash: Self.hash), ".bashrc.0123456789ab")
-        XCTAssertEqual(HashedName.make(path: "vendor/archive.tar.gz", hash: Self.hash), "vendor/archive.tar.0123456789ab.gz")
-        XCTAssertEqual(HashedName.make(path: "dir.d/file", hash: Self.hash), "dir.d/file.0123456789ab", "a dot in a directory is not an extension")
+        XCTAssertEqual(
+            HashedName.make(path: "vendor/archive.tar.gz", hash: Self.hash),
+            "vendor/archive.tar.0123456789ab.gz"
+        )
+        XCTAssertEqual(
+            HashedName.make(path: "dir.d/file", hash: Self.hash),
+            "dir.d/file.0123456789ab",
+            "a dot in a directory is not an extension"
+        )
     }
 
     func testIsHashedRecognisesTwelveLowercaseHexDigitsBeforeTheExtension() {
@@ -86,7 +105,10 @@ final class HashedNameTests: XCTestCase {
     /// Every name `make` produces must be recognised, the extensionless ones included
     /// (`LICENSE` → `LICENSE.0123456789ab`, as Django names it).
     func testIsHashedRecognisesEveryNameMakeProduces() {
-        for name in ["css/app.css", "LICENSE", "img/logo", "archive.tar.gz", ".bashrc", "a b.png", "caf\u{E9}.css", "\u{1F389}.png", "a..b"] {
+        for name in [
+            "css/app.css", "LICENSE", "img/logo", "archive.tar.gz", ".bashrc", "a b.png", "caf\u{E9}.css",
+            "\u{1F389}.png", "a..b",
+        ] {
             let made = HashedName.make(path: name, hash: Self.hash)
             XCTAssertTrue(HashedName.isHashed(made), "\(made) is a hashed name but isHashed says no")
             XCTAssertFalse(HashedName.isHashed(name), "\(name) is not hashed")

@@ -1,13 +1,21 @@
-import XCTest
 import HushCore
+import XCTest
 
 final class IntegrityManifestTests: XCTestCase {
     private let sample = IntegrityManifest(files: [
         "img/café.png": IntegrityEntry(
-            hashedName: "img/café.0123456789ab.png", size: 10, contentType: "image/png", integrity: "sha384-xyz"),
+            hashedName: "img/café.0123456789ab.png",
+            size: 10,
+            contentType: "image/png",
+            integrity: "sha384-xyz"
+        ),
         "css/app.css": IntegrityEntry(
-            hashedName: "css/app.4f3a2b1c9d8e.css", size: 5678, contentType: "text/css; charset=utf-8",
-            integrity: "sha384-abc", compressedSizes: [.br: 1234, .gzip: 1500]),
+            hashedName: "css/app.4f3a2b1c9d8e.css",
+            size: 5678,
+            contentType: "text/css; charset=utf-8",
+            integrity: "sha384-abc",
+            compressedSizes: [.br: 1234, .gzip: 1500]
+        ),
     ])
 
     /// The bytes of Python's `json.dumps(obj, indent=2, sort_keys=True) + "\n"` for the same object.
@@ -41,7 +49,10 @@ final class IntegrityManifestTests: XCTestCase {
     }
 
     func testEmptyManifestEncodesAsPythonDoes() {
-        XCTAssertEqual(String(decoding: IntegrityManifest().encoded(), as: UTF8.self), "{\n  \"files\": {},\n  \"version\": 1\n}\n")
+        XCTAssertEqual(
+            String(decoding: IntegrityManifest().encoded(), as: UTF8.self),
+            "{\n  \"files\": {},\n  \"version\": 1\n}\n"
+        )
     }
 
     func testEncodingIsDeterministicWhateverTheInsertionOrder() {
@@ -56,15 +67,24 @@ final class IntegrityManifestTests: XCTestCase {
     }
 
     func testOnlyOneSiblingKeptRoundTrips() throws {
-        let manifest = IntegrityManifest(files: ["a.js": IntegrityEntry(
-            hashedName: "a.0123456789ab.js", size: 100, contentType: "text/javascript; charset=utf-8",
-            integrity: "sha384-q", compressedSizes: [.gzip: 60])])
-        XCTAssertTrue(String(decoding: manifest.encoded(), as: UTF8.self).contains("\"br\": null,\n      \"contentType\""))
+        let manifest = IntegrityManifest(files: [
+            "a.js": IntegrityEntry(
+                hashedName: "a.0123456789ab.js",
+                size: 100,
+                contentType: "text/javascript; charset=utf-8",
+                integrity: "sha384-q",
+                compressedSizes: [.gzip: 60]
+            )
+        ])
+        XCTAssertTrue(
+            String(decoding: manifest.encoded(), as: UTF8.self).contains("\"br\": null,\n      \"contentType\"")
+        )
         XCTAssertEqual(try IntegrityManifest.decode(manifest.encoded()), manifest)
     }
 
     func testReaderAcceptsAbsentSiblingsAndIgnoresUnknownKeys() throws {
-        let text = #"{"version": 1, "generator": "other-tool", "files": {"a.js": {"hashed": "a.0123456789ab.js", "size": 3, "contentType": "text/javascript", "integrity": "sha384-q", "extra": [1]}}}"#
+        let text =
+            #"{"version": 1, "generator": "other-tool", "files": {"a.js": {"hashed": "a.0123456789ab.js", "size": 3, "contentType": "text/javascript", "integrity": "sha384-q", "extra": [1]}}}"#
         let manifest = try IntegrityManifest.decode(Array(text.utf8))
         XCTAssertEqual(manifest.files["a.js"]?.compressedSizes, [:])
         XCTAssertEqual(manifest.files["a.js"]?.size, 3)
@@ -72,15 +92,24 @@ final class IntegrityManifestTests: XCTestCase {
 
     func testReaderRejectsOtherVersionsAndBadFields() {
         let cases: [(String, String)] = [
-            (#"{"version": 2, "files": {}}"#, "hush-manifest.json: unsupported \"version\" 2 (this reader understands 1)"),
+            (
+                #"{"version": 2, "files": {}}"#,
+                "hush-manifest.json: unsupported \"version\" 2 (this reader understands 1)"
+            ),
             (#"{"files": {}}"#, "hush-manifest.json: not valid JSON, or no integer \"version\""),
             (#"{"version": 1}"#, "hush-manifest.json: top level: missing \"files\""),
-            (#"{"version": 1, "files": {"a.js": {"hashed": "a.js", "size": true, "contentType": "t", "integrity": "i"}}}"#,
-             "hush-manifest.json: \"files\" → \"a.js\" → \"size\": wrong type"),
-            (#"{"version": 1, "files": {"a.js": {"hashed": "a.js", "size": 1, "contentType": "t"}}}"#,
-             "hush-manifest.json: \"files\" → \"a.js\": missing \"integrity\""),
-            (#"{"version": 1, "files": {"a.js": {"hashed": "a.js", "size": -1, "contentType": "t", "integrity": "i"}}}"#,
-             "hush-manifest.json: \"a.js\": \"size\" is negative"),
+            (
+                #"{"version": 1, "files": {"a.js": {"hashed": "a.js", "size": true, "contentType": "t", "integrity": "i"}}}"#,
+                "hush-manifest.json: \"files\" → \"a.js\" → \"size\": wrong type"
+            ),
+            (
+                #"{"version": 1, "files": {"a.js": {"hashed": "a.js", "size": 1, "contentType": "t"}}}"#,
+                "hush-manifest.json: \"files\" → \"a.js\": missing \"integrity\""
+            ),
+            (
+                #"{"version": 1, "files": {"a.js": {"hashed": "a.js", "size": -1, "contentType": "t", "integrity": "i"}}}"#,
+                "hush-manifest.json: \"a.js\": \"size\" is negative"
+            ),
             ("not json", "hush-manifest.json: not valid JSON, or no integer \"version\""),
         ]
         for (text, message) in cases {

@@ -1,5 +1,5 @@
-import XCTest
 import HushCore
+import XCTest
 
 final class MD5Tests: XCTestCase {
     /// The test suite of RFC 1321 §A.5.
@@ -11,7 +11,10 @@ final class MD5Tests: XCTestCase {
             ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
             ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
             ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"),
-            ("12345678901234567890123456789012345678901234567890123456789012345678901234567890", "57edf4a22be3c955ac49da2e2107b67a"),
+            (
+                "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+                "57edf4a22be3c955ac49da2e2107b67a"
+            ),
         ]
         for (input, expected) in vectors {
             XCTAssertEqual(MD5.hex(Array(input.utf8)), expected, "MD5(\"\(input)\")")

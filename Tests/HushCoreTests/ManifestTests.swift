@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import HushCore
+import XCTest
 
 /// `staticfiles.json` must be byte-for-byte what Django 6.1's `save_manifest()` writes:
 /// `json.dumps({"paths": dict(sorted(items)), "version": "1.1", "hash": …})`. Every expectation
@@ -31,11 +31,17 @@ final class ManifestTests: XCTestCase {
                 print(json.dumps(bytes.fromhex(line).decode("utf-8")))
             """
         let out = try runPythonBytes(script, input: Array(strings.map(hexUTF8).joined(separator: "\n").utf8))
-        return String(decoding: out, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        return String(decoding: out, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            .map(String.init)
     }
 
     func assertBytesEqual(_ actual: [UInt8], _ expected: [UInt8], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(String(decoding: actual, as: UTF8.self), String(decoding: expected, as: UTF8.self), file: file, line: line)
+        XCTAssertEqual(
+            String(decoding: actual, as: UTF8.self),
+            String(decoding: expected, as: UTF8.self),
+            file: file,
+            line: line
+        )
         XCTAssertEqual(actual, expected, "bytes differ", file: file, line: line)
     }
 
@@ -64,16 +70,26 @@ final class ManifestTests: XCTestCase {
         let encoded = Manifest(entries: entries).encoded()
         assertBytesEqual(encoded, try pythonManifest(entries))
         let keys = Manifest(entries: entries).entries.map(\.key)
-        XCTAssertEqual(keys, ["B", "Z", "_", "a", "css-x/a.css", "css.d/a.css", "css/a.css", "\u{E9}.png", "\u{FF21}.png", "\u{1F600}.png"])
+        XCTAssertEqual(
+            keys,
+            [
+                "B", "Z", "_", "a", "css-x/a.css", "css.d/a.css", "css/a.css", "\u{E9}.png", "\u{FF21}.png",
+                "\u{1F600}.png",
+            ]
+        )
     }
 
     func testNFCAndNFDTwinsAreTwoDistinctKeys() throws {
-        let nfc = "caf\u{E9}.css", nfd = "cafe\u{301}.css"
+        let nfc = "caf\u{E9}.css"
+        let nfd = "cafe\u{301}.css"
         let entries = [(nfd, "cafe\u{301}.111111111111.css"), (nfc, "caf\u{E9}.222222222222.css")]
         let manifest = Manifest(entries: entries)
         XCTAssertEqual(manifest.entries.count, 2)
         // NFD "e" + U+0301 sorts before NFC U+00E9 ("e" < "é").
-        XCTAssertEqual(manifest.entries.map { Array($0.key.unicodeScalars) }, [Array(nfd.unicodeScalars), Array(nfc.unicodeScalars)])
+        XCTAssertEqual(
+            manifest.entries.map { Array($0.key.unicodeScalars) },
+            [Array(nfd.unicodeScalars), Array(nfc.unicodeScalars)]
+        )
         assertBytesEqual(manifest.encoded(), try pythonManifest(entries))
     }
 
@@ -130,7 +146,9 @@ final class ManifestTests: XCTestCase {
     // MARK: - Hash
 
     func testHashIsDjangosMD5OfTheSortedItemsList() throws {
-        let entries = [("b.css", "b.111111111111.css"), ("a \u{E9}\"\\.png", "a \u{E9}\"\\.222222222222.png"), ("\u{1F600}", "x")]
+        let entries = [
+            ("b.css", "b.111111111111.css"), ("a \u{E9}\"\\.png", "a \u{E9}\"\\.222222222222.png"), ("\u{1F600}", "x"),
+        ]
         let script = """
             import sys, json, hashlib
             items = {}
@@ -169,14 +187,22 @@ final class ManifestTests: XCTestCase {
     }
 
     func testDecodeKeepsNFCAndNFDTwinsApart() throws {
-        let manifest = Manifest(entries: [("caf\u{E9}.css", "caf\u{E9}.111111111111.css"), ("cafe\u{301}.css", "cafe\u{301}.222222222222.css")])
+        let manifest = Manifest(entries: [
+            ("caf\u{E9}.css", "caf\u{E9}.111111111111.css"), ("cafe\u{301}.css", "cafe\u{301}.222222222222.css"),
+        ])
         let decoded = try Manifest.decode(manifest.encoded())
-        XCTAssertEqual(decoded.entries.count, 2, "a manifest Django wrote with two twin files must read back as two entries")
+        XCTAssertEqual(
+            decoded.entries.count,
+            2,
+            "a manifest Django wrote with two twin files must read back as two entries"
+        )
         XCTAssertEqual(decoded, manifest)
     }
 
     func testDecodeReadsDjangosOwnOutput() throws {
-        let bytes = try pythonManifest([("css/app.css", "css/app.4f2a9c1b0d3e.css"), ("\u{E9}.png", "\u{E9}.0123456789ab.png")])
+        let bytes = try pythonManifest([
+            ("css/app.css", "css/app.4f2a9c1b0d3e.css"), ("\u{E9}.png", "\u{E9}.0123456789ab.png"),
+        ])
         let decoded = try Manifest.decode(bytes)
         XCTAssertEqual(decoded.encoded(), bytes)
     }
@@ -198,7 +224,10 @@ final class ManifestTests: XCTestCase {
 
     func testDecodeRejectsVersionsDjangoRejects() {
         // Django's load_manifest accepts only "1.0" and "1.1" (strings).
-        for bad in [#"{"paths": {}, "version": "2.0"}"#, #"{"paths": {}}"#, #"{"paths": {}, "version": 1.1}"#, #"{"paths": {}, "version": "1.1 "}"#] {
+        for bad in [
+            #"{"paths": {}, "version": "2.0"}"#, #"{"paths": {}}"#, #"{"paths": {}, "version": 1.1}"#,
+            #"{"paths": {}, "version": "1.1 "}"#,
+        ] {
             XCTAssertThrowsError(try Manifest.decode(Array(bad.utf8)), bad) { error in
                 guard case .malformed(let why)? = error as? ManifestError else { return XCTFail("\(error)") }
                 XCTAssertTrue(why.contains("version"), why)
@@ -209,7 +238,10 @@ final class ManifestTests: XCTestCase {
     func testDecodeRejectsNonObjectTopLevelAndNonStringEntries() {
         XCTAssertThrowsError(try Manifest.decode(Array("[1, 2]".utf8)))
         XCTAssertThrowsError(try Manifest.decode(Array(#"{"paths": {"a.css": 1}, "version": "1.1"}"#.utf8))) { error in
-            XCTAssertEqual((error as? ManifestError)?.description, #"staticfiles.json: the entry for "a.css" is not a string"#)
+            XCTAssertEqual(
+                (error as? ManifestError)?.description,
+                #"staticfiles.json: the entry for "a.css" is not a string"#
+            )
         }
     }
 }

@@ -6,7 +6,10 @@ final class MediaTypeTests: XCTestCase {
         XCTAssertEqual(MediaType.contentType(forFileName: "css/app.0123456789ab.css"), "text/css; charset=utf-8")
         XCTAssertEqual(MediaType.contentType(forFileName: "app.mjs"), "text/javascript; charset=utf-8")
         XCTAssertEqual(MediaType.contentType(forFileName: "app.js.map"), "application/json; charset=utf-8")
-        XCTAssertEqual(MediaType.contentType(forFileName: "site.webmanifest"), "application/manifest+json; charset=utf-8")
+        XCTAssertEqual(
+            MediaType.contentType(forFileName: "site.webmanifest"),
+            "application/manifest+json; charset=utf-8"
+        )
         XCTAssertEqual(MediaType.contentType(forFileName: "logo.svg"), "image/svg+xml; charset=utf-8")
     }
 

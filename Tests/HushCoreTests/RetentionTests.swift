@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HushCore
 
 final class RetentionTests: XCTestCase {
@@ -13,7 +14,11 @@ final class RetentionTests: XCTestCase {
 
     private func version(_ manifest: Manifest, daysAgo: Double) -> ManifestVersion {
         let retired = now.addingTimeInterval(-daysAgo * day)
-        return ManifestVersion(fileName: ManifestHistory.fileName(retiredAt: retired, manifest: manifest), retiredAt: retired, manifest: manifest)
+        return ManifestVersion(
+            fileName: ManifestHistory.fileName(retiredAt: retired, manifest: manifest),
+            retiredAt: retired,
+            manifest: manifest
+        )
     }
 
     /// Every name of every manifest, with both siblings, as if all were on disk.
@@ -28,20 +33,32 @@ final class RetentionTests: XCTestCase {
     }
 
     func testDefaultKeepsTheTwoMostRecentPreviousVersions() {
-        let v1 = manifest("111111111111", "aaaaaaaaaaaa"), v2 = manifest("222222222222", "aaaaaaaaaaaa")
-        let v3 = manifest("333333333333", "bbbbbbbbbbbb"), v4 = manifest("444444444444", "bbbbbbbbbbbb")
+        let v1 = manifest("111111111111", "aaaaaaaaaaaa")
+        let v2 = manifest("222222222222", "aaaaaaaaaaaa")
+        let v3 = manifest("333333333333", "bbbbbbbbbbbb")
+        let v4 = manifest("444444444444", "bbbbbbbbbbbb")
         let current = manifest("555555555555", "cccccccccccc")
-        let history = [version(v3, daysAgo: 2), version(v1, daysAgo: 4), version(v4, daysAgo: 1), version(v2, daysAgo: 3)]
-        let plan = Retention.plan(current: current, history: history, existingFiles: allFiles([v1, v2, v3, v4, current]),
-                                  policy: RetentionPolicy(), now: now)
+        let history = [
+            version(v3, daysAgo: 2), version(v1, daysAgo: 4), version(v4, daysAgo: 1), version(v2, daysAgo: 3),
+        ]
+        let plan = Retention.plan(
+            current: current,
+            history: history,
+            existingFiles: allFiles([v1, v2, v3, v4, current]),
+            policy: RetentionPolicy(),
+            now: now
+        )
         XCTAssertEqual(plan.keptVersions, [history[2].fileName, history[0].fileName], "newest first: v4, v3")
         XCTAssertEqual(plan.expiredVersions, [history[3].fileName, history[1].fileName])
         // app.aaaaaaaaaaaa.js is named only by v1 and v2: it goes, with its siblings.
-        XCTAssertEqual(plan.delete, [
-            "app.111111111111.css", "app.111111111111.css.br", "app.111111111111.css.gz",
-            "app.222222222222.css", "app.222222222222.css.br", "app.222222222222.css.gz",
-            "app.aaaaaaaaaaaa.js", "app.aaaaaaaaaaaa.js.br", "app.aaaaaaaaaaaa.js.gz",
-        ])
+        XCTAssertEqual(
+            plan.delete,
+            [
+                "app.111111111111.css", "app.111111111111.css.br", "app.111111111111.css.gz",
+                "app.222222222222.css", "app.222222222222.css.br", "app.222222222222.css.gz",
+                "app.aaaaaaaaaaaa.js", "app.aaaaaaaaaaaa.js.br", "app.aaaaaaaaaaaa.js.gz",
+            ]
+        )
         XCTAssertTrue(plan.keep.contains("app.bbbbbbbbbbbb.js.br"))
         XCTAssertTrue(plan.keep.contains("app.css"), "the current originals are kept")
         XCTAssertTrue(Set(plan.keep).isDisjoint(with: plan.delete))
@@ -51,8 +68,13 @@ final class RetentionTests: XCTestCase {
         // Every expired manifest names app.css and app.js too; they are the current run's originals.
         let old = manifest("111111111111", "aaaaaaaaaaaa")
         let current = manifest("111111111111", "cccccccccccc")
-        let plan = Retention.plan(current: current, history: [version(old, daysAgo: 10)],
-                                  existingFiles: allFiles([old, current]), policy: RetentionPolicy(keepVersions: 0), now: now)
+        let plan = Retention.plan(
+            current: current,
+            history: [version(old, daysAgo: 10)],
+            existingFiles: allFiles([old, current]),
+            policy: RetentionPolicy(keepVersions: 0),
+            now: now
+        )
         XCTAssertEqual(plan.delete, ["app.aaaaaaaaaaaa.js", "app.aaaaaaaaaaaa.js.br", "app.aaaaaaaaaaaa.js.gz"])
     }
 
@@ -60,21 +82,39 @@ final class RetentionTests: XCTestCase {
         let old = manifest("111111111111", "aaaaaaaaaaaa", ["gone.txt": "gone.999999999999.txt"])
         let current = manifest("555555555555", "cccccccccccc")
         // robots.txt is named by no manifest; gone.* and the .br of the old CSS are not on disk.
-        var files = allFiles([current], plus: ["robots.txt", "app.111111111111.css", "app.111111111111.css.gz", "app.aaaaaaaaaaaa.js"])
+        var files = allFiles(
+            [current],
+            plus: ["robots.txt", "app.111111111111.css", "app.111111111111.css.gz", "app.aaaaaaaaaaaa.js"]
+        )
         files.insert("other/app.111111111111.css")
-        let plan = Retention.plan(current: current, history: [version(old, daysAgo: 10)], existingFiles: files,
-                                  policy: RetentionPolicy(keepVersions: 0), now: now)
+        let plan = Retention.plan(
+            current: current,
+            history: [version(old, daysAgo: 10)],
+            existingFiles: files,
+            policy: RetentionPolicy(keepVersions: 0),
+            now: now
+        )
         XCTAssertEqual(plan.delete, ["app.111111111111.css", "app.111111111111.css.gz", "app.aaaaaaaaaaaa.js"])
     }
 
     func testMaxAgeKeepsRecentVersionsBeyondTheCountUpToTheExactDay() {
         let current = manifest("555555555555", "cccccccccccc")
-        let v1 = manifest("111111111111", "aaaaaaaaaaaa"), v2 = manifest("222222222222", "aaaaaaaaaaaa")
+        let v1 = manifest("111111111111", "aaaaaaaaaaaa")
+        let v2 = manifest("222222222222", "aaaaaaaaaaaa")
         let v3 = manifest("333333333333", "aaaaaaaaaaaa")
         let history = [version(v3, daysAgo: 1), version(v2, daysAgo: 7), version(v1, daysAgo: 7 + 1 / day)]
-        let plan = Retention.plan(current: current, history: history, existingFiles: allFiles([v1, v2, v3, current]),
-                                  policy: RetentionPolicy(keepVersions: 1, maxAgeDays: 7), now: now)
-        XCTAssertEqual(plan.keptVersions, [history[0].fileName, history[1].fileName], "v3 by count, v2 retired exactly 7 days ago")
+        let plan = Retention.plan(
+            current: current,
+            history: history,
+            existingFiles: allFiles([v1, v2, v3, current]),
+            policy: RetentionPolicy(keepVersions: 1, maxAgeDays: 7),
+            now: now
+        )
+        XCTAssertEqual(
+            plan.keptVersions,
+            [history[0].fileName, history[1].fileName],
+            "v3 by count, v2 retired exactly 7 days ago"
+        )
         XCTAssertEqual(plan.expiredVersions, [history[2].fileName], "v1 is 7 days and 1 second old")
         XCTAssertEqual(plan.delete, ["app.111111111111.css", "app.111111111111.css.br", "app.111111111111.css.gz"])
     }
@@ -82,8 +122,13 @@ final class RetentionTests: XCTestCase {
     func testAgeOnlyExtendsRetentionNeverShortensIt() {
         let current = manifest("555555555555", "cccccccccccc")
         let old = manifest("111111111111", "aaaaaaaaaaaa")
-        let plan = Retention.plan(current: current, history: [version(old, daysAgo: 400)], existingFiles: allFiles([old, current]),
-                                  policy: RetentionPolicy(keepVersions: 2, maxAgeDays: 1), now: now)
+        let plan = Retention.plan(
+            current: current,
+            history: [version(old, daysAgo: 400)],
+            existingFiles: allFiles([old, current]),
+            policy: RetentionPolicy(keepVersions: 2, maxAgeDays: 1),
+            now: now
+        )
         XCTAssertEqual(plan.expiredVersions, [])
         XCTAssertEqual(plan.delete, [])
     }
@@ -92,9 +137,18 @@ final class RetentionTests: XCTestCase {
         let current = manifest("555555555555", "cccccccccccc")
         let old = manifest("111111111111", "cccccccccccc")
         for count in [0, -3] {
-            let plan = Retention.plan(current: current, history: [version(old, daysAgo: 0)], existingFiles: allFiles([old, current]),
-                                      policy: RetentionPolicy(keepVersions: count), now: now)
-            XCTAssertEqual(plan.delete, ["app.111111111111.css", "app.111111111111.css.br", "app.111111111111.css.gz"], "\(count)")
+            let plan = Retention.plan(
+                current: current,
+                history: [version(old, daysAgo: 0)],
+                existingFiles: allFiles([old, current]),
+                policy: RetentionPolicy(keepVersions: count),
+                now: now
+            )
+            XCTAssertEqual(
+                plan.delete,
+                ["app.111111111111.css", "app.111111111111.css.br", "app.111111111111.css.gz"],
+                "\(count)"
+            )
         }
     }
 
@@ -102,19 +156,34 @@ final class RetentionTests: XCTestCase {
         let current = manifest("555555555555", "cccccccccccc")
         let v1 = manifest("111111111111", "aaaaaaaaaaaa")
         let history = [version(current, daysAgo: 0.5), version(v1, daysAgo: 1)]
-        let plan = Retention.plan(current: current, history: history, existingFiles: allFiles([v1, current]),
-                                  policy: RetentionPolicy(keepVersions: 1), now: now)
-        XCTAssertEqual(plan.keptVersions, [history[1].fileName], "the current version does not use up the one kept slot")
+        let plan = Retention.plan(
+            current: current,
+            history: history,
+            existingFiles: allFiles([v1, current]),
+            policy: RetentionPolicy(keepVersions: 1),
+            now: now
+        )
+        XCTAssertEqual(
+            plan.keptVersions,
+            [history[1].fileName],
+            "the current version does not use up the one kept slot"
+        )
         XCTAssertEqual(plan.expiredVersions, [])
         XCTAssertEqual(plan.delete, [])
     }
 
     func testTheSameVersionRecordedTwiceCountsOnce() {
         let current = manifest("555555555555", "cccccccccccc")
-        let v1 = manifest("111111111111", "aaaaaaaaaaaa"), v2 = manifest("222222222222", "aaaaaaaaaaaa")
+        let v1 = manifest("111111111111", "aaaaaaaaaaaa")
+        let v2 = manifest("222222222222", "aaaaaaaaaaaa")
         let history = [version(v2, daysAgo: 1), version(v2, daysAgo: 2), version(v1, daysAgo: 3)]
-        let plan = Retention.plan(current: current, history: history, existingFiles: allFiles([v1, v2, current]),
-                                  policy: RetentionPolicy(keepVersions: 2), now: now)
+        let plan = Retention.plan(
+            current: current,
+            history: history,
+            existingFiles: allFiles([v1, v2, current]),
+            policy: RetentionPolicy(keepVersions: 2),
+            now: now
+        )
         XCTAssertEqual(plan.expiredVersions, [], "v2 twice and v1 are two versions")
     }
 
@@ -122,9 +191,13 @@ final class RetentionTests: XCTestCase {
         // An old run collected a literal app.js.gz; today app.js.gz is the sibling of the current app.js.
         let current = Manifest(paths: ["app.js": "app.cccccccccccc.js"])
         let old = Manifest(paths: ["app.js.gz": "app.js.0123456789ab.gz"])
-        let plan = Retention.plan(current: current, history: [version(old, daysAgo: 30)],
-                                  existingFiles: ["app.js", "app.js.gz", "app.js.0123456789ab.gz", "app.cccccccccccc.js"],
-                                  policy: RetentionPolicy(keepVersions: 0), now: now)
+        let plan = Retention.plan(
+            current: current,
+            history: [version(old, daysAgo: 30)],
+            existingFiles: ["app.js", "app.js.gz", "app.js.0123456789ab.gz", "app.cccccccccccc.js"],
+            policy: RetentionPolicy(keepVersions: 0),
+            now: now
+        )
         XCTAssertEqual(plan.delete, ["app.js.0123456789ab.gz"])
         XCTAssertEqual(plan.keep, ["app.cccccccccccc.js", "app.js", "app.js.gz"])
     }
@@ -136,8 +209,11 @@ final class RetentionTests: XCTestCase {
         let parsed = try XCTUnwrap(ManifestHistory.parse(fileName: name))
         XCTAssertEqual(parsed.retiredAt, now)
         XCTAssertEqual(parsed.hash, manifest.hash)
-        for junk in ["notes.json", "20261125T080000Z-0123456789ab.txt", "20261125T080000Z-0123456789AB.json",
-                     "20260230T080000Z-0123456789ab.json", "20261125T250000Z-0123456789ab.json", "20261125T080000Z_0123456789ab.json"] {
+        for junk in [
+            "notes.json", "20261125T080000Z-0123456789ab.txt", "20261125T080000Z-0123456789AB.json",
+            "20260230T080000Z-0123456789ab.json", "20261125T250000Z-0123456789ab.json",
+            "20261125T080000Z_0123456789ab.json",
+        ] {
             XCTAssertNil(ManifestHistory.parse(fileName: junk), junk)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import HushCore
+import XCTest
 
 final class SHA384Tests: XCTestCase {
     /// FIPS 180-4 examples (NIST CSRC "SHA384.pdf") and the empty message.
@@ -8,8 +8,10 @@ final class SHA384Tests: XCTestCase {
         let vectors: [(String, String)] = [
             ("", "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b"),
             ("abc", "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"),
-            ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-             "09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712fcc7c71a557e2db966c3e9fa91746039"),
+            (
+                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+                "09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712fcc7c71a557e2db966c3e9fa91746039"
+            ),
         ]
         for (input, expected) in vectors {
             var sha = SHA384()
@@ -23,7 +25,10 @@ final class SHA384Tests: XCTestCase {
         var sha = SHA384()
         let block = [UInt8](repeating: 0x61, count: 1000)
         for _ in 0..<1000 { sha.update(block) }
-        XCTAssertEqual(sha.hexDigest(), "9d0e1809716474cb086e834e310a4a1ced149e9c00f248527972cec5704c2a5b07b8b3dc38ecc4ebae97ddd87f3d8985")
+        XCTAssertEqual(
+            sha.hexDigest(),
+            "9d0e1809716474cb086e834e310a4a1ced149e9c00f248527972cec5704c2a5b07b8b3dc38ecc4ebae97ddd87f3d8985"
+        )
     }
 
     func testChunkingDoesNotChangeTheDigest() {
@@ -62,8 +67,10 @@ final class SHA384Tests: XCTestCase {
         for input in inputs {
             XCTAssertEqual(SHA384.subresourceIntegrity(of: input), try openSSLIntegrity(input), "\(input.count) bytes")
         }
-        XCTAssertEqual(SHA384.subresourceIntegrity(of: Array("abc".utf8)),
-                       "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn")
+        XCTAssertEqual(
+            SHA384.subresourceIntegrity(of: Array("abc".utf8)),
+            "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+        )
     }
 
     func testFinalizeLeavesTheDigestUsable() {
@@ -76,7 +83,10 @@ final class SHA384Tests: XCTestCase {
 
     func testBase64PadsAsRFC4648() {
         // RFC 4648 §10 test vectors.
-        let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
+        let vectors = [
+            "": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=",
+            "foobar": "Zm9vYmFy",
+        ]
         for (input, expected) in vectors { XCTAssertEqual(Base64.encode(Array(input.utf8)), expected, input) }
     }
 

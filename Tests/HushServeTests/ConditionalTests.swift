@@ -1,12 +1,25 @@
-@testable import HushServe
 import XCTest
+
+@testable import HushServe
 
 final class ConditionalTests: XCTestCase {
     private let etag = "\"abc\""
     private let modified: Int64 = 784_111_777  // Sun, 06 Nov 1994 08:49:37 GMT
 
-    private func evaluate(inm: String? = nil, ims: String? = nil, im: String? = nil, ius: String? = nil) -> Negotiation.ConditionalOutcome {
-        Negotiation.evaluateConditionals(ifMatch: im, ifUnmodifiedSince: ius, ifNoneMatch: inm, ifModifiedSince: ims, etag: etag, lastModified: modified)
+    private func evaluate(
+        inm: String? = nil,
+        ims: String? = nil,
+        im: String? = nil,
+        ius: String? = nil
+    ) -> Negotiation.ConditionalOutcome {
+        Negotiation.evaluateConditionals(
+            ifMatch: im,
+            ifUnmodifiedSince: ius,
+            ifNoneMatch: inm,
+            ifModifiedSince: ims,
+            etag: etag,
+            lastModified: modified
+        )
     }
 
     func testNoConditionsProceed() { XCTAssertEqual(evaluate(), .proceed) }

@@ -1,6 +1,7 @@
-@testable import HushServe
 import NIOCore
 import XCTest
+
+@testable import HushServe
 
 /// The connection's states, their transitions and the deadline each one answers to, without a
 /// channel (the handler tests drive the same through an EmbeddedChannel).
@@ -18,14 +19,21 @@ final class ConnectionStateTests: XCTestCase {
     }
 
     func testABacklogPutsEveryStateUnderTheSendTimeout() {
-        let states: [ConnectionState] = [.idle(until: at(70)), .readingHead(until: at(15)), .writing(headUntil: nil), .draining, .closing]
+        let states: [ConnectionState] = [
+            .idle(until: at(70)), .readingHead(until: at(15)), .writing(headUntil: nil), .draining, .closing,
+        ]
         for state in states { XCTAssertEqual(state.governingDeadline(hasBacklog: true), .send, "\(state)") }
     }
 
     func testOnlyIdleAndReadingStatesReadAndOnlyWritingAndClosingHoldRequestsBack() {
-        XCTAssertEqual([ConnectionState.idle(until: at(1)), .readingHead(until: at(1)), .writing(headUntil: nil), .draining, .closing]
+        XCTAssertEqual(
+            [
+                ConnectionState.idle(until: at(1)), .readingHead(until: at(1)), .writing(headUntil: nil), .draining,
+                .closing,
+            ]
             .map { [$0.wantsToRead, $0.answersRequests] },
-                       [[true, true], [true, true], [false, false], [false, true], [false, false]])
+            [[true, true], [true, true], [false, false], [false, true], [false, false]]
+        )
     }
 
     func testAHeadKeepsItsDeadlineWhileBytesTrickleAndACompleteOneMakesTheConnectionIdle() {
@@ -80,11 +88,23 @@ final class ConnectionStateTests: XCTestCase {
     func testTheTimerClosesAtTheHeaderAndIdleDeadlinesAndRechecksBefore() {
         var timer = ConnectionTimer(timeouts: timeouts, now: at(0))
         var state = ConnectionState.readingHead(until: at(10))
-        XCTAssertEqual(timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(4)), .recheck(at: at(10)))
-        XCTAssertEqual(timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(10)), .close(sendTimedOut: false))
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(4)),
+            .recheck(at: at(10))
+        )
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(10)),
+            .close(sendTimedOut: false)
+        )
         state = .idle(until: at(70))
-        XCTAssertEqual(timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(69)), .recheck(at: at(70)))
-        XCTAssertEqual(timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(70)), .close(sendTimedOut: false))
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(69)),
+            .recheck(at: at(70))
+        )
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(70)),
+            .close(sendTimedOut: false)
+        )
     }
 
     func testTheTimerClosesABacklogThatDoesNotMoveForTheSendTimeout() {
@@ -92,35 +112,56 @@ final class ConnectionStateTests: XCTestCase {
         var state = ConnectionState.idle(until: at(60))
         let stuck = SendProgress(pending: 1000, acked: 5)
         XCTAssertEqual(timer.watchBacklog(stuck, now: at(0)), at(0) + timeouts.sendCheckInterval)
-        XCTAssertEqual(timer.fired(state: &state, progress: stuck, hasFilesInFlight: false, now: at(5)),
-                       .recheck(at: at(5) + timeouts.sendCheckInterval))
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: stuck, hasFilesInFlight: false, now: at(5)),
+            .recheck(at: at(5) + timeouts.sendCheckInterval)
+        )
         // Progress (bytes acknowledged) restarts the count.
         let moved = SendProgress(pending: 1000, acked: 900)
-        XCTAssertEqual(timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(15)),
-                       .recheck(at: at(15) + timeouts.sendCheckInterval))
-        XCTAssertEqual(timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(34)),
-                       .recheck(at: at(34) + timeouts.sendCheckInterval))
-        XCTAssertEqual(timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(35) - .milliseconds(100)),
-                       .recheck(at: at(35)), "never later than the send deadline")
-        XCTAssertEqual(timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(35)), .close(sendTimedOut: true))
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(15)),
+            .recheck(at: at(15) + timeouts.sendCheckInterval)
+        )
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(34)),
+            .recheck(at: at(34) + timeouts.sendCheckInterval)
+        )
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(35) - .milliseconds(100)),
+            .recheck(at: at(35)),
+            "never later than the send deadline"
+        )
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: moved, hasFilesInFlight: false, now: at(35)),
+            .close(sendTimedOut: true)
+        )
     }
 
     func testAFileInFlightCountsAsABacklog() {
         var timer = ConnectionTimer(timeouts: timeouts, now: at(0))
         var state = ConnectionState.idle(until: at(1))
-        XCTAssertEqual(timer.fired(state: &state, progress: .none, hasFilesInFlight: true, now: at(2)),
-                       .recheck(at: at(2) + timeouts.sendCheckInterval), "not closed at the idle deadline while a file is sent")
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: .none, hasFilesInFlight: true, now: at(2)),
+            .recheck(at: at(2) + timeouts.sendCheckInterval),
+            "not closed at the idle deadline while a file is sent"
+        )
     }
 
     func testABacklogThatDrainedStartsTheIdlePeriodAboutNow() {
         var timer = ConnectionTimer(timeouts: timeouts, now: at(0))
         var state = ConnectionState.idle(until: at(60))
         _ = timer.watchBacklog(SendProgress(pending: 1000, acked: 0), now: at(0))
-        XCTAssertEqual(timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(50)), .recheck(at: at(110)))
+        XCTAssertEqual(
+            timer.fired(state: &state, progress: .none, hasFilesInFlight: false, now: at(50)),
+            .recheck(at: at(110))
+        )
         XCTAssertEqual(state, .idle(until: at(110)))
         var head = ConnectionState.readingHead(until: at(10))
         _ = timer.watchBacklog(SendProgress(pending: 1000, acked: 0), now: at(0))
-        XCTAssertEqual(timer.fired(state: &head, progress: .none, hasFilesInFlight: false, now: at(10)), .close(sendTimedOut: false),
-                       "a header deadline does not move")
+        XCTAssertEqual(
+            timer.fired(state: &head, progress: .none, hasFilesInFlight: false, now: at(10)),
+            .close(sendTimedOut: false),
+            "a header deadline does not move"
+        )
     }
 }

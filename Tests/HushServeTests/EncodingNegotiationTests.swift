@@ -1,6 +1,7 @@
 import HushCore
-@testable import HushServe
 import XCTest
+
+@testable import HushServe
 
 final class EncodingNegotiationTests: XCTestCase {
     private func choose(_ field: String?, br: Bool = true, gzip: Bool = true) -> ContentCoding? {
@@ -70,11 +71,22 @@ final class EncodingNegotiationTests: XCTestCase {
 
     func testEveryCodingIsNegotiatedByItsTokenAndItsAlias() {
         for coding in ContentCoding.allCases {
-            XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: coding.token.uppercased(), available: ContentCoding.allCases), coding)
+            XCTAssertEqual(
+                Negotiation.chooseCoding(acceptEncoding: coding.token.uppercased(), available: ContentCoding.allCases),
+                coding
+            )
             if let alias = coding.entry.alias {
-                XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: alias.description, available: ContentCoding.allCases), coding)
+                XCTAssertEqual(
+                    Negotiation.chooseCoding(acceptEncoding: alias.description, available: ContentCoding.allCases),
+                    coding
+                )
             }
-            XCTAssertNil(Negotiation.chooseCoding(acceptEncoding: coding.token, available: ContentCoding.allCases.filter { $0 != coding }))
+            XCTAssertNil(
+                Negotiation.chooseCoding(
+                    acceptEncoding: coding.token,
+                    available: ContentCoding.allCases.filter { $0 != coding }
+                )
+            )
         }
     }
 

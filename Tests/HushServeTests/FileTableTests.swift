@@ -1,17 +1,22 @@
 import Foundation
+import Glibc
 import HushCore
-@testable import HushServe
 import NIOCore
 import XCTest
 
-import Glibc
+@testable import HushServe
 
 final class FileTableTests: XCTestCase {
     func testTakesInFilesWithSiblingsAsRepresentations() throws {
         let f = try Fixture.site()
         let table = try f.table()
-        XCTAssertEqual(Set(table.resources.keys), ["css/app.0123456789ab.css", "css/app.css", "js/app.js", "index.html",
-                                                   "docs/index.html", "fonts/f.woff2", "staticfiles.json"])
+        XCTAssertEqual(
+            Set(table.resources.keys),
+            [
+                "css/app.0123456789ab.css", "css/app.css", "js/app.js", "index.html",
+                "docs/index.html", "fonts/f.woff2", "staticfiles.json",
+            ]
+        )
         let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
         XCTAssertEqual(css.variant(.br)?.length, "BROTLI-BYTES".utf8.count)
         XCTAssertEqual(css.variant(.gzip)?.length, "GZIP-BYTES".utf8.count)
@@ -29,7 +34,12 @@ final class FileTableTests: XCTestCase {
         XCTAssertEqual(css.variants.map(\.coding), ContentCoding.allCases)
         for coding in ContentCoding.allCases {
             XCTAssertTrue(css.representation(for: coding) === css.variant(coding))
-            XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(coding)).head).contains("Content-Encoding: \(coding.token)\r\n"), true)
+            XCTAssertEqual(
+                String(buffer: try XCTUnwrap(css.variant(coding)).head).contains(
+                    "Content-Encoding: \(coding.token)\r\n"
+                ),
+                true
+            )
         }
         XCTAssertTrue(css.representation(for: nil) === css.identity)
         let js = try XCTUnwrap(table.resource(at: "js/app.js"))
@@ -76,29 +86,46 @@ final class FileTableTests: XCTestCase {
         let table = try f.table()
         let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
         let etag = "\"" + MD5.hex(Array("BROTLI-BYTES".utf8)) + "\""
-        XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(.br)).head),
+        XCTAssertEqual(
+            String(buffer: try XCTUnwrap(css.variant(.br)).head),
             "HTTP/1.1 200 OK\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-            + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
-            + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\nContent-Length: 12\r\n")
-        XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(.br)).head304),
+                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\nContent-Length: 12\r\n"
+        )
+        XCTAssertEqual(
+            String(buffer: try XCTUnwrap(css.variant(.br)).head304),
             "HTTP/1.1 304 Not Modified\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-            + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n")
-        XCTAssertEqual(String(buffer: try XCTUnwrap(css.variant(.br)).head206),
+                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n"
+        )
+        XCTAssertEqual(
+            String(buffer: try XCTUnwrap(css.variant(.br)).head206),
             "HTTP/1.1 206 Partial Content\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-            + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
-            + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n")
-        let js = try XCTUnwrap(try f.table { $0.maxAge = 42; $0.cors = false }.resource(at: "js/app.js"))
-        XCTAssertEqual(String(buffer: js.identity.head),
+                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n"
+        )
+        let js = try XCTUnwrap(
+            try f.table {
+                $0.maxAge = 42
+                $0.cors = false
+            }.resource(at: "js/app.js")
+        )
+        XCTAssertEqual(
+            String(buffer: js.identity.head),
             "HTTP/1.1 200 OK\r\nETag: \"\(MD5.hex(Array(String(repeating: "x", count: 1000).utf8)))\"\r\n"
-            + "Cache-Control: public, max-age=42\r\nContent-Type: text/javascript; charset=utf-8\r\n"
-            + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nAccept-Ranges: bytes\r\nContent-Length: 1000\r\n")
+                + "Cache-Control: public, max-age=42\r\nContent-Type: text/javascript; charset=utf-8\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nAccept-Ranges: bytes\r\nContent-Length: 1000\r\n"
+        )
     }
 
     func testETagIsDerivedFromContentOnly() throws {
-        let a = try Fixture(), b = try Fixture()
+        let a = try Fixture()
+        let b = try Fixture()
         try a.write("x.css", "same", modified: 1_000)
         try b.write("x.css", "same", modified: 2_000)
-        XCTAssertEqual(try a.table().resource(at: "x.css")?.identity.etag, try b.table().resource(at: "x.css")?.identity.etag)
+        XCTAssertEqual(
+            try a.table().resource(at: "x.css")?.identity.etag,
+            try b.table().resource(at: "x.css")?.identity.etag
+        )
     }
 
     func testMemoryBudgetKeepsSmallestFilesInMemoryAndSendsTheRestFromDisk() throws {
@@ -106,7 +133,10 @@ final class FileTableTests: XCTestCase {
         try f.write("small.txt", String(repeating: "s", count: 100))
         try f.write("medium.txt", String(repeating: "m", count: 1_000))
         try f.write("large.txt", String(repeating: "l", count: 5_000))
-        let table = try f.table { $0.memoryCacheBytes = 1_200; $0.memoryFileLimit = 4_000 }
+        let table = try f.table {
+            $0.memoryCacheBytes = 1_200
+            $0.memoryFileLimit = 4_000
+        }
         func inMemory(_ rel: String) -> Bool {
             if case .memory? = table.resource(at: rel)?.identity.body { return true }
             return false
@@ -151,7 +181,8 @@ final class FileTableTests: XCTestCase {
     }
 
     func testMissingRootIsAnActionableError() {
-        XCTAssertThrowsError(try FileTable.load(configuration: ServeConfiguration(root: "/nonexistent/hush"))) { error in
+        XCTAssertThrowsError(try FileTable.load(configuration: ServeConfiguration(root: "/nonexistent/hush"))) {
+            error in
             XCTAssertEqual(error as? ServeError, .rootNotADirectory("/nonexistent/hush"))
             XCTAssertTrue("\(error)".contains("--root"))
         }
@@ -167,9 +198,16 @@ final class FileTableTests: XCTestCase {
 
     /// Runs `body` on its own thread; true when it returned within `seconds`. A FIFO opened for
     /// reading blocks until a writer appears, so on a timeout `unblock` opens one to free the thread.
-    private func returnsPromptly(within seconds: Double, unblocking fifo: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+    private func returnsPromptly(
+        within seconds: Double,
+        unblocking fifo: String,
+        _ body: @escaping @Sendable () -> Void
+    ) -> Bool {
         let done = DispatchSemaphore(value: 0)
-        Thread { body(); done.signal() }.start()
+        Thread {
+            body()
+            done.signal()
+        }.start()
         guard done.wait(timeout: .now() + seconds) == .success else {
             let writer = open(fifo, O_WRONLY | O_NONBLOCK)
             _ = done.wait(timeout: .now() + 5)
@@ -186,12 +224,18 @@ final class FileTableTests: XCTestCase {
         let fifo = f.root + "/js/swapped.js"
         XCTAssertEqual(mkfifo(fifo, 0o644), 0)
         let found = FileTable.FoundFile(path: fifo, size: 1000)
-        XCTAssertTrue(returnsPromptly(within: 5, unblocking: fifo) {
-            XCTAssertNil(FileTable.openChecked(rel: "js/swapped.js", found: found, previous: nil))
-        }, "opening a FIFO to serve it blocked")
-        XCTAssertTrue(returnsPromptly(within: 5, unblocking: fifo) {
-            XCTAssertNil(try? FileTable.readAll(path: fifo))
-        }, "reading a FIFO as the manifest blocked")
+        XCTAssertTrue(
+            returnsPromptly(within: 5, unblocking: fifo) {
+                XCTAssertNil(FileTable.openChecked(rel: "js/swapped.js", found: found, previous: nil))
+            },
+            "opening a FIFO to serve it blocked"
+        )
+        XCTAssertTrue(
+            returnsPromptly(within: 5, unblocking: fifo) {
+                XCTAssertNil(try? FileTable.readAll(path: fifo))
+            },
+            "reading a FIFO as the manifest blocked"
+        )
         XCTAssertNil(try f.table().resource(at: "js/swapped.js"), "a FIFO present at the scan is not taken in")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HushCore
+
 @testable import HushServe
 
 /// A STATIC_ROOT in a fresh temporary directory, laid out as `hush collect` leaves it.
@@ -21,10 +22,16 @@ final class Fixture {
     @discardableResult
     func write(_ rel: String, _ bytes: [UInt8], modified: Int64? = nil) throws -> String {
         let path = root + "/" + rel
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         if let modified {
-            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: TimeInterval(modified))], ofItemAtPath: path)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSince1970: TimeInterval(modified))],
+                ofItemAtPath: path
+            )
         }
         return path
     }

@@ -1,8 +1,9 @@
 import HushCore
-@testable import HushServe
 import NIOCore
 import NIOEmbedded
 import XCTest
+
+@testable import HushServe
 
 /// The connection handler on an EmbeddedChannel: bytes in, bytes out, time under test control.
 final class HTTPHandlerTests: XCTestCase {
@@ -21,18 +22,26 @@ final class HTTPHandlerTests: XCTestCase {
     }
 
     private func connect(_ change: (inout ServeConfiguration) -> Void = { _ in }) throws {
-        let configuration = fixture.configuration { $0.headerTimeout = 10; $0.idleTimeout = 60; change(&$0) }
+        let configuration = fixture.configuration {
+            $0.headerTimeout = 10
+            $0.idleTimeout = 60
+            change(&$0)
+        }
         let table = try FileTable.load(configuration: configuration)
         let settings = HTTPHandler.settings(for: configuration)
         loop = EmbeddedEventLoop()
-        channel = EmbeddedChannel(handler: HTTPHandler(settings: settings, tables: TableBox(table), accessLog: nil), loop: loop)
+        channel = EmbeddedChannel(
+            handler: HTTPHandler(settings: settings, tables: TableBox(table), accessLog: nil),
+            loop: loop
+        )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
     }
 
     /// Everything written since the last call, file regions shown as `<file a..<b>`, and how many
     /// separate writes carried it.
     private func output() throws -> (text: String, writes: Int) {
-        var text = "", writes = 0
+        var text = ""
+        var writes = 0
         while let part = try channel.readOutbound(as: IOData.self) {
             writes += 1
             switch part {
@@ -61,11 +70,13 @@ final class HTTPHandlerTests: XCTestCase {
     func testServesBrotliSiblingWithExactBytes() throws {
         try connect()
         let response = try exchange(get("/static/css/app.0123456789ab.css", "Accept-Encoding: gzip, br\r\n"))
-        XCTAssertEqual(withoutDate(response),
+        XCTAssertEqual(
+            withoutDate(response),
             "HTTP/1.1 200 OK\r\nETag: \"\(MD5.hex(Array("BROTLI-BYTES".utf8)))\"\r\n"
-            + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n"
-            + "Content-Type: text/css; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
-            + "Accept-Ranges: bytes\r\nContent-Length: 12\r\n\r\nBROTLI-BYTES")
+                + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n"
+                + "Content-Type: text/css; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
+                + "Accept-Ranges: bytes\r\nContent-Length: 12\r\n\r\nBROTLI-BYTES"
+        )
         XCTAssertTrue(response.contains("\r\nDate: "))
     }
 
@@ -79,15 +90,21 @@ final class HTTPHandlerTests: XCTestCase {
     func testNotModifiedCarriesValidatorsAndVary() throws {
         try connect()
         let etag = "\"" + MD5.hex(Array("GZIP-BYTES".utf8)) + "\""
-        let response = try exchange(get("/static/css/app.0123456789ab.css", "Accept-Encoding: gzip\r\nIf-None-Match: \(etag)\r\n"))
-        XCTAssertEqual(withoutDate(response),
+        let response = try exchange(
+            get("/static/css/app.0123456789ab.css", "Accept-Encoding: gzip\r\nIf-None-Match: \(etag)\r\n")
+        )
+        XCTAssertEqual(
+            withoutDate(response),
             "HTTP/1.1 304 Not Modified\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-            + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n\r\n")
+                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n\r\n"
+        )
     }
 
     func testRangeOfTheNegotiatedRepresentation() throws {
         try connect()
-        let response = try exchange(get("/static/css/app.0123456789ab.css", "Accept-Encoding: br\r\nRange: bytes=-5\r\n"))
+        let response = try exchange(
+            get("/static/css/app.0123456789ab.css", "Accept-Encoding: br\r\nRange: bytes=-5\r\n")
+        )
         XCTAssertTrue(response.hasPrefix("HTTP/1.1 206 Partial Content\r\n"), response)
         XCTAssertTrue(response.contains("\r\nContent-Range: bytes 7-11/12\r\nContent-Length: 5\r\n"), response)
         XCTAssertTrue(response.hasSuffix("\r\n\r\nBYTES"), response)
@@ -96,7 +113,12 @@ final class HTTPHandlerTests: XCTestCase {
     func testUnsatisfiableRangeIs416WithLength() throws {
         try connect()
         let response = try exchange(get("/static/js/app.js", "Range: bytes=1000-\r\n"))
-        XCTAssertTrue(response.hasPrefix("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */1000\r\nContent-Length: 0\r\n"), response)
+        XCTAssertTrue(
+            response.hasPrefix(
+                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */1000\r\nContent-Length: 0\r\n"
+            ),
+            response
+        )
     }
 
     func testIfRangeMismatchSendsFullRepresentation() throws {
@@ -115,7 +137,12 @@ final class HTTPHandlerTests: XCTestCase {
 
     func testPipelinedRequestsAreAnsweredInOrderInOneWrite() throws {
         try connect()
-        try channel.writeInbound(ByteBuffer(string: get("/static/index.html") + get("/static/nope") + "HEAD /static/css/app.css HTTP/1.1\r\nHost: t\r\n\r\n"))
+        try channel.writeInbound(
+            ByteBuffer(
+                string: get("/static/index.html") + get("/static/nope")
+                    + "HEAD /static/css/app.css HTTP/1.1\r\nHost: t\r\n\r\n"
+            )
+        )
         let (text, writes) = try output()
         let statuses = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
         XCTAssertEqual(statuses, ["200", "404", "200"])
@@ -172,7 +199,11 @@ final class HTTPHandlerTests: XCTestCase {
 
     func testHTTP10KeepAliveIsConfirmed() throws {
         try connect()
-        XCTAssertTrue(try exchange("GET /static/index.html HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").contains("\r\nConnection: keep-alive\r\n"))
+        XCTAssertTrue(
+            try exchange("GET /static/index.html HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").contains(
+                "\r\nConnection: keep-alive\r\n"
+            )
+        )
         XCTAssertTrue(channel.isActive)
         XCTAssertTrue(try exchange("GET /static/index.html HTTP/1.0\r\n\r\n").contains("\r\nConnection: close\r\n"))
         XCTAssertFalse(channel.isActive)
@@ -192,7 +223,9 @@ final class HTTPHandlerTests: XCTestCase {
 
     func testOversizedHeadIs431AndLongLineIs414() throws {
         try connect()
-        let big = try exchange("GET /static/index.html HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17_000))
+        let big = try exchange(
+            "GET /static/index.html HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17_000)
+        )
         XCTAssertTrue(big.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"), big)
         XCTAssertFalse(channel.isActive)
         try connect()
@@ -211,7 +244,10 @@ final class HTTPHandlerTests: XCTestCase {
     }
 
     func testSlowHeadOnAReusedConnectionIsCutAtTheHeaderTimeoutNotTheIdleDeadline() throws {
-        try connect { $0.headerTimeout = 2; $0.idleTimeout = 12 }
+        try connect {
+            $0.headerTimeout = 2
+            $0.idleTimeout = 12
+        }
         XCTAssertTrue(try exchange(get("/static/index.html")).hasPrefix("HTTP/1.1 200"))
         loop.advanceTime(by: .milliseconds(2_500))
         XCTAssertEqual(try exchange("GET /static/index.html HTTP/1.1\r\n"), "")
@@ -256,12 +292,20 @@ final class HTTPHandlerTests: XCTestCase {
     func testPipelinedRequestsWaitWhileTheChannelIsNotWritable() throws {
         try connect()
         channel.isWritable = false
-        XCTAssertEqual(try exchange(get("/static/index.html") + get("/static/docs/")), "", "nothing is answered into a full channel")
+        XCTAssertEqual(
+            try exchange(get("/static/index.html") + get("/static/docs/")),
+            "",
+            "nothing is answered into a full channel"
+        )
         channel.isWritable = true
         channel.pipeline.fireChannelWritabilityChanged()
         let text = try output().text
         XCTAssertTrue(text.hasSuffix("<h1>docs</h1>\n"), text)
-        XCTAssertEqual(text.components(separatedBy: "HTTP/1.1 200 OK").count, 3, "both answered, in order, once writable")
+        XCTAssertEqual(
+            text.components(separatedBy: "HTTP/1.1 200 OK").count,
+            3,
+            "both answered, in order, once writable"
+        )
     }
 
     func testLargePipelinedBurstIsAnsweredCompletelyInOrder() throws {
@@ -272,7 +316,9 @@ final class HTTPHandlerTests: XCTestCase {
             try channel.writeInbound(ByteBuffer(string: requests))
             return try output()
         }()
-        let bodies = text.components(separatedBy: "\r\n\r\n").dropFirst().map { $0.hasPrefix("x") ? "js" : $0.hasPrefix("<h1>home") ? "home" : "?" }
+        let bodies = text.components(separatedBy: "\r\n\r\n").dropFirst().map {
+            $0.hasPrefix("x") ? "js" : $0.hasPrefix("<h1>home") ? "home" : "?"
+        }
         XCTAssertEqual(bodies, (0..<100).map { $0 % 2 == 0 ? "js" : "home" })
         XCTAssertGreaterThan(writes, 1, "a burst past the threshold is not one giant buffer")
     }

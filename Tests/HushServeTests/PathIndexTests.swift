@@ -1,5 +1,6 @@
-@testable import HushServe
 import XCTest
+
+@testable import HushServe
 
 final class PathIndexTests: XCTestCase {
     private func lookup<V>(_ index: PathIndex<V>, _ key: String) -> V? {
@@ -25,7 +26,8 @@ final class PathIndexTests: XCTestCase {
     }
 
     func testKeysAreComparedByExactBytes() {
-        let composed = "caf\u{e9}.txt", decomposed = "cafe\u{301}.txt"
+        let composed = "caf\u{e9}.txt"
+        let decomposed = "cafe\u{301}.txt"
         let index = PathIndex([composed: 1, "A.css": 2])
         XCTAssertEqual(lookup(index, composed), 1)
         XCTAssertNil(lookup(index, decomposed), "a canonically equivalent spelling is another URL")

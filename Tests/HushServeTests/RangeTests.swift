@@ -1,5 +1,6 @@
-@testable import HushServe
 import XCTest
+
+@testable import HushServe
 
 final class RangeTests: XCTestCase {
     private func range(_ field: String?, _ length: Int = 1000) -> Negotiation.RangeDecision {
@@ -48,7 +49,10 @@ final class RangeTests: XCTestCase {
     }
 
     func testMalformedIsIgnored() {
-        for bad in ["bytes=5-1", "bytes=a-b", "bytes=", "bytes", "items=0-1", "bytes=1", "bytes=--1", "bytes=0-1-2", "bytes=+1-2"] {
+        for bad in [
+            "bytes=5-1", "bytes=a-b", "bytes=", "bytes", "items=0-1", "bytes=1", "bytes=--1", "bytes=0-1-2",
+            "bytes=+1-2",
+        ] {
             XCTAssertEqual(range(bad), .full, bad)
         }
     }
@@ -68,8 +72,20 @@ final class RangeTests: XCTestCase {
         XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("\"abc\""), opaqueTag: tag, lastModified: 784_111_777))
         XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("W/\"abc\""), opaqueTag: tag, lastModified: 784_111_777))
         XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("\"abd\""), opaqueTag: tag, lastModified: 784_111_777))
-        XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("Sun, 06 Nov 1994 08:49:37 GMT"), opaqueTag: tag, lastModified: 784_111_777))
-        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("Sun, 06 Nov 1994 08:49:38 GMT"), opaqueTag: tag, lastModified: 784_111_777))
+        XCTAssertTrue(
+            Negotiation.ifRangeMatches(
+                ArraySlice("Sun, 06 Nov 1994 08:49:37 GMT"),
+                opaqueTag: tag,
+                lastModified: 784_111_777
+            )
+        )
+        XCTAssertFalse(
+            Negotiation.ifRangeMatches(
+                ArraySlice("Sun, 06 Nov 1994 08:49:38 GMT"),
+                opaqueTag: tag,
+                lastModified: 784_111_777
+            )
+        )
         XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("garbage"), opaqueTag: tag, lastModified: 784_111_777))
     }
 
@@ -78,9 +94,27 @@ final class RangeTests: XCTestCase {
     /// modified on a Wednesday started again from the first byte.
     func testIfRangeDateOnAWednesdayMatches() {
         let tag = Array("abc".utf8)
-        XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("Wed, 21 Oct 2015 07:28:00 GMT"), opaqueTag: tag, lastModified: 1_445_412_480))
-        XCTAssertTrue(Negotiation.ifRangeMatches(ArraySlice("Wednesday, 21-Oct-15 07:28:00 GMT"), opaqueTag: tag, lastModified: 1_445_412_480))
-        XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("Wed, 21 Oct 2015 07:28:01 GMT"), opaqueTag: tag, lastModified: 1_445_412_480))
+        XCTAssertTrue(
+            Negotiation.ifRangeMatches(
+                ArraySlice("Wed, 21 Oct 2015 07:28:00 GMT"),
+                opaqueTag: tag,
+                lastModified: 1_445_412_480
+            )
+        )
+        XCTAssertTrue(
+            Negotiation.ifRangeMatches(
+                ArraySlice("Wednesday, 21-Oct-15 07:28:00 GMT"),
+                opaqueTag: tag,
+                lastModified: 1_445_412_480
+            )
+        )
+        XCTAssertFalse(
+            Negotiation.ifRangeMatches(
+                ArraySlice("Wed, 21 Oct 2015 07:28:01 GMT"),
+                opaqueTag: tag,
+                lastModified: 1_445_412_480
+            )
+        )
         XCTAssertFalse(Negotiation.ifRangeMatches(ArraySlice("W/\"abc\""), opaqueTag: tag, lastModified: 1_445_412_480))
     }
 }

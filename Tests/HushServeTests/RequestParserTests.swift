@@ -1,5 +1,6 @@
-@testable import HushServe
 import XCTest
+
+@testable import HushServe
 
 final class RequestParserTests: XCTestCase {
     private func parse(_ text: String) -> RequestParser.Outcome {
@@ -26,9 +27,15 @@ final class RequestParserTests: XCTestCase {
             return nil
         }
         func bytes(_ range: Range<Int>?) -> [UInt8]? { range.map { Array(scratch[$0]) } }
-        return Parsed(method: head.method, keepAlive: head.keepAlive, target: Array(scratch[head.target]),
-                      acceptEncoding: bytes(head.acceptEncoding), range: bytes(head.range),
-                      ifNoneMatch: bytes(head.ifNoneMatch), ifMatch: bytes(head.ifMatch))
+        return Parsed(
+            method: head.method,
+            keepAlive: head.keepAlive,
+            target: Array(scratch[head.target]),
+            acceptEncoding: bytes(head.acceptEncoding),
+            range: bytes(head.range),
+            ifNoneMatch: bytes(head.ifNoneMatch),
+            ifMatch: bytes(head.ifMatch)
+        )
     }
 
     private func failure(_ text: String) -> RequestParser.Failure? {
@@ -37,7 +44,11 @@ final class RequestParserTests: XCTestCase {
     }
 
     func testParsesMethodTargetVersionAndFields() throws {
-        let h = try XCTUnwrap(head("GET /static/a.css?v=1 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip\r\nRange: bytes=0-1\r\nIf-None-Match: \"a\"\r\n\r\n"))
+        let h = try XCTUnwrap(
+            head(
+                "GET /static/a.css?v=1 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip\r\nRange: bytes=0-1\r\nIf-None-Match: \"a\"\r\n\r\n"
+            )
+        )
         XCTAssertEqual(h.method, .get)
         XCTAssertEqual(Array(h.target), Array("/static/a.css?v=1".utf8))
         XCTAssertEqual(h.acceptEncoding.map { Array($0) }, Array("br, gzip".utf8))
@@ -71,11 +82,15 @@ final class RequestParserTests: XCTestCase {
     }
 
     func testMalformedHeadsAreBadRequests() {
-        for bad in ["GET  / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1 x\r\nHost: x\r\n\r\n", "GET / HTTP/x\r\nHost: x\r\n\r\n",
-                    "GET / HTTP/1.1\r\nHost : x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
-                    "GET / HTTP/1.1\r\nno colon\r\n\r\n", "G(T / HTTP/1.1\r\nHost: x\r\n\r\n",
-                    "GET / HTTP/1.1\r\nHost: x\r\nX: a\u{0}b\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n",
-                    "GET / HTTP/1.1\r\nHost: x y\r\n\r\n"] {
+        for bad in [
+            "GET  / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1 x\r\nHost: x\r\n\r\n",
+            "GET / HTTP/x\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost : x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\nno colon\r\n\r\n", "G(T / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\u{0}b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x y\r\n\r\n",
+        ] {
             XCTAssertEqual(failure(bad), .badRequest, bad.debugDescription)
         }
     }
@@ -83,9 +98,13 @@ final class RequestParserTests: XCTestCase {
     func testBareCRIsRejectedBeforeTheHeadIsComplete() {
         // RFC 9112 §2.2: a bare CR is invalid; waiting for a line feed that never comes is not an answer.
         for text in ["GET / HTTP/1.1\rHost: t\r\r", "GET / HTTP/1.1\r\nHost: t\rX: y", "GET /\rx"] {
-            guard case .failure(.badRequest) = parse(text) else { return XCTFail("\(text.debugDescription): \(parse(text))") }
+            guard case .failure(.badRequest) = parse(text) else {
+                return XCTFail("\(text.debugDescription): \(parse(text))")
+            }
         }
-        guard case .incomplete = parse("GET / HTTP/1.1\r\nHost: t\r") else { return XCTFail("a CR at the end may be followed by LF") }
+        guard case .incomplete = parse("GET / HTTP/1.1\r\nHost: t\r") else {
+            return XCTFail("a CR at the end may be followed by LF")
+        }
     }
 
     func testUnsupportedMajorVersion() {
@@ -109,9 +128,14 @@ final class RequestParserTests: XCTestCase {
     }
 
     func testRepeatedListFieldsCombine() {
-        XCTAssertEqual(head("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nAccept-Encoding: br\r\n\r\n")?.acceptEncoding.map { Array($0) },
-                       Array("gzip, br".utf8))
-        let three = head("GET / HTTP/1.1\r\nIf-None-Match: \"a\"\r\nHost: x\r\nIf-Match: \"m\"\r\nIf-None-Match: \"b\"\r\nIf-None-Match: W/\"c\"\r\nIf-Match: \"n\"\r\n\r\n")
+        XCTAssertEqual(
+            head("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nAccept-Encoding: br\r\n\r\n")?.acceptEncoding
+                .map { Array($0) },
+            Array("gzip, br".utf8)
+        )
+        let three = head(
+            "GET / HTTP/1.1\r\nIf-None-Match: \"a\"\r\nHost: x\r\nIf-Match: \"m\"\r\nIf-None-Match: \"b\"\r\nIf-None-Match: W/\"c\"\r\nIf-Match: \"n\"\r\n\r\n"
+        )
         XCTAssertEqual(three?.ifNoneMatch, Array("\"a\", \"b\", W/\"c\"".utf8))
         XCTAssertEqual(three?.ifMatch, Array("\"m\", \"n\"".utf8))
         XCTAssertEqual(three?.target, Array("/".utf8), "ranges of single fields still index the head after combining")
@@ -123,24 +147,36 @@ final class RequestParserTests: XCTestCase {
     }
 
     func testEveryKnownFieldIsRecordedWhateverTheCaseOfItsName() throws {
-        let fields = [("HOST", "x"), ("Accept-ENCODING", "br"), ("rAnGe", "bytes=0-1"), ("IF-RANGE", "\"r\""),
-                      ("If-None-MATCH", "\"n\""), ("if-modified-since", "m"), ("IF-MATCH", "\"i\""),
-                      ("If-Unmodified-Since", "u"), ("CONNECTION", "Keep-Alive"), ("Content-LENGTH", "0"),
-                      ("x-unknown-field-of-the-same-length-as-nothing", "ignored")]
+        let fields = [
+            ("HOST", "x"), ("Accept-ENCODING", "br"), ("rAnGe", "bytes=0-1"), ("IF-RANGE", "\"r\""),
+            ("If-None-MATCH", "\"n\""), ("if-modified-since", "m"), ("IF-MATCH", "\"i\""),
+            ("If-Unmodified-Since", "u"), ("CONNECTION", "Keep-Alive"), ("Content-LENGTH", "0"),
+            ("x-unknown-field-of-the-same-length-as-nothing", "ignored"),
+        ]
         let text = "GET / HTTP/1.0\r\n" + fields.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
         var scratch: [UInt8] = []
-        guard case .complete(let h, _) = Array(text.utf8).withUnsafeBytes({ RequestParser.parse($0, reusing: &scratch) }) else {
+        guard
+            case .complete(let h, _) = Array(text.utf8).withUnsafeBytes({ RequestParser.parse($0, reusing: &scratch) })
+        else {
             return XCTFail("not a complete head")
         }
         func value(_ range: Range<Int>?) -> String? { range.map { String(decoding: scratch[$0], as: UTF8.self) } }
-        XCTAssertEqual([h.host, h.acceptEncoding, h.range, h.ifRange, h.ifNoneMatch, h.ifModifiedSince, h.ifMatch,
-                        h.ifUnmodifiedSince].map(value),
-                       ["x", "br", "bytes=0-1", "\"r\"", "\"n\"", "m", "\"i\"", "u"])
+        XCTAssertEqual(
+            [
+                h.host, h.acceptEncoding, h.range, h.ifRange, h.ifNoneMatch, h.ifModifiedSince, h.ifMatch,
+                h.ifUnmodifiedSince,
+            ].map(value),
+            ["x", "br", "bytes=0-1", "\"r\"", "\"n\"", "m", "\"i\"", "u"]
+        )
         XCTAssertTrue(h.connectionKeepAlive)
         XCTAssertEqual(h.contentLength, 0)
         XCTAssertFalse(h.hasTransferEncoding)
-        guard case .complete(let chunked, _) = Array("GET / HTTP/1.1\r\nHost: x\r\nTRANSFER-encoding: chunked\r\n\r\n".utf8)
-            .withUnsafeBytes({ RequestParser.parse($0, reusing: &scratch) }) else { return XCTFail("not a complete head") }
+        guard
+            case .complete(let chunked, _) = Array(
+                "GET / HTTP/1.1\r\nHost: x\r\nTRANSFER-encoding: chunked\r\n\r\n".utf8
+            )
+            .withUnsafeBytes({ RequestParser.parse($0, reusing: &scratch) })
+        else { return XCTFail("not a complete head") }
         XCTAssertTrue(chunked.hasTransferEncoding)
     }
 }

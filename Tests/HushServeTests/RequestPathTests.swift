@@ -1,5 +1,6 @@
-@testable import HushServe
 import XCTest
+
+@testable import HushServe
 
 final class RequestPathTests: XCTestCase {
     /// ``RequestPath/Location`` with the path as a string, for assertions.
@@ -23,18 +24,36 @@ final class RequestPathTests: XCTestCase {
     }
 
     func testPathBelowPrefix() {
-        XCTAssertEqual(resolve("/static/css/a.css"), .path("css/a.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/css/a.css".utf8)))
-        XCTAssertEqual(resolve("/static/?x=1"), .path("", query: ArraySlice("?x=1".utf8), rawPath: ArraySlice("/static/".utf8)))
+        XCTAssertEqual(
+            resolve("/static/css/a.css"),
+            .path("css/a.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/css/a.css".utf8))
+        )
+        XCTAssertEqual(
+            resolve("/static/?x=1"),
+            .path("", query: ArraySlice("?x=1".utf8), rawPath: ArraySlice("/static/".utf8))
+        )
     }
 
     func testPercentDecodedExactlyOnce() {
-        XCTAssertEqual(resolve("/static/a%20b.css"), .path("a b.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/a%20b.css".utf8)))
-        XCTAssertEqual(resolve("/static/a%2520b"), .path("a%20b", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/a%2520b".utf8)))
-        XCTAssertEqual(resolve("/static/caf%C3%A9.txt"), .path("café.txt", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/caf%C3%A9.txt".utf8)))
+        XCTAssertEqual(
+            resolve("/static/a%20b.css"),
+            .path("a b.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/a%20b.css".utf8))
+        )
+        XCTAssertEqual(
+            resolve("/static/a%2520b"),
+            .path("a%20b", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/a%2520b".utf8))
+        )
+        XCTAssertEqual(
+            resolve("/static/caf%C3%A9.txt"),
+            .path("café.txt", query: ArraySlice("".utf8), rawPath: ArraySlice("/static/caf%C3%A9.txt".utf8))
+        )
     }
 
     func testAbsoluteFormDropsAuthority() {
-        XCTAssertEqual(resolve("http://example.com/static/a.css?q"), .path("a.css", query: ArraySlice("?q".utf8), rawPath: ArraySlice("/static/a.css".utf8)))
+        XCTAssertEqual(
+            resolve("http://example.com/static/a.css?q"),
+            .path("a.css", query: ArraySlice("?q".utf8), rawPath: ArraySlice("/static/a.css".utf8))
+        )
     }
 
     func testTraversalAndSmugglingNeverReachAFile() {
@@ -56,6 +75,9 @@ final class RequestPathTests: XCTestCase {
         XCTAssertEqual(resolve("/other/a.css"), .notFound)
         XCTAssertEqual(resolve("/staticx/a.css"), .notFound)
         XCTAssertEqual(resolve("/static?x"), .prefixWithoutSlash(query: ArraySlice("?x".utf8)))
-        XCTAssertEqual(resolve("/a.css", prefix: "/"), .path("a.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/a.css".utf8)))
+        XCTAssertEqual(
+            resolve("/a.css", prefix: "/"),
+            .path("a.css", query: ArraySlice("".utf8), rawPath: ArraySlice("/a.css".utf8))
+        )
     }
 }

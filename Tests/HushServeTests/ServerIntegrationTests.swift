@@ -1,9 +1,10 @@
 import AsyncHTTPClient
 import HushCore
-@testable import HushServe
 import NIOConcurrencyHelpers
 import NIOCore
 import XCTest
+
+@testable import HushServe
 
 /// The real server on an ephemeral loopback port, driven by async-http-client and raw sockets.
 final class ServerIntegrationTests: XCTestCase {
@@ -12,7 +13,12 @@ final class ServerIntegrationTests: XCTestCase {
 
     private func start(_ change: (inout ServeConfiguration) -> Void = { _ in }) async throws {
         fixture = try Fixture.site()
-        server = try await Server.start(configuration: fixture.configuration { $0.threads = 2; change(&$0) })
+        server = try await Server.start(
+            configuration: fixture.configuration {
+                $0.threads = 2
+                change(&$0)
+            }
+        )
     }
 
     override func tearDown() async throws {
@@ -23,7 +29,11 @@ final class ServerIntegrationTests: XCTestCase {
 
     private func url(_ path: String) -> String { "http://127.0.0.1:\(server.localPort)\(path)" }
 
-    private func fetch(_ client: HTTPClient, _ path: String, _ headers: [(String, String)] = []) async throws -> (HTTPClientResponse, [UInt8]) {
+    private func fetch(
+        _ client: HTTPClient,
+        _ path: String,
+        _ headers: [(String, String)] = []
+    ) async throws -> (HTTPClientResponse, [UInt8]) {
         var request = HTTPClientRequest(url: url(path))
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(10))
@@ -35,14 +45,22 @@ final class ServerIntegrationTests: XCTestCase {
         try await start()
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let (br, brBody) = try await fetch(client, "/static/css/app.0123456789ab.css", [("Accept-Encoding", "br, gzip")])
+            let (br, brBody) = try await fetch(
+                client,
+                "/static/css/app.0123456789ab.css",
+                [("Accept-Encoding", "br, gzip")]
+            )
             XCTAssertEqual(br.status, .ok)
             XCTAssertEqual(br.headers["Content-Encoding"], ["br"])
             XCTAssertEqual(br.headers["Vary"], ["Accept-Encoding"])
             XCTAssertEqual(br.headers["Cache-Control"], ["public, max-age=315360000, immutable"])
             XCTAssertEqual(String(decoding: brBody, as: UTF8.self), "BROTLI-BYTES")
 
-            let (gz, gzBody) = try await fetch(client, "/static/css/app.0123456789ab.css", [("Accept-Encoding", "gzip")])
+            let (gz, gzBody) = try await fetch(
+                client,
+                "/static/css/app.0123456789ab.css",
+                [("Accept-Encoding", "gzip")]
+            )
             XCTAssertEqual(gz.headers["Content-Encoding"], ["gzip"])
             XCTAssertEqual(String(decoding: gzBody, as: UTF8.self), "GZIP-BYTES")
 
@@ -55,7 +73,11 @@ final class ServerIntegrationTests: XCTestCase {
             let etag = try XCTUnwrap(plain.headers["ETag"].first)
             let (revalidated, _) = try await fetch(client, "/static/css/app.css", [("If-None-Match", etag)])
             XCTAssertEqual(revalidated.status, .notModified)
-            let (since, _) = try await fetch(client, "/static/css/app.css", [("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")])
+            let (since, _) = try await fetch(
+                client,
+                "/static/css/app.css",
+                [("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")]
+            )
             XCTAssertEqual(since.status, .notModified)
 
             let (partial, partialBody) = try await fetch(client, "/static/js/app.js", [("Range", "bytes=10-19")])
@@ -100,10 +122,12 @@ final class ServerIntegrationTests: XCTestCase {
             XCTAssertEqual(try connection.readResponse().status, status, request.prefix(40).debugDescription)
             XCTAssertTrue(try connection.readUntilClosed())
         }
-        for request in ["GET /static/..%2f..%2fetc/passwd HTTP/1.1\r\nHost: t\r\n\r\n",
-                        "GET /static/../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n",
-                        "GET /static/.env HTTP/1.1\r\nHost: t\r\n\r\n",
-                        "GET /static/.hush-cache/secret.txt HTTP/1.1\r\nHost: t\r\n\r\n"] {
+        for request in [
+            "GET /static/..%2f..%2fetc/passwd HTTP/1.1\r\nHost: t\r\n\r\n",
+            "GET /static/../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n",
+            "GET /static/.env HTTP/1.1\r\nHost: t\r\n\r\n",
+            "GET /static/.hush-cache/secret.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        ] {
             let connection = try RawConnection(port: server.localPort)
             try connection.send(request)
             XCTAssertEqual(try connection.readResponse().status, 404, request)
@@ -119,7 +143,10 @@ final class ServerIntegrationTests: XCTestCase {
         let paths = (0..<20).map { $0 % 2 == 0 ? "/static/index.html" : "/static/docs/" }
         try connection.send(paths.map { "GET \($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined())
         for path in paths {
-            XCTAssertEqual(try connection.readResponse().text, path.hasSuffix("docs/") ? "<h1>docs</h1>\n" : "<h1>home</h1>\n")
+            XCTAssertEqual(
+                try connection.readResponse().text,
+                path.hasSuffix("docs/") ? "<h1>docs</h1>\n" : "<h1>home</h1>\n"
+            )
         }
         try connection.send("HEAD /static/js/app.js HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         let head = try connection.readResponse(bodyless: true)
@@ -139,7 +166,11 @@ final class ServerIntegrationTests: XCTestCase {
         let taken = connection.sendWithoutBlocking(flood, within: 1.5)
         XCTAssertLessThan(taken, flood.count / 2, "the server stopped reading while its answers could not be written")
         for _ in 0..<100 {
-            XCTAssertEqual(try connection.readResponse().body.count, 1000, "answers resume, in order, as the client reads")
+            XCTAssertEqual(
+                try connection.readResponse().body.count,
+                1000,
+                "answers resume, in order, as the client reads"
+            )
         }
     }
 
@@ -149,7 +180,9 @@ final class ServerIntegrationTests: XCTestCase {
         try fixture.write("big.bin", big)
         try server.reload()
         let connection = try RawConnection(port: server.localPort)
-        try connection.send("GET /static/big.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /static/big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=1048576-\r\n\r\n")
+        try connection.send(
+            "GET /static/big.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /static/big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=1048576-\r\n\r\n"
+        )
         XCTAssertEqual(try connection.readResponse().body, big)
         let part = try connection.readResponse()
         XCTAssertEqual(part.status, 206)
@@ -157,7 +190,9 @@ final class ServerIntegrationTests: XCTestCase {
         XCTAssertEqual(part.header("ETag"), "\"" + MD5.hex(big) + "\"")
         // A small slice of a sendfile'd file, then a memory response on the same (corked, then
         // uncorked) connection: both arrive whole.
-        try connection.send("GET /static/big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\n\r\nGET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+        try connection.send(
+            "GET /static/big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\n\r\nGET /static/index.html HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
         XCTAssertEqual(try connection.readResponse().body, Array(big[0...9]))
         XCTAssertEqual(try connection.readResponse().text, "<h1>home</h1>\n")
     }
@@ -213,14 +248,22 @@ final class ServerIntegrationTests: XCTestCase {
         let (progress, reporter) = AsyncStream<Void>.makeStream()
         let stop = NIOLockedValueBox(false)
         let load = Task { () -> (ok: Int, failed: [String]) in
-            var ok = 0, failed: [String] = []
+            var ok = 0
+            var failed: [String] = []
             let deadline = Date().addingTimeInterval(60)
             while !stop.withLockedValue({ $0 }), Date() < deadline, ok + failed.count < 100_000 {
                 for path in ["/static/css/app.css", "/static/live.txt", "/static/js/app.js"] {
                     do {
-                        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(5))
+                        let response = try await client.execute(
+                            HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"),
+                            timeout: .seconds(5)
+                        )
                         let body = try await response.body.collect(upTo: 1 << 20)
-                        if response.status == .ok, body.readableBytes > 0 { ok += 1 } else { failed.append("\(path): \(response.status)") }
+                        if response.status == .ok, body.readableBytes > 0 {
+                            ok += 1
+                        } else {
+                            failed.append("\(path): \(response.status)")
+                        }
                     } catch {
                         failed.append("\(path): \(error)")
                     }
@@ -245,13 +288,18 @@ final class ServerIntegrationTests: XCTestCase {
         XCTAssertEqual(result.failed, [])
         XCTAssertGreaterThan(result.ok, 0)
         let connection = try RawConnection(port: port)
-        try connection.send("GET /static/live.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /static/added-30.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+        try connection.send(
+            "GET /static/live.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /static/added-30.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
         XCTAssertEqual(try connection.readResponse().text, "version 30")
         XCTAssertEqual(try connection.readResponse().status, 200)
     }
 
     func testGracefulStopFinishesTheResponseInFlight() async throws {
-        try await start { $0.memoryFileLimit = 0; $0.shutdownTimeout = 20 }
+        try await start {
+            $0.memoryFileLimit = 0
+            $0.shutdownTimeout = 20
+        }
         let big = [UInt8](repeating: 7, count: 16 << 20)
         try fixture.write("big.bin", big)
         try server.reload()

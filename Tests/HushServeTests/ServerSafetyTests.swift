@@ -1,10 +1,10 @@
 import Foundation
+import Glibc
 import HushCore
-@testable import HushServe
 import NIOConcurrencyHelpers
 import XCTest
 
-import Glibc
+@testable import HushServe
 
 /// The real server against clients and operators that break the happy path: clients that stop
 /// reading or half-close, files truncated or overwritten in place under the server.
@@ -17,8 +17,14 @@ final class ServerSafetyTests: XCTestCase {
     private func start(_ change: (inout ServeConfiguration) -> Void = { _ in }) async throws {
         fixture = try Fixture.site()
         let warnings = self.warnings
-        server = try await Server.start(configuration: fixture.configuration { $0.threads = 2; $0.memoryFileLimit = 0; change(&$0) },
-                                        warn: { line in warnings.withLockedValue { $0.append(line) } })
+        server = try await Server.start(
+            configuration: fixture.configuration {
+                $0.threads = 2
+                $0.memoryFileLimit = 0
+                change(&$0)
+            },
+            warn: { line in warnings.withLockedValue { $0.append(line) } }
+        )
     }
 
     override func tearDown() async throws {
@@ -47,7 +53,12 @@ final class ServerSafetyTests: XCTestCase {
     func testClientsThatStopReadingAreClosedAfterTheSendTimeoutAndLogged() async throws {
         let log = NSTemporaryDirectory() + "hush-send-timeout-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        try await start { $0.maxConnections = 2; $0.sendTimeout = 1; $0.idleTimeout = 60; $0.accessLog = .file(log) }
+        try await start {
+            $0.maxConnections = 2
+            $0.sendTimeout = 1
+            $0.idleTimeout = 60
+            $0.accessLog = .file(log)
+        }
         try fixture.write("media/big.dat", Self.big)
         try server.reload()
         // Both slots taken by clients that ask for 12 MiB and never read a byte.
@@ -127,7 +138,9 @@ final class ServerSafetyTests: XCTestCase {
         XCTAssertTrue(try connection.readUntilClosed(), "the connection is closed instead of left hanging")
         XCTAssertLessThan(Date().timeIntervalSince(started), 8)
         XCTAssertLessThan(connection.totalReceived, Self.big.count)
-        let warned = warnings.withLockedValue { $0 }.filter { $0.contains("media/big.dat changed on disk while being sent") }
+        let warned = warnings.withLockedValue { $0 }.filter {
+            $0.contains("media/big.dat changed on disk while being sent")
+        }
         XCTAssertEqual(warned.count, 1, "\(warned)")
     }
 
@@ -213,7 +226,9 @@ final class ServerSafetyTests: XCTestCase {
         try connection.shutdownWrite()
         var answered = 0
         for _ in 0..<300 {
-            guard let response = try? connection.readResponse(), response.status == 200, response.body == body else { break }
+            guard let response = try? connection.readResponse(), response.status == 200, response.body == body else {
+                break
+            }
             answered += 1
         }
         XCTAssertEqual(answered, 300)

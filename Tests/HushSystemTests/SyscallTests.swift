@@ -1,5 +1,6 @@
 import Glibc
 import XCTest
+
 @testable import HushSystem
 
 final class SyscallTests: XCTestCase {
@@ -19,13 +20,21 @@ final class SyscallTests: XCTestCase {
         var calls = 0
         let result = try Syscall.retrying("read", path: "/x") { () -> Int in
             calls += 1
-            if calls < 3 { errno = EINTR; return -1 }
+            if calls < 3 {
+                errno = EINTR
+                return -1
+            }
             return 7
         }
         XCTAssertEqual(result, 7)
         XCTAssertEqual(calls, 3, "two EINTRs, then the real result")
 
-        XCTAssertThrowsError(try Syscall.retrying("open", path: "/x") { () -> Int32 in errno = EACCES; return -1 }) { error in
+        XCTAssertThrowsError(
+            try Syscall.retrying("open", path: "/x") { () -> Int32 in
+                errno = EACCES
+                return -1
+            }
+        ) { error in
             XCTAssertEqual(error as? SystemError, SystemError(errno: EACCES, call: "open", path: "/x"))
         }
     }
@@ -33,10 +42,14 @@ final class SyscallTests: XCTestCase {
     func testReadFullyRetriesEINTRAndShortCounts() throws {
         // A kernel that hands out at most 3 bytes per read and is interrupted every other call.
         let source: [UInt8] = Array(0..<20)
-        var position = 0, calls = 0
+        var position = 0
+        var calls = 0
         let fakeRead: ReadCall = { _, base, count in
             calls += 1
-            if calls % 2 == 1 { errno = EINTR; return -1 }
+            if calls % 2 == 1 {
+                errno = EINTR
+                return -1
+            }
             let n = min(3, count, source.count - position)
             for i in 0..<n { base.storeBytes(of: source[position + i], toByteOffset: i, as: UInt8.self) }
             position += n
@@ -53,7 +66,10 @@ final class SyscallTests: XCTestCase {
         var calls = 0
         let fakeWrite: WriteCall = { _, base, count in
             calls += 1
-            if calls == 2 { errno = EINTR; return -1 }
+            if calls == 2 {
+                errno = EINTR
+                return -1
+            }
             let n = min(2, count)
             written += UnsafeRawBufferPointer(start: base, count: n)
             return n
@@ -64,9 +80,11 @@ final class SyscallTests: XCTestCase {
     }
 
     func testWriteThatMakesNoProgressIsReportedNotRetriedForever() {
-        XCTAssertThrowsError(try [UInt8](repeating: 1, count: 4).withUnsafeBytes {
-            try Syscall.writeFully(1, $0, path: "out", using: { _, _, _ in 0 })
-        }) { error in
+        XCTAssertThrowsError(
+            try [UInt8](repeating: 1, count: 4).withUnsafeBytes {
+                try Syscall.writeFully(1, $0, path: "out", using: { _, _, _ in 0 })
+            }
+        ) { error in
             XCTAssertEqual((error as? SystemError)?.errno, ENOSPC)
         }
     }
@@ -80,8 +98,10 @@ final class SyscallTests: XCTestCase {
             XCTAssertEqual(error.path, missing)
             XCTAssertEqual(error.description, "\(missing): cannot open: No such file or directory")
         }
-        XCTAssertEqual(SystemError(errno: EACCES, call: "rename", path: "static").description,
-                       "static: cannot rename: Permission denied (check its permissions)")
+        XCTAssertEqual(
+            SystemError(errno: EACCES, call: "rename", path: "static").description,
+            "static: cannot rename: Permission denied (check its permissions)"
+        )
         XCTAssertFalse(SystemError(errno: ENOSPC, call: "write").description.contains("\n"), "one line")
     }
 
@@ -96,7 +116,10 @@ final class SyscallTests: XCTestCase {
 
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
-        defer { close(fds[0]); close(fds[1]) }
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
         let reader = ReaderThread(fd: fds[0])
         reader.start()
         // Signal the reader until the kernel has returned EINTR to it at least once.
@@ -132,8 +155,12 @@ final class SyscallTests: XCTestCase {
         }
         XCTAssertEqual(symlink("top", directory + "/link"), 0)
         var seen: [String: FileType] = [:]
-        try Directory.walk(directory, descend: { $0 != "a/skip" }) { seen[$0] = $1 }
-        XCTAssertEqual(seen, ["top": .regular, "a": .directory, "a/one": .regular, "a/skip": .directory, "link": .symbolicLink])
+        let descend: (String) -> Bool = { $0 != "a/skip" }
+        try Directory.walk(directory, descend: descend) { seen[$0] = $1 }
+        XCTAssertEqual(
+            seen,
+            ["top": .regular, "a": .directory, "a/one": .regular, "a/skip": .directory, "link": .symbolicLink]
+        )
         XCTAssertThrowsError(try Directory.entries(directory + "/missing")) { error in
             XCTAssertEqual((error as? SystemError)?.errno, ENOENT)
         }
@@ -152,9 +179,15 @@ final class SyscallTests: XCTestCase {
         XCTAssertTrue(identity.sameContentStamp(touched), "ctime is not part of the content stamp")
         touched.modified += 1
         XCTAssertFalse(identity.sameContentStamp(touched))
-        XCTAssertEqual(FileIdentity(device: 0, inode: 0, size: 0, modified: -1, changed: 0).modifiedSeconds, -1,
-                       "rounded down, as st_mtim.tv_sec is")
-        XCTAssertEqual(FileIdentity(device: 0, inode: 0, size: 0, modified: 1_999_999_999, changed: 0).modifiedSeconds, 1)
+        XCTAssertEqual(
+            FileIdentity(device: 0, inode: 0, size: 0, modified: -1, changed: 0).modifiedSeconds,
+            -1,
+            "rounded down, as st_mtim.tv_sec is"
+        )
+        XCTAssertEqual(
+            FileIdentity(device: 0, inode: 0, size: 0, modified: 1_999_999_999, changed: 0).modifiedSeconds,
+            1
+        )
     }
 }
 
@@ -162,8 +195,16 @@ final class SyscallTests: XCTestCase {
 private final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
-    func add() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    func add() {
+        lock.lock()
+        count += 1
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
 }
 
 private final class ReaderThread: @unchecked Sendable {

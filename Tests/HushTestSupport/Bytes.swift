@@ -20,9 +20,11 @@ public func randomBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [
 /// JavaScript-like text: repetitive identifiers and punctuation with some variety, compressing
 /// roughly as real bundles do.
 public func javaScriptLikeText(_ count: Int) -> [UInt8] {
-    let words = ["function", "return", "const", "let", "this", "props", "state", "render", "value", "index",
-                 "length", "document", "window", "addEventListener", "undefined", "null", "true", "false",
-                 "Object", "Array", "prototype", "call", "apply", "module", "exports", "require"]
+    let words = [
+        "function", "return", "const", "let", "this", "props", "state", "render", "value", "index",
+        "length", "document", "window", "addEventListener", "undefined", "null", "true", "false",
+        "Object", "Array", "prototype", "call", "apply", "module", "exports", "require",
+    ]
     var out = [UInt8]()
     out.reserveCapacity(count + 64)
     var state: UInt64 = 42

@@ -17,8 +17,13 @@ public struct TestSupportError: Error, CustomStringConvertible {
 /// Starts `process` with `input` on stdin and piped stdout/stderr, reads both to the end (on
 /// their own threads, so neither pipe can fill up) and waits for it. `afterStart` runs once the
 /// process is running (to signal it, for example).
-public func collectOutput(of process: Process, input: [UInt8]? = nil, afterStart: (() throws -> Void)? = nil) throws -> ProcessResult {
-    let stdout = Pipe(), stderr = Pipe()
+public func collectOutput(
+    of process: Process,
+    input: [UInt8]? = nil,
+    afterStart: (() throws -> Void)? = nil
+) throws -> ProcessResult {
+    let stdout = Pipe()
+    let stderr = Pipe()
     let stdin = input.map { _ in Pipe() }
     process.standardInput = stdin ?? FileHandle.nullDevice
     process.standardOutput = stdout
@@ -46,7 +51,10 @@ public func collectOutput(of process: Process, input: [UInt8]? = nil, afterStart
 
 /// Runs a program to completion, feeding `input` on stdin.
 public func runProcess(
-    _ executable: String, _ arguments: [String], input: String = "", environment: [String: String]? = nil,
+    _ executable: String,
+    _ arguments: [String],
+    input: String = "",
+    environment: [String: String]? = nil,
     in directory: String? = nil
 ) throws -> ProcessResult {
     let process = Process()

@@ -5,7 +5,9 @@ public func djangoPython() throws -> String {
     if let path = ProcessInfo.processInfo.environment["HUSH_DJANGO_PYTHON"], !path.isEmpty { return path }
     let venv = repositoryRoot + "/.venv-django/bin/python"
     guard FileManager.default.isExecutableFile(atPath: venv) else {
-        throw TestSupportError("Django 6.1 is needed as the reference: run `make test` (it creates .venv-django) or set HUSH_DJANGO_PYTHON")
+        throw TestSupportError(
+            "Django 6.1 is needed as the reference: run `make test` (it creates .venv-django) or set HUSH_DJANGO_PYTHON"
+        )
     }
     return venv
 }

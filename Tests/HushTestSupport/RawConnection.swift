@@ -1,5 +1,4 @@
 import Foundation
-
 import Glibc
 
 /// A blocking loopback TCP client for bytes no HTTP client would send. Every read has a
@@ -16,7 +15,11 @@ public final class RawConnection {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    public enum Failure: Error { case socket(Int32), timedOut, closed, malformed(String) }
+    public enum Failure: Error {
+        case socket(Int32)
+        case timedOut, closed
+        case malformed(String)
+    }
 
     private let fd: CInt
     private var pending: [UInt8] = []
@@ -28,7 +31,11 @@ public final class RawConnection {
     public init(port: Int, timeout: Double = 10, receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.socket(errno) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int32((timeout - Double(Int(timeout))) * 1e6).magnitude > 0 ? Int((timeout - Double(Int(timeout))) * 1e6) : 0)
+        var tv = timeval(
+            tv_sec: Int(timeout),
+            tv_usec: Int32((timeout - Double(Int(timeout))) * 1e6).magnitude > 0
+                ? Int((timeout - Double(Int(timeout))) * 1e6) : 0
+        )
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         if var size = receiveBuffer.map(CInt.init) {
@@ -39,7 +46,9 @@ public final class RawConnection {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else {
             let e = errno
@@ -73,7 +82,9 @@ public final class RawConnection {
         var offset = 0
         let deadline = Date().addingTimeInterval(seconds)
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            let n = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
             if n > 0 {
                 offset += n
                 continue
@@ -106,7 +117,10 @@ public final class RawConnection {
     public func readResponse(bodyless: Bool = false) throws -> Response {
         var headEnd: Int?
         while true {
-            if let range = findHeadEnd() { headEnd = range; break }
+            if let range = findHeadEnd() {
+                headEnd = range
+                break
+            }
             guard try fill() else { throw Failure.closed }
         }
         guard let end = headEnd else { throw Failure.closed }
@@ -145,7 +159,8 @@ public final class RawConnection {
 
     private func findHeadEnd() -> Int? {
         guard pending.count >= 4 else { return nil }
-        for i in 0...(pending.count - 4) where pending[i] == 13 && pending[i + 1] == 10 && pending[i + 2] == 13 && pending[i + 3] == 10 {
+        for i in 0...(pending.count - 4)
+        where pending[i] == 13 && pending[i + 1] == 10 && pending[i + 2] == 13 && pending[i + 3] == 10 {
             return i
         }
         return nil

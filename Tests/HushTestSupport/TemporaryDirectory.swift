@@ -36,10 +36,15 @@ public func snapshot(_ root: String, skipping: Set<String> = []) throws -> [Stri
     guard let enumerator = FileManager.default.enumerator(atPath: root) else { return files }
     while let relative = enumerator.nextObject() as? String {
         let top = String(relative.split(separator: "/").first ?? "")
-        if skipping.contains(top) { enumerator.skipDescendants(); continue }
+        if skipping.contains(top) {
+            enumerator.skipDescendants()
+            continue
+        }
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
-        if !isDirectory.boolValue { files[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative)) }
+        if !isDirectory.boolValue {
+            files[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative))
+        }
     }
     return files
 }
@@ -57,7 +62,9 @@ public let repositoryRoot: String = {
 public let hushBinary: String = {
     let executableDirectory = Bundle.main.executableURL?.deletingLastPathComponent().path
     let bundleDirectory = Bundle(for: TemporaryDirectory.self).bundleURL.deletingLastPathComponent().path
-    for candidate in [executableDirectory.map { $0 + "/hush" }, bundleDirectory + "/hush", repositoryRoot + "/.build/debug/hush"]
+    for candidate in [
+        executableDirectory.map { $0 + "/hush" }, bundleDirectory + "/hush", repositoryRoot + "/.build/debug/hush",
+    ]
     .compactMap({ $0 }) where FileManager.default.isExecutableFile(atPath: candidate) {
         return candidate
     }

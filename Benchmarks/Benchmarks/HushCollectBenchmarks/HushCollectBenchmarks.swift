@@ -30,12 +30,15 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3),
         maxIterations: 200,
         thresholds: [
-            .wallClock: .init(relative: [.p50: 100.0, .p90: 100.0]),
+            .wallClock: .init(relative: [.p50: 100.0, .p90: 100.0])
         ]
     )
 
     Benchmark("Collect-200KB-CSS-rewrite") { benchmark in
-        var configuration = CollectConfiguration(sources: [SourceDirectory(path: source + "/src")], output: source + "/out")
+        var configuration = CollectConfiguration(
+            sources: [SourceDirectory(path: source + "/src")],
+            output: source + "/out"
+        )
         configuration.compression = CompressionPolicy(codings: [])
         configuration.incremental = false
         for _ in benchmark.scaledIterations {

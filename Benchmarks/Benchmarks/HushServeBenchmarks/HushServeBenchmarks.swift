@@ -72,8 +72,11 @@ let benchmarks: @Sendable () -> Void = {
 
     // One keep-alive GET answered from memory with the Brotli sibling: parse, negotiate, write.
     Benchmark("EmbeddedChannel-GET-3KB-CSS") { benchmark in
-        let channel = EmbeddedChannel(handler: ConnectionHandler.make(configuration: fixture.configuration, tables: TableBox(fixture.table)))
-        let request = "GET /static/css/d3/f3.0123456789ab.css HTTP/1.1\r\nHost: bench\r\nAccept-Encoding: br, gzip\r\n\r\n"
+        let channel = EmbeddedChannel(
+            handler: ConnectionHandler.make(configuration: fixture.configuration, tables: TableBox(fixture.table))
+        )
+        let request =
+            "GET /static/css/d3/f3.0123456789ab.css HTTP/1.1\r\nHost: bench\r\nAccept-Encoding: br, gzip\r\n\r\n"
         var buffer = channel.allocator.buffer(capacity: request.utf8.count)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {

@@ -31,7 +31,8 @@ enum IgnoredBlocks {
     /// Whether a match starting at `position` lies strictly inside a block
     /// (Django's `is_in_ignored_block`: `start < pos < end`).
     static func contains(_ blocks: [Range<Int>], _ position: Int) -> Bool {
-        var lo = 0, hi = blocks.count
+        var lo = 0
+        var hi = blocks.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if blocks[mid].lowerBound < position { lo = mid + 1 } else { hi = mid }
@@ -78,7 +79,12 @@ enum IgnoredBlocks {
     }
 
     /// `Q(?:[^Q\\\n]|\\.)*Q` (the template literal form allows newlines).
-    private static func stringEnd(_ text: UnsafeBufferPointer<UInt8>, _ p: Int, quote: UInt8, newlineAllowed: Bool) -> Int? {
+    private static func stringEnd(
+        _ text: UnsafeBufferPointer<UInt8>,
+        _ p: Int,
+        quote: UInt8,
+        newlineAllowed: Bool
+    ) -> Int? {
         let n = text.count
         var q = p + 1
         while q < n {

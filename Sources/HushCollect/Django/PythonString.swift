@@ -30,7 +30,8 @@ enum PythonString {
     static func strip(_ s: String) -> String {
         let scalars = Array(s.unicodeScalars)
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+            let last = scalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
         return make(scalars[first...last])
     }
 
@@ -66,7 +67,8 @@ enum PythonString {
 
     /// `s in t` for substrings.
     static func contains(_ s: String, substring: String) -> Bool {
-        let hay = Array(s.utf8), needle = Array(substring.utf8)
+        let hay = Array(s.utf8)
+        let needle = Array(substring.utf8)
         guard needle.count <= hay.count else { return false }
         if needle.isEmpty { return true }
         for start in 0...(hay.count - needle.count) where hay[start] == needle[0] {

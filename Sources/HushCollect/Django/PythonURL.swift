@@ -7,7 +7,9 @@ enum PythonURL {
         var scheme = "", netloc = "", path = "", query = "", fragment = ""
     }
 
-    private static let schemeChars = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.".unicodeScalars)
+    private static let schemeChars = Set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.".unicodeScalars
+    )
     private static let usesNetloc: Set<String> = [
         "", "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https", "shttp",
         "snews", "prospero", "rtsp", "rtsps", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs", "git",
@@ -31,8 +33,9 @@ enum PythonURL {
         scalars.removeAll { $0 == "\t" || $0 == "\r" || $0 == "\n" }
         var result = SplitResult()
         if let colon = scalars.firstIndex(of: ":"), colon > 0, scalars[0].isASCII,
-           scalars[0].properties.isAlphabetic,
-           scalars[..<colon].allSatisfy({ schemeChars.contains($0) }) {
+            scalars[0].properties.isAlphabetic,
+            scalars[..<colon].allSatisfy({ schemeChars.contains($0) })
+        {
             result.scheme = PythonString.make(scalars[..<colon]).lowercased()
             scalars = Array(scalars[(colon + 1)...])
         }
@@ -64,7 +67,9 @@ enum PythonURL {
             url = "//" + parts.netloc + url
         } else if PythonString.hasPrefix(url, "//") {
             url = "//" + url
-        } else if !parts.scheme.isEmpty && usesNetloc.contains(parts.scheme) && (url.isEmpty || PythonString.hasPrefix(url, "/")) {
+        } else if !parts.scheme.isEmpty && usesNetloc.contains(parts.scheme)
+            && (url.isEmpty || PythonString.hasPrefix(url, "/"))
+        {
             url = "//" + url
         }
         if !parts.scheme.isEmpty { url = parts.scheme + ":" + url }

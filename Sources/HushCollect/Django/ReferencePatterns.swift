@@ -27,7 +27,10 @@ struct ReplacementTemplate: Sendable {
         while let c = scalars.first {
             scalars = scalars.dropFirst()
             if c == "%", scalars.first == "(", let close = scalars.firstIndex(of: ")") {
-                if !text.isEmpty { pieces.append(.text(text)); text = "" }
+                if !text.isEmpty {
+                    pieces.append(.text(text))
+                    text = ""
+                }
                 pieces.append(.group(String(String.UnicodeScalarView(scalars.dropFirst()[..<close]))))
                 scalars = scalars[scalars.index(after: close)...].dropFirst()  // the "s"
             } else {
@@ -48,7 +51,7 @@ enum ReferencePatterns {
         #"(?m)^(?P<matched>/\*#[ \t](?-i:sourceMappingURL)=(?P<url>.*)[ \t]*\*/)$"#,
     ]
     static let javaScriptSources = [
-        #"(?m)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$"#,
+        #"(?m)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$"#
     ]
     static let javaScriptModuleSources = [
         #"(?P<matched>import(?P<import>[\s\{][^;]*?|\*\s*as\s*\w+)\s*from\s*['"](?P<url>[./].*?)["'])"#,
@@ -66,7 +69,7 @@ enum ReferencePatterns {
 
     /// The rules for `*.js` Django always applies.
     static let javaScript: [ReferenceRule] = [
-        rule(javaScriptSources[0], "//# sourceMappingURL=%(url)s", .javaScript, isSourceMap: true),
+        rule(javaScriptSources[0], "//# sourceMappingURL=%(url)s", .javaScript, isSourceMap: true)
     ]
 
     /// ES module rules, applied after ``javaScript`` with `--js-modules`.
@@ -85,13 +88,23 @@ enum ReferencePatterns {
         return []
     }
 
-    private static func rule(_ source: String, _ template: String, _ ignored: IgnoredBlocks.Syntax, isSourceMap: Bool = false) -> ReferenceRule {
+    private static func rule(
+        _ source: String,
+        _ template: String,
+        _ ignored: IgnoredBlocks.Syntax,
+        isSourceMap: Bool = false
+    ) -> ReferenceRule {
         // The sources above are constants checked by the tests; a syntax error, or a rule without
         // its `url` and `matched` groups, is a bug in Hush (so `try!` and the two `!` below).
+        // swift-format-ignore: NeverUseForceTry
         let pattern = try! BacktrackingPattern(source, ignoreCase: true)
+        // swift-format-ignore: NeverForceUnwrap
         return ReferenceRule(
-            pattern: pattern, template: ReplacementTemplate(template), ignored: ignored,
-            urlGroup: pattern.groupNames["url"]!, matchedGroup: pattern.groupNames["matched"]!,
+            pattern: pattern,
+            template: ReplacementTemplate(template),
+            ignored: ignored,
+            urlGroup: pattern.groupNames["url"]!,
+            matchedGroup: pattern.groupNames["matched"]!,
             isSourceMap: isSourceMap
         )
     }

@@ -25,7 +25,11 @@ struct ReferenceRewriter: Sendable {
     /// with every reference replaced. Under `--missing-sourcemaps warn` a source map reference
     /// whose map is missing stays as written and is appended to `missingMaps`.
     func rewrite(
-        _ content: [UInt8], name: String, path: String, lookup: some HashedNameLookup, missingMaps: inout [MissingMap]
+        _ content: [UInt8],
+        name: String,
+        path: String,
+        lookup: some HashedNameLookup,
+        missingMaps: inout [MissingMap]
     ) throws(Failure) -> [UInt8] {
         var current = content
         for rule in ReferencePatterns.rules(for: path, jsModules: jsModules) {
@@ -35,7 +39,11 @@ struct ReferenceRewriter: Sendable {
     }
 
     private func apply(
-        _ rule: ReferenceRule, to content: [UInt8], name: String, lookup: some HashedNameLookup, missingMaps: inout [MissingMap]
+        _ rule: ReferenceRule,
+        to content: [UInt8],
+        name: String,
+        lookup: some HashedNameLookup,
+        missingMaps: inout [MissingMap]
     ) throws(Failure) -> [UInt8] {
         var missing: [MissingMap] = []
         var failure: Failure?
@@ -77,7 +85,9 @@ struct ReferenceRewriter: Sendable {
                     let line = 1 + text[..<range.lowerBound].reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
                     if rule.isSourceMap, missingSourceMaps == .warn, case .missing(let target) = error {
                         // Left exactly as written, as if the converter had declined the URL.
-                        missing.append(MissingMap(line: line, reference: string(rule.matchedGroup) ?? url, target: target))
+                        missing.append(
+                            MissingMap(line: line, reference: string(rule.matchedGroup) ?? url, target: target)
+                        )
                         out.append(contentsOf: text[range])
                         continue
                     }

@@ -6,8 +6,15 @@ extension CollectCache {
     /// staged tree. The state is not written into staging (STATIC_ROOT is public): the collector
     /// writes it to the cache directory once the tree is published.
     static func recording(
-        settings: String, staging: String, files: [FoundFile], copies: [CopiedFile], published: [PublishedFile],
-        contents: [String: ContentRecord], rewrites: [String: RewriteRecord], carried: [String], reuse: ReusePolicy
+        settings: String,
+        staging: String,
+        files: [FoundFile],
+        copies: [CopiedFile],
+        published: [PublishedFile],
+        contents: [String: ContentRecord],
+        rewrites: [String: RewriteRecord],
+        carried: [String],
+        reuse: ReusePolicy
     ) throws(CollectError) -> (state: CollectCache, written: Int) {
         var cache = CollectCache(settings: settings)
         cache.tree = MD5.hex(try FileSystem.readAll(staging + "/" + IntegrityManifest.fileName))

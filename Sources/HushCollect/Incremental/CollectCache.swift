@@ -85,7 +85,8 @@ struct CollectCache: Sendable {
     /// `hush-manifest.json` has the MD5 `tree`.
     static func load(from path: String, settings: String, tree: String) -> CollectCache? {
         guard let data = FileManager.default.contents(atPath: path),
-              let cache = decode(Array(data), settings: settings), cache.tree == tree else { return nil }
+            let cache = decode(Array(data), settings: settings), cache.tree == tree
+        else { return nil }
         return cache
     }
 
@@ -93,14 +94,21 @@ struct CollectCache: Sendable {
         var out = Self.formatLine + "\n" + Self.line(["settings", settings]) + Self.line(["tree", tree])
         for (path, r) in sources {
             let id = r.identity
-            out += Self.line(["s", path, String(id.size), String(id.modified), String(id.changed), String(id.inode), String(id.device), r.md5])
+            out += Self.line([
+                "s", path, String(id.size), String(id.modified), String(id.changed), String(id.inode),
+                String(id.device), r.md5,
+            ])
         }
         for (path, r) in outputs {
             out += Self.line(["o", path, String(r.size), String(r.modified), r.md5 ?? "-"])
         }
         for (md5, r) in contents {
-            let siblings = r.siblings.sorted { $0.key.token < $1.key.token }.flatMap { [$0.key.token, String($0.value)] }
-            out += Self.line(["c", md5, r.compressed ? "1" : "0", r.integrity, r.siblingPath.map { "+" + $0 } ?? "-"] + siblings)
+            let siblings = r.siblings.sorted { $0.key.token < $1.key.token }.flatMap {
+                [$0.key.token, String($0.value)]
+            }
+            out += Self.line(
+                ["c", md5, r.compressed ? "1" : "0", r.integrity, r.siblingPath.map { "+" + $0 } ?? "-"] + siblings
+            )
         }
         for (key, r) in rewrites {
             let trace = r.trace.flatMap { [$0.kind.rawValue, $0.key, $0.answer.map { "+" + $0 } ?? "-"] }
@@ -121,8 +129,8 @@ struct CollectCache: Sendable {
         guard fields(bytes[(lastBreak + 1)..<(bytes.count - 1)]) == ["end", MD5.hex(body)] else { return nil }
         var lines = body.split(separator: 0x0a, omittingEmptySubsequences: true).makeIterator()
         guard let first = lines.next(), String(decoding: first, as: UTF8.self) == formatLine,
-              let second = lines.next(), fields(second) == ["settings", settings],
-              let third = lines.next(), case let tree = fields(third), tree.count == 2, tree[0] == "tree"
+            let second = lines.next(), fields(second) == ["settings", settings],
+            let third = lines.next(), case let tree = fields(third), tree.count == 2, tree[0] == "tree"
         else { return nil }
         var cache = CollectCache(settings: settings)
         cache.tree = tree[1]
@@ -132,8 +140,15 @@ struct CollectCache: Sendable {
             switch tag {
             case "s":
                 guard f.count == 8, let size = Int64(f[2]), let modified = Int64(f[3]), let changed = Int64(f[4]),
-                      let inode = UInt64(f[5]), let device = UInt64(f[6]) else { return nil }
-                let identity = FileIdentity(device: device, inode: inode, size: size, modified: modified, changed: changed)
+                    let inode = UInt64(f[5]), let device = UInt64(f[6])
+                else { return nil }
+                let identity = FileIdentity(
+                    device: device,
+                    inode: inode,
+                    size: size,
+                    modified: modified,
+                    changed: changed
+                )
                 cache.sources[f[1]] = SourceRecord(identity: identity, md5: f[7])
             case "o":
                 guard f.count == 5, let size = Int64(f[2]), let modified = Int64(f[3]) else { return nil }
@@ -143,11 +158,18 @@ struct CollectCache: Sendable {
                 var siblings: [ContentCoding: Int64] = [:]
                 var i = 5
                 while i + 1 < f.count {
-                    guard let coding = ContentCoding.allCases.first(where: { $0.token == f[i] }), let size = Int64(f[i + 1]) else { return nil }
+                    guard let coding = ContentCoding.allCases.first(where: { $0.token == f[i] }),
+                        let size = Int64(f[i + 1])
+                    else { return nil }
                     siblings[coding] = size
                     i += 2
                 }
-                cache.contents[f[1]] = ContentRecord(compressed: f[2] == "1", siblings: siblings, integrity: f[3], siblingPath: optional(f[4]))
+                cache.contents[f[1]] = ContentRecord(
+                    compressed: f[2] == "1",
+                    siblings: siblings,
+                    integrity: f[3],
+                    siblingPath: optional(f[4])
+                )
             case "r":
                 guard f.count >= 4, (f.count - 4) % 3 == 0, let size = Int64(f[3]) else { return nil }
                 var trace: [LookupRecord] = []

@@ -23,7 +23,8 @@ struct PreviousRun {
         let bytes = FileManager.default.contents(atPath: root + "/" + Manifest.fileName).map { Array($0) }
         guard owner == .hush else { return PreviousRun(root: root, cache: nil, manifestBytes: bytes, history: []) }
         var cache: CollectCache?
-        if let statePath, let integrity = FileManager.default.contents(atPath: root + "/" + IntegrityManifest.fileName) {
+        if let statePath, let integrity = FileManager.default.contents(atPath: root + "/" + IntegrityManifest.fileName)
+        {
             cache = CollectCache.load(from: statePath, settings: settings, tree: MD5.hex(Array(integrity)))
         }
         return PreviousRun(

@@ -17,7 +17,9 @@ struct ReusePolicy {
     let observe: (_ path: String, _ follow: Bool) -> FileIdentity?
 
     init(
-        root: String, cache: CollectCache?, missingSourceMaps: MissingSourceMaps,
+        root: String,
+        cache: CollectCache?,
+        missingSourceMaps: MissingSourceMaps,
         observe: @escaping (_ path: String, _ follow: Bool) -> FileIdentity? = { FileIdentity(path: $0, follow: $1) }
     ) {
         self.root = root
@@ -55,7 +57,7 @@ struct ReusePolicy {
     /// copy is still exactly as it wrote it, with that hash.
     func source(at sourcePath: String, name: String) -> ReusedSource? {
         guard let known = cache?.sources[sourcePath], let identity = observe(sourcePath, true),
-              known.matches(identity), let output = intactOutput(name), output.md5 == known.md5
+            known.matches(identity), let output = intactOutput(name), output.md5 == known.md5
         else { return nil }
         return ReusedSource(md5: known.md5, size: identity.size, identity: identity, output: name)
     }
@@ -73,7 +75,9 @@ struct ReusePolicy {
     /// that left missing maps holds only while they are tolerated; under `error` the file is
     /// rewritten and fails as a cold run would.
     func mayReuse(
-        _ memo: CollectCache.RewriteRecord, hashedName: (_ hash: String) -> String, replays: ([LookupRecord]) -> Bool
+        _ memo: CollectCache.RewriteRecord,
+        hashedName: (_ hash: String) -> String,
+        replays: ([LookupRecord]) -> Bool
     ) -> Bool {
         guard memo.missingMaps.isEmpty || missingSourceMaps == .warn, replays(memo.trace) else { return false }
         let name = hashedName(String(memo.outputMD5.prefix(HashedName.hashLength)))
@@ -121,7 +125,7 @@ struct ReusePolicy {
     /// modification time, not following links).
     func intactOutput(_ relative: String) -> CollectCache.OutputRecord? {
         guard let record = cache?.outputs[relative], let identity = observe(root + "/" + relative, false),
-              record.matches(identity)
+            record.matches(identity)
         else { return nil }
         return record
     }

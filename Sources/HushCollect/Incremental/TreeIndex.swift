@@ -64,7 +64,9 @@ final class CollectedLookup: HashedNameLookup {
         guard discovering else { throw .pending(key) }
         dependencies.insert(i)
         // Same length and alphabet as the final name, so the rest of the rewrite is unaffected.
-        return PythonString.replaceBackslashes(DjangoNaming.hashedName(tree.files[i].name, hash: tree.originalHashes[i]))
+        return PythonString.replaceBackslashes(
+            DjangoNaming.hashedName(tree.files[i].name, hash: tree.originalHashes[i])
+        )
     }
 
     func entry(at path: String) -> TreeEntry {
@@ -100,7 +102,10 @@ final class CollectedLookup: HashedNameLookup {
 
 /// One question a rewrite asked of the tree, and its answer.
 struct LookupRecord: Equatable, Sendable {
-    enum Kind: String, Sendable { case collected = "c", entry = "e" }
+    enum Kind: String, Sendable {
+        case collected = "c"
+        case entry = "e"
+    }
     var kind: Kind
     var key: String
     var answer: String?

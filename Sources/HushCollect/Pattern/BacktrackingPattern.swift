@@ -31,6 +31,7 @@ struct BacktrackingPattern: Sendable {
         var groups: [Range<Int>?]
         // Group 0 is the whole match: set for every match the matcher returns (a nil here is a
         // bug in the matcher, never a property of the input).
+        // swift-format-ignore: NeverForceUnwrap
         var range: Range<Int> { groups[0]! }
     }
 
@@ -66,7 +67,8 @@ struct BacktrackingPattern: Sendable {
                 if let end = matcher.run(nodes, 0, position, nil) {
                     var groups: [Range<Int>?] = [position..<end]
                     for g in 1..<groupCount {
-                        let s = matcher.captures[2 * g], e = matcher.captures[2 * g + 1]
+                        let s = matcher.captures[2 * g]
+                        let e = matcher.captures[2 * g + 1]
                         groups.append(s >= 0 && e >= s ? s..<e : nil)
                     }
                     return Match(groups: groups)
@@ -154,8 +156,10 @@ private struct Matcher {
         if b0 < 0xf0 {
             return (UInt32(b0 & 0x0f) << 12 | UInt32(text[p + 1] & 0x3f) << 6 | UInt32(text[p + 2] & 0x3f), 3)
         }
-        return (UInt32(b0 & 0x07) << 18 | UInt32(text[p + 1] & 0x3f) << 12 | UInt32(text[p + 2] & 0x3f) << 6
-            | UInt32(text[p + 3] & 0x3f), 4)
+        return (
+            UInt32(b0 & 0x07) << 18 | UInt32(text[p + 1] & 0x3f) << 12 | UInt32(text[p + 2] & 0x3f) << 6
+                | UInt32(text[p + 3] & 0x3f), 4
+        )
     }
 
     @inline(__always)
@@ -168,7 +172,8 @@ private struct Matcher {
     /// Matches `nodes[index...]` then the continuation chain at `position`; returns the end of the
     /// whole match, or nil. Captures are restored on failure.
     mutating func run(_ nodes: [BacktrackingPattern.Node], _ index: Int, _ position: Int, _ k: Continuation?) -> Int? {
-        var index = index, position = position
+        var index = index
+        var position = position
         while true {
             if index == nodes.count {
                 guard let k else { return position }
@@ -194,7 +199,8 @@ private struct Matcher {
             case .group(let g, let sub) where g < 0:
                 return run(sub, 0, position, Continuation(nodes, index + 1, closesGroup: -1, next: k))
             case .group(let g, let sub):
-                let savedStart = captures[2 * g], savedEnd = captures[2 * g + 1]
+                let savedStart = captures[2 * g]
+                let savedEnd = captures[2 * g + 1]
                 captures[2 * g] = position
                 if let end = run(sub, 0, position, Continuation(nodes, index + 1, closesGroup: g, next: k)) {
                     return end
@@ -209,7 +215,8 @@ private struct Matcher {
                 }
                 return nil
             case .backreference(let g):
-                let s = captures[2 * g], e = captures[2 * g + 1]
+                let s = captures[2 * g]
+                let e = captures[2 * g + 1]
                 guard s >= 0, e >= s else { return nil }
                 let length = e - s
                 guard position + length <= text.count else { return nil }
@@ -227,8 +234,14 @@ private struct Matcher {
     }
 
     private mutating func repeatMatch(
-        _ cls: ScalarClass, _ min: Int, _ max: Int, _ greedy: Bool,
-        _ nodes: [BacktrackingPattern.Node], _ next: Int, _ start: Int, _ k: Continuation?
+        _ cls: ScalarClass,
+        _ min: Int,
+        _ max: Int,
+        _ greedy: Bool,
+        _ nodes: [BacktrackingPattern.Node],
+        _ next: Int,
+        _ start: Int,
+        _ k: Continuation?
     ) -> Int? {
         var position = start
         var count = 0

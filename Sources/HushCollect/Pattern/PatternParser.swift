@@ -49,13 +49,22 @@ struct PatternParser {
     private mutating func parseQuantifier(on atom: Node) throws(PatternSyntaxError) -> Node {
         var bounds: (Int, Int)?
         switch peek() {
-        case "*": bounds = (0, Int.max); position += 1
-        case "+": bounds = (1, Int.max); position += 1
-        case "?": bounds = (0, 1); position += 1
+        case "*":
+            bounds = (0, Int.max)
+            position += 1
+        case "+":
+            bounds = (1, Int.max)
+            position += 1
+        case "?":
+            bounds = (0, 1)
+            position += 1
         case "{":
             let rest = String(String.UnicodeScalarView(source[position...]))
             guard let close = rest.firstIndex(of: "}") else { throw PatternSyntaxError(message: "unclosed {") }
-            let inner = rest[rest.index(after: rest.startIndex)..<close].split(separator: ",", omittingEmptySubsequences: false)
+            let inner = rest[rest.index(after: rest.startIndex)..<close].split(
+                separator: ",",
+                omittingEmptySubsequences: false
+            )
             guard inner.count == 2, let lo = Int(inner[0]), let hi = Int(inner[1]) else {
                 throw PatternSyntaxError(message: "unsupported {m,n}")
             }
@@ -65,7 +74,10 @@ struct PatternParser {
         }
         guard let (lo, hi) = bounds else { return atom }
         var greedy = true
-        if peek() == "?" { greedy = false; position += 1 }
+        if peek() == "?" {
+            greedy = false
+            position += 1
+        }
         guard case .one(let cls) = atom else { throw PatternSyntaxError(message: "only single characters repeat") }
         return .repetition(cls, min: lo, max: hi, greedy: greedy)
     }
@@ -100,7 +112,10 @@ struct PatternParser {
 
     private mutating func parseClass() throws(PatternSyntaxError) -> ScalarClass {
         var negated = false
-        if peek() == "^" { negated = true; position += 1 }
+        if peek() == "^" {
+            negated = true
+            position += 1
+        }
         var members = ScalarClass()
         var first = true
         while let c = peek(), c != "]" || first {
@@ -132,7 +147,10 @@ struct PatternParser {
             if peek() == "P" && peek(1) == "<" {
                 position += 2
                 var name = ""
-                while let c = peek(), c != ">" { name.unicodeScalars.append(c); position += 1 }
+                while let c = peek(), c != ">" {
+                    name.unicodeScalars.append(c)
+                    position += 1
+                }
                 position += 1
                 groupCount += 1
                 names[name] = groupCount
@@ -140,7 +158,10 @@ struct PatternParser {
             } else if peek() == "P" && peek(1) == "=" {
                 position += 2
                 var name = ""
-                while let c = peek(), c != ")" { name.unicodeScalars.append(c); position += 1 }
+                while let c = peek(), c != ")" {
+                    name.unicodeScalars.append(c)
+                    position += 1
+                }
                 position += 1
                 guard let group = names[name] else { throw PatternSyntaxError(message: "unknown group \(name)") }
                 return .backreference(group)

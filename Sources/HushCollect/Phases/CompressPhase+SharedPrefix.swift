@@ -8,9 +8,11 @@ extension CompressPhase {
     func sharedPrefixBrotli(_ pairs: [SharedPrefixPair]) throws(CollectError) -> [String: [UInt8]] {
         guard policy.codings.contains(.br) else { return [:] }
         let eligible: [(pair: SharedPrefixPair, cut: Int)] = pairs.compactMap { pair in
-            guard policy.shouldCompress(path: pair.original.path) && policy.shouldCompress(path: pair.rewritten.path)
-                && !reuse.knows(content: pair.original.md5) && !reuse.knows(content: pair.rewritten.md5),
-                let cut = pair.cut else { return nil }
+            guard
+                policy.shouldCompress(path: pair.original.path) && policy.shouldCompress(path: pair.rewritten.path)
+                    && !reuse.knows(content: pair.original.md5) && !reuse.knows(content: pair.rewritten.md5),
+                let cut = pair.cut
+            else { return nil }
             return (pair, cut)
         }
         let order = largestFirst(eligible.map { Int64($0.pair.rewritten.content.count) })
@@ -26,13 +28,20 @@ extension CompressPhase {
     }
 
     /// The two Brotli streams of one pair, from the compression cache or made now (and cached).
-    private func sharedPrefixStreams(_ pair: SharedPrefixPair, cut: Int) throws(CollectError) -> (original: [UInt8], rewritten: [UInt8]) {
-        let original = pair.original.content, rewritten = pair.rewritten.content
+    private func sharedPrefixStreams(
+        _ pair: SharedPrefixPair,
+        cut: Int
+    ) throws(CollectError) -> (original: [UInt8], rewritten: [UInt8]) {
+        let original = pair.original.content
+        let rewritten = pair.rewritten.content
         // Each stream is a function of its own content and the cut: cached under both.
         let keys = [original, rewritten].map {
             CompressionCache.Key(
-                coding: .br, variant: CompressionCache.Key.sharedPrefix(cut: cut),
-                integrity: SHA384.subresourceIntegrity(of: $0), length: Int64($0.count))
+                coding: .br,
+                variant: CompressionCache.Key.sharedPrefix(cut: cut),
+                integrity: SHA384.subresourceIntegrity(of: $0),
+                length: Int64($0.count)
+            )
         }
         if let cache = compressionCache {
             let remembered = keys.map { cache.lookup($0)?.payload }
@@ -43,7 +52,10 @@ extension CompressPhase {
                 Result { () throws(CompressError) in
                     try SharedPrefixBrotli.compress(
                         prefix: UnsafeRawBufferPointer(rebasing: o[..<cut]),
-                        tails: [UnsafeRawBufferPointer(rebasing: o[cut...]), UnsafeRawBufferPointer(rebasing: r[cut...])])
+                        tails: [
+                            UnsafeRawBufferPointer(rebasing: o[cut...]), UnsafeRawBufferPointer(rebasing: r[cut...]),
+                        ]
+                    )
                 }
             }
         }
@@ -57,7 +69,9 @@ extension CompressPhase {
             throw .compressionFailed("\(pair.rewritten.path): \(streams.count) Brotli streams for 2 tails")
         }
         if let cache = compressionCache {
-            for (key, stream) in zip(keys, streams) { cache.store(key, CompressionCache.Entry(size: Int64(stream.count), payload: stream)) }
+            for (key, stream) in zip(keys, streams) {
+                cache.store(key, CompressionCache.Entry(size: Int64(stream.count), payload: stream))
+            }
         }
         return (streams[0], streams[1])
     }
@@ -79,7 +93,8 @@ struct SharedPrefixPair {
 
     /// Where the shared prefix ends (at a line start), when both tails after it are short.
     var cut: Int? {
-        let a = original.content, b = rewritten.content
+        let a = original.content
+        let b = rewritten.content
         let limit = min(a.count, b.count)
         guard limit >= Self.minimumPrefix else { return nil }
         let common: Int = a.withUnsafeBufferPointer { x in
@@ -92,7 +107,8 @@ struct SharedPrefixPair {
         var cut = common
         while cut > 0 && a[cut - 1] != 0x0a { cut -= 1 }
         guard cut >= Self.minimumPrefix, a.count - cut <= SharedPrefixBrotli.maximumTail,
-              b.count - cut <= SharedPrefixBrotli.maximumTail else { return nil }
+            b.count - cut <= SharedPrefixBrotli.maximumTail
+        else { return nil }
         return cut
     }
 }

@@ -1,7 +1,7 @@
-import Synchronization
 import HushCompress
 import HushCore
 import HushSystem
+import Synchronization
 
 /// Phase 4: pre-compressed siblings and SRI values, once per distinct content.
 ///
@@ -35,7 +35,9 @@ struct CompressPhase {
                     groups[g].paths.append(item.path)
                 } else {
                     index[key] = groups.count
-                    groups.append(ContentGroup(md5: item.md5, size: item.size, compressible: compressible, paths: [item.path]))
+                    groups.append(
+                        ContentGroup(md5: item.md5, size: item.size, compressible: compressible, paths: [item.path])
+                    )
                 }
             }
             return groups
@@ -43,12 +45,21 @@ struct CompressPhase {
     }
 
     /// What was derived from each content, by MD5.
-    func run(_ published: [PublishedFile], pairs: [SharedPrefixPair]) throws(CollectError) -> [String: CollectCache.ContentRecord] {
+    func run(
+        _ published: [PublishedFile],
+        pairs: [SharedPrefixPair]
+    ) throws(CollectError) -> [String: CollectCache.ContentRecord] {
         let precomputed = try sharedPrefixBrotli(pairs)
         let groups = ContentGroup.grouping(published, policy: policy)
         let done = Atomic<Int>(0)
-        let records = try context.mapInParallel(largestFirst(groups.map(\.size)), count: groups.count) { g throws(CollectError) in
-            let record = try compress(groups[g], precomputed: precomputed[groups[g].md5], done: done.load(ordering: .relaxed), total: groups.count)
+        let records = try context.mapInParallel(largestFirst(groups.map(\.size)), count: groups.count) {
+            g throws(CollectError) in
+            let record = try compress(
+                groups[g],
+                precomputed: precomputed[groups[g].md5],
+                done: done.load(ordering: .relaxed),
+                total: groups.count
+            )
             context.report(.compressing, done.add(1, ordering: .relaxed).newValue, groups.count)
             return record
         }
@@ -61,10 +72,21 @@ struct CompressPhase {
         return contents
     }
 
-    private func compress(_ group: ContentGroup, precomputed: [UInt8]?, done: Int, total: Int) throws(CollectError) -> CollectCache.ContentRecord {
+    private func compress(
+        _ group: ContentGroup,
+        precomputed: [UInt8]?,
+        done: Int,
+        total: Int
+    ) throws(CollectError) -> CollectCache.ContentRecord {
         let representative = group.paths[0]
         context.faultInjection?(.beforeCompress(context.staged(representative)))
-        let large = context.announceLarge(representative, size: group.compressible ? group.size : 0, .compressing, done, total)
+        let large = context.announceLarge(
+            representative,
+            size: group.compressible ? group.size : 0,
+            .compressing,
+            done,
+            total
+        )
         defer { if large { context.largeFiles.end(representative) } }
         let integrity: String
         if let known = reuse.integrity(of: group.md5) {
@@ -74,15 +96,25 @@ struct CompressPhase {
         }
         var siblings: [ContentCoding: Int64] = [:]
         if group.compressible {
-            siblings = try makeSiblings(of: representative, group: group, integrity: integrity, precomputed: precomputed)
+            siblings = try makeSiblings(
+                of: representative,
+                group: group,
+                integrity: integrity,
+                precomputed: precomputed
+            )
             for path in group.paths.dropFirst() {
                 for coding in siblings.keys {
-                    try FileSystem.duplicate(context.staged(representative + coding.fileSuffix), as: context.staged(path + coding.fileSuffix))
+                    try FileSystem.duplicate(
+                        context.staged(representative + coding.fileSuffix),
+                        as: context.staged(path + coding.fileSuffix)
+                    )
                 }
             }
         }
         return CollectCache.ContentRecord(
-            compressed: group.compressible, siblings: siblings, integrity: integrity,
+            compressed: group.compressible,
+            siblings: siblings,
+            integrity: integrity,
             siblingPath: siblings.isEmpty ? nil : representative
         )
     }
@@ -90,13 +122,18 @@ struct CompressPhase {
     /// The kept siblings of `path`, cheapest source first: the previous run's, the shared-prefix
     /// Brotli stream, the compression cache, the compressors.
     private func makeSiblings(
-        of path: String, group: ContentGroup, integrity: String, precomputed: [UInt8]?
+        of path: String,
+        group: ContentGroup,
+        integrity: String,
+        precomputed: [UInt8]?
     ) throws(CollectError) -> [ContentCoding: Int64] {
         if let reused = reuseSiblings(of: group.md5, into: path) { return reused }
         if let brotli = precomputed {
             return try writeSiblings(brotli: brotli, of: path, size: group.size, integrity: integrity)
         }
-        if let remembered = try siblingsFromCache(of: path, integrity: integrity, size: group.size) { return remembered }
+        if let remembered = try siblingsFromCache(of: path, integrity: integrity, size: group.size) {
+            return remembered
+        }
         do throws(CompressError) {
             let made = try compressSiblings(of: context.staged(path), policy: policy)
             remember(made, of: path, integrity: integrity, size: group.size)
@@ -128,11 +165,20 @@ struct CompressPhase {
 
     /// The plain siblings of a content from the compression cache (see ``CompressionCache``), as
     /// ``compressSiblings`` would write them, or nil when any entry the keep rule needs is missing.
-    private func siblingsFromCache(of path: String, integrity: String, size: Int64) throws(CollectError) -> [ContentCoding: Int64]? {
+    private func siblingsFromCache(
+        of path: String,
+        integrity: String,
+        size: Int64
+    ) throws(CollectError) -> [ContentCoding: Int64]? {
         guard let cache = compressionCache else { return nil }
         var entries: [ContentCoding: CompressionCache.Entry] = [:]
         for coding in policy.codings {
-            let key = CompressionCache.Key(coding: coding, variant: CompressionCache.Key.plain, integrity: integrity, length: size)
+            let key = CompressionCache.Key(
+                coding: coding,
+                variant: CompressionCache.Key.plain,
+                integrity: integrity,
+                length: size
+            )
             guard let entry = cache.lookup(key) else { return nil }
             entries[coding] = entry
         }
@@ -156,30 +202,55 @@ struct CompressPhase {
             var entry = CompressionCache.Entry(size: compressedSize, payload: nil)
             if made.kept[coding] != nil {
                 guard let payload = try? FileSystem.readAll(context.staged(path + coding.fileSuffix)),
-                      Int64(payload.count) == compressedSize else { continue }
+                    Int64(payload.count) == compressedSize
+                else { continue }
                 entry.payload = payload
             }
-            cache.store(CompressionCache.Key(coding: coding, variant: CompressionCache.Key.plain, integrity: integrity, length: size), entry)
+            cache.store(
+                CompressionCache.Key(
+                    coding: coding,
+                    variant: CompressionCache.Key.plain,
+                    integrity: integrity,
+                    length: size
+                ),
+                entry
+            )
         }
     }
 
     /// Writes the precomputed Brotli sibling and a freshly compressed gzip one next to `path`,
     /// keeping each as the policy says; returns the kept sizes.
-    private func writeSiblings(brotli: [UInt8], of path: String, size: Int64, integrity: String) throws(CollectError) -> [ContentCoding: Int64] {
+    private func writeSiblings(
+        brotli: [UInt8],
+        of path: String,
+        size: Int64,
+        integrity: String
+    ) throws(CollectError) -> [ContentCoding: Int64] {
         let target = context.staged(path)
         var sizes: [ContentCoding: Int64] = [.br: Int64(brotli.count)]
         if policy.codings.contains(.gzip) {
-            let key = CompressionCache.Key(coding: .gzip, variant: CompressionCache.Key.plain, integrity: integrity, length: size)
+            let key = CompressionCache.Key(
+                coding: .gzip,
+                variant: CompressionCache.Key.plain,
+                integrity: integrity,
+                length: size
+            )
             if let entry = compressionCache?.lookup(key), entry.payload != nil {
                 try CompressionCache.publish(entry, to: target + ContentCoding.gzip.fileSuffix)
                 sizes[.gzip] = entry.size
             } else {
                 do throws(CompressError) {
-                    sizes[.gzip] = try compressFile(at: target, to: target + ContentCoding.gzip.fileSuffix, coding: .gzip)
+                    sizes[.gzip] = try compressFile(
+                        at: target,
+                        to: target + ContentCoding.gzip.fileSuffix,
+                        coding: .gzip
+                    )
                 } catch {
                     throw .compressionFailed(error.description)
                 }
-                if let cache = compressionCache, let payload = try? FileSystem.readAll(target + ContentCoding.gzip.fileSuffix) {
+                if let cache = compressionCache,
+                    let payload = try? FileSystem.readAll(target + ContentCoding.gzip.fileSuffix)
+                {
                     cache.store(key, CompressionCache.Entry(size: Int64(payload.count), payload: payload))
                 }
             }

@@ -15,7 +15,8 @@ struct CopyPhase {
         try context.makeParents(files.map(\.name))
         let done = Atomic<Int>(0)
         let total = files.count
-        return try context.mapInParallel(largestFirst(files.map(\.size)), count: files.count) { i throws(CollectError) in
+        return try context.mapInParallel(largestFirst(files.map(\.size)), count: files.count) {
+            i throws(CollectError) in
             let copied = try copy(files[i], done: done.load(ordering: .relaxed), total: total)
             context.report(.copying, done.add(1, ordering: .relaxed).newValue, total)
             return copied
@@ -26,7 +27,8 @@ struct CopyPhase {
         context.faultInjection?(.beforeCopy(file.name))
         let target = context.staged(file.name)
         if let reused = reuse.source(at: file.sourcePath, name: file.name),
-           (try? Syscall.link(reuse.root + "/" + reused.output, as: target)) != nil {
+            (try? Syscall.link(reuse.root + "/" + reused.output, as: target)) != nil
+        {
             return CopiedFile(md5: reused.md5, size: reused.size, content: nil, identity: reused.identity)
         }
         let large = context.announceLarge(file.name, size: file.size, .copying, done, total)

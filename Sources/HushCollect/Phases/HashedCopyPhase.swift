@@ -11,7 +11,10 @@ struct HashedCopyPhase {
 
     func run() throws(CollectError) {
         for (file, copy) in zip(files, hashed) where DjangoNaming.storagePath(copy.name) == nil {
-            throw .writeFailed(path: file.sourcePath, reason: "its hashed name \(copy.name) would lie outside STATIC_ROOT")
+            throw .writeFailed(
+                path: file.sourcePath,
+                reason: "its hashed name \(copy.name) would lie outside STATIC_ROOT"
+            )
         }
         try context.makeParents(hashed.map(\.name))
         let done = Atomic<Int>(0)

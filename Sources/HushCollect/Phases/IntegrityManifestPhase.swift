@@ -4,8 +4,11 @@ extension IntegrityManifest {
     /// Phase 5: `hush-manifest.json`: for every collected file, its hashed name, size, content
     /// type, SRI value and kept sibling sizes.
     static func collected(
-        files: [FoundFile], hashed: [HashedFile], published: [PublishedFile],
-        contents: [String: CollectCache.ContentRecord], policy: CompressionPolicy
+        files: [FoundFile],
+        hashed: [HashedFile],
+        published: [PublishedFile],
+        contents: [String: CollectCache.ContentRecord],
+        policy: CompressionPolicy
     ) -> IntegrityManifest {
         var publishedContent: [String: PublishedFile] = [:]
         for item in published { publishedContent[item.path] = item }
@@ -17,8 +20,11 @@ extension IntegrityManifest {
                 for coding in ContentCoding.allCases { sizes[coding] = record.siblings[coding] }
             }
             manifest.files[PythonString.replaceBackslashes(file.name)] = IntegrityEntry(
-                hashedName: copy.name, size: content.size, contentType: MediaType.contentType(forFileName: copy.name),
-                integrity: record.integrity, compressedSizes: sizes
+                hashedName: copy.name,
+                size: content.size,
+                contentType: MediaType.contentType(forFileName: copy.name),
+                integrity: record.integrity,
+                compressedSizes: sizes
             )
         }
         return manifest

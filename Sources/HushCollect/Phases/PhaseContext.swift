@@ -47,7 +47,11 @@ struct PhaseContext {
     }
 
     /// ``parallelMap(_:count:jobs:cancellation:_:)`` with this run's threads and cancellation.
-    func mapInParallel<T>(_ order: [Int], count: Int, _ body: (Int) throws(CollectError) -> T) throws(CollectError) -> [T] {
+    func mapInParallel<T>(
+        _ order: [Int],
+        count: Int,
+        _ body: (Int) throws(CollectError) -> T
+    ) throws(CollectError) -> [T] {
         try parallelMap(order, count: count, jobs: jobs, cancellation: cancellation, body)
     }
 }

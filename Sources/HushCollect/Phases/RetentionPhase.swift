@@ -32,7 +32,8 @@ struct RetentionPhase {
             for entry in version.manifest.entries where !currentNames.contains(Array(entry.value.utf8)) {
                 for path in [entry.value] + ContentCoding.allCases.map({ entry.value + $0.fileSuffix }) {
                     guard DjangoNaming.storagePath(path) != nil, FileSystem.exists(previous.root + "/" + path),
-                          !FileSystem.exists(staging + "/" + path) else { continue }
+                        !FileSystem.exists(staging + "/" + path)
+                    else { continue }
                     try context.makeParents([path])
                     try FileSystem.duplicate(previous.root + "/" + path, as: staging + "/" + path)
                     carried.append(path)

@@ -57,12 +57,21 @@ struct RewritePhase {
             if rewriter.rewrites(files[i].relativePath) {
                 adjustable.append(i)
             } else {
-                decisions.decide(i, HashedFile(
-                    name: hashedName(i, hash: copies[i].originalHash), body: .original, md5: copies[i].md5, size: copies[i].size))
+                decisions.decide(
+                    i,
+                    HashedFile(
+                        name: hashedName(i, hash: copies[i].originalHash),
+                        body: .original,
+                        md5: copies[i].md5,
+                        size: copies[i].size
+                    )
+                )
             }
         }
         var memos: [Int: CollectCache.RewriteRecord] = [:]
-        for i in adjustable { memos[i] = reuse.rewrite(md5: copies[i].md5, name: files[i].name, path: files[i].relativePath) }
+        for i in adjustable {
+            memos[i] = reuse.rewrite(md5: copies[i].md5, name: files[i].name, path: files[i].relativePath)
+        }
         context.report(.rewriting, 0, adjustable.count)
         var order = try discover(adjustable, memos: memos, decisions: &decisions)
         while !order.isEmpty {
@@ -81,7 +90,9 @@ struct RewritePhase {
     /// other rewritten file are final at once; the rest, and those with a recorded rewrite (whose
     /// trace names what they reference), wait in the returned order.
     private func discover(
-        _ adjustable: [Int], memos: [Int: CollectCache.RewriteRecord], decisions: inout Decisions
+        _ adjustable: [Int],
+        memos: [Int: CollectCache.RewriteRecord],
+        decisions: inout Decisions
     ) throws(CollectError) -> RewriteOrder {
         let undiscovered = adjustable.filter { memos[$0] == nil }
         let discoveries = try process(undiscovered, finalNames: decisions.finalNames, memos: memos, discovering: true)
@@ -109,7 +120,12 @@ struct RewritePhase {
         case .discovered:
             return
         case .rewritten(let output, let md5, let trace, let maps):
-            record = CollectCache.RewriteRecord(outputMD5: md5, outputSize: Int64(output.count), trace: trace, missingMaps: maps)
+            record = CollectCache.RewriteRecord(
+                outputMD5: md5,
+                outputSize: Int64(output.count),
+                trace: trace,
+                missingMaps: maps
+            )
             body = .rewritten(output)
             decisions.outcome.rewrittenCount += 1
         case .reused(let memo):
@@ -124,20 +140,30 @@ struct RewritePhase {
 
     /// Rewrites (or, outside discovery, replays) `batch` in parallel; results in batch order.
     private func process(
-        _ batch: [Int], finalNames: Slots<String>, memos: [Int: CollectCache.RewriteRecord], discovering: Bool
+        _ batch: [Int],
+        finalNames: Slots<String>,
+        memos: [Int: CollectCache.RewriteRecord],
+        discovering: Bool
     ) throws(CollectError) -> [Result] {
         try context.mapInParallel(Array(batch.indices), count: batch.count) { k throws(CollectError) in
             let i = batch[k]
             let lookup = CollectedLookup(tree: tree, finalNames: finalNames, discovering: discovering)
             if !discovering, let memo = memos[i],
-               reuse.mayReuse(memo, hashedName: { hashedName(i, hash: $0) }, replays: lookup.replays) {
+                reuse.mayReuse(memo, hashedName: { hashedName(i, hash: $0) }, replays: lookup.replays)
+            {
                 return .reused(memo)
             }
             let file = files[i]
             let text = try content(i)
             do throws(ReferenceRewriter.Failure) {
                 var missingMaps: [MissingMap] = []
-                let output = try rewriter.rewrite(text, name: file.name, path: file.relativePath, lookup: lookup, missingMaps: &missingMaps)
+                let output = try rewriter.rewrite(
+                    text,
+                    name: file.name,
+                    path: file.relativePath,
+                    lookup: lookup,
+                    missingMaps: &missingMaps
+                )
                 if discovering && !lookup.dependencies.isEmpty {
                     return .discovered(dependencies: lookup.dependencies)
                 }
@@ -170,7 +196,11 @@ struct RewritePhase {
 
     static func collectError(_ failure: ReferenceRewriter.Failure, file: String) -> CollectError {
         // The matched text may span lines (`@import\n "x"`); the error must stay one line.
-        let failure = ReferenceRewriter.Failure(reason: failure.reason, line: failure.line, matched: oneLine(failure.matched))
+        let failure = ReferenceRewriter.Failure(
+            reason: failure.reason,
+            line: failure.line,
+            matched: oneLine(failure.matched)
+        )
         switch failure.reason {
         case .missing(let target):
             return .missingReference(file: file, line: failure.line, reference: failure.matched, target: target)
@@ -179,7 +209,12 @@ struct RewritePhase {
         case .unsupported(let reason):
             return .unsupportedReference(file: file, line: failure.line, reference: failure.matched, reason: reason)
         case .pending(let key):
-            return .unsupportedReference(file: file, line: failure.line, reference: failure.matched, reason: "internal ordering error on \(key)")
+            return .unsupportedReference(
+                file: file,
+                line: failure.line,
+                reference: failure.matched,
+                reason: "internal ordering error on \(key)"
+            )
         }
     }
 
