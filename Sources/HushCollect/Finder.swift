@@ -178,7 +178,7 @@ private struct WalkState {
                     ignoredNames += 1
                     continue
                 }
-                throw .notUTF8Name(directory: directory, escaped: Errno.escape(bytes))
+                throw .notUTF8Name(directory: directory, escaped: ByteEscaping.escape(bytes))
             }
             let isDirectory: Bool
             switch entry.type {

@@ -1,5 +1,5 @@
-/// Turning raw bytes into text for one-line messages (error numbers: HushSystem's SystemError).
-enum Errno {
+/// Raw bytes as text for one-line messages (error numbers are HushSystem's SystemError).
+enum ByteEscaping {
     /// Bytes with everything that is not printable ASCII shown as `\xNN`.
     static func escape(_ bytes: [UInt8]) -> String {
         var out = ""
