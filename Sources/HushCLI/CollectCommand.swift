@@ -222,7 +222,8 @@ struct CollectCommand: ParsableCommand {
         configuration.jsModules = jsModules ?? project?.jsModules ?? false
         configuration.dryRun = dryRun
         configuration.jobs = jobs
-        var codings: Set<ContentCoding> = [.br, .gzip]
+        // Every coding of the table unless a flag turns it off.
+        var codings = Set(ContentCoding.allCases)
         if noBrotli { codings.remove(.br) }
         if noGzip { codings.remove(.gzip) }
         configuration.compression = CompressionPolicy(codings: codings, ratio: maxRatio)

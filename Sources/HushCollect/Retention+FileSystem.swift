@@ -34,7 +34,7 @@ extension ManifestHistory {
     /// its files survive the next ``StaticRootCleaner/clean(staticRoot:policy:now:dryRun:log:)``
     /// for as long as the policy says: for tools that publish in place. The collector does not
     /// call it; it writes its history records into the staging tree it publishes
-    /// (`PipelineRun.carryOverEarlierVersions`, docs/retention.md).
+    /// (`RetentionPhase.carryOverEarlierVersions`, docs/retention.md).
     ///
     /// Any earlier record of the same manifest (same hash) is replaced, so a version retired twice
     /// (A → B → A → C) ages from its latest retirement. Written via a temporary name and rename.
@@ -109,7 +109,7 @@ extension ManifestHistory {
 
 /// Applies ``Retention`` to a STATIC_ROOT on disk, in place: the body of `hush clean STATIC_ROOT`.
 /// A collect does not run it; it carries only the kept versions into the tree it publishes
-/// (`PipelineRun.carryOverEarlierVersions`).
+/// (`RetentionPhase.carryOverEarlierVersions`).
 public enum StaticRootCleaner {
     /// Lists `staticRoot`, plans with ``Retention/plan(current:history:existingFiles:policy:now:)``
     /// against its `staticfiles.json` and history, removes the files to delete and the expired

@@ -18,7 +18,8 @@ struct CopiedFile {
 /// Phase 2's result for one collected file: its final hashed name and what its hashed copy holds.
 struct HashedFile {
     enum Body {
-        /// The original's bytes (nothing rewritten, or no reference changed them).
+        /// The original's bytes: a file that is not rewritten (not CSS/JS). A CSS/JS file whose
+        /// rewrite changed nothing is still `.rewritten`.
         case original
         /// Rewritten in this run.
         case rewritten([UInt8])
