@@ -54,6 +54,7 @@ from results import HASH_ONLY, HUSH, TITLES, Results, render_markdown_report, re
 
 ACCEPT = checks.ACCEPT
 NOT_BUILT = "not built"
+SECTIONS = ("collect", "collect-ci", "serve", "latency", "h2c", "scaling")
 PEERS = ("nginx", "caddy", "h2o", "lighttpd", "whitenoise", "servestatic", "django")
 
 
@@ -530,6 +531,143 @@ class Bench:
                 servers.stop(r, self.registry)
                 self.running.remove(r)
 
+    # ------------------------------------------------------------ latency under load, h2c
+
+    def each_server(self, section: str, scenario: dict, body) -> None:
+        """Starts every available server in turn over the serve root, checks `scenario` on it and
+        calls body(server, running, headers); every server is stopped again whatever happens."""
+        root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
+        if root is None:
+            self.results.notes.append(f"{section}: skipped, no STATIC_ROOT")
+            return
+        for s in self.server_objects():
+            why = s.available() or (self.hush_subcommand("serve") if s.name == HUSH else None)
+            if why:
+                body(s, None, why if why.startswith("hush") or s.name != HUSH else f"hush: {why}")
+                continue
+            try:
+                r = s.start(root, self.registry, scenario["url"])
+            except (RuntimeError, servers.NotAvailable) as e:
+                body(s, None, f"start failed: {e}"[:160])
+                continue
+            self.running.append(r)
+            try:
+                self.versions.setdefault(s.name, s.version() or s.name)
+                ok, why, headers = self.check(r, root, scenario, s)
+                body(s, r, headers if ok else f"check failed: {why}")
+            finally:
+                servers.stop(r, self.registry)
+                self.running.remove(r)
+
+    def saturation(self, tool: str, scenario: str) -> float | None:
+        """The tool's closed-loop req/s on this scenario at 64 connections, when serve measured it."""
+        return next((r.value for r in self.results.rows if r.section == "serve" and r.tool == tool
+                     and r.scenario == scenario and r.metric == "req_per_s" and r.concurrency == 64), None)
+
+    def section_latency(self) -> None:
+        """p50/p99/p99.9 at fixed request rates below saturation: h2load --h1 --rps, 50 connections.
+
+        A server behind a proxy lives below its peak; a closed-loop tool (wrk) only shows the peak.
+        h2load sends at a constant rate per connection and logs every request's latency (from its
+        send to the end of the response); a rate above 90 % of the server's closed-loop req/s from
+        the serve section is not run ("above saturation"). h2load measures from the actual send, so
+        a server that falls behind the schedule is not charged for the requests it delayed (the
+        coordinated omission wrk2 corrects): the rows also give the rate h2load achieved."""
+        if not (shutil.which("h2load") and shutil.which("taskset")):
+            self.results.notes.append("latency: skipped, h2load (nghttp2-client) not installed")
+            return
+        root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
+        if root is None:
+            return
+        sc = next(x for x in self.scenarios(root) if x["name"] == "css-3KB")
+        clients = self.a.latency_clients
+
+        def body(s, r, headers):
+            for rate in self.a.rates:
+                scen = f"{sc['name']}@{rate // 1000}k" if rate >= 1000 else f"{sc['name']}@{rate}"
+                if r is None or isinstance(headers, str):
+                    self.results.add("latency", scen, s.name, "p99_ms", None, note=headers)
+                    continue
+                peak = self.saturation(s.name, sc["name"])
+                if peak is not None and rate > 0.9 * peak:
+                    self.results.add("latency", scen, s.name, "p99_ms", None,
+                                     note=f"above saturation ({peak:,.0f} req/s closed-loop)")
+                    continue
+                log_path = os.path.join(self.work, "h2load-latency.log")
+                if os.path.exists(log_path):
+                    os.unlink(log_path)
+                url = f"http://{servers.HOST}:{r.port}{sc['url']}"
+                before = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                try:
+                    res = measure.run_h2load(url, clients, self.a.latency_duration, headers, h1=True,
+                                             rps_per_client=rate / clients, log_path=log_path)
+                except (ValueError, subprocess.TimeoutExpired) as e:
+                    self.results.add("latency", scen, s.name, "p99_ms", None, note=f"h2load: {e}"[:120])
+                    continue
+                after = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                res.cpu = cpu.account(before, after, res.requests)
+                note = ""
+                if res.requests_per_s < 0.97 * rate:
+                    note = f"held {res.requests_per_s:,.0f} of {rate:,} req/s"
+                bad = res.failed + res.errored + res.timeout
+                if bad:
+                    note += f"{'; ' if note else ''}{bad} failed"
+                for metric, value in (("p50_ms", res.latency_p50_ms), ("p99_ms", res.latency_p99_ms),
+                                      ("p999_ms", res.latency_p999_ms), ("achieved_rps", res.requests_per_s)):
+                    self.results.add("latency", scen, s.name, metric, value, note=note if metric == "p99_ms" else "")
+                self.add_cpu_rows("latency", scen, s.name, None, [res])
+                log(f"latency {s.name:11} {scen:14} p50 {res.latency_p50_ms or 0:7.3f} ms  p99 "
+                    f"{res.latency_p99_ms or 0:7.3f} ms  p99.9 {res.latency_p999_ms or 0:7.3f} ms  "
+                    f"({res.requests_per_s:,.0f} req/s, server {fmt_us(res.cpu.server_us_per_req)} µs/req)"
+                    + (f"  {note}" if note else ""))
+        self.each_server("latency", sc, body)
+
+    def section_h2c(self) -> None:
+        """HTTP/2 over cleartext (prior knowledge) with h2load: each server is probed with one
+        request first; one that does not speak h2c is reported "not supported" (Hush today), so the
+        row fills in by itself once it does. The probe also checks the status and that the body has
+        the size of the sibling the HTTP/1.1 check expects."""
+        if not (shutil.which("h2load") and shutil.which("taskset")):
+            self.results.notes.append("h2c: skipped, h2load (nghttp2-client) not installed")
+            return
+        root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
+        if root is None:
+            return
+        wanted = [x for x in self.scenarios(root) if x["name"] in self.a.h2c_scenarios]
+        if not wanted:
+            return
+        clients, streams = self.a.h2c_clients, self.a.h2c_streams
+
+        def body(s, r, headers):
+            for sc in wanted:
+                if r is None or isinstance(headers, str):
+                    self.results.add("h2c", sc["name"], s.name, "req_per_s", None, clients, note=headers)
+                    continue
+                url = f"http://{servers.HOST}:{s.h2c_port(r)}{sc['url']}"
+                ok, why = h2c_probe(url, headers, root, sc)
+                if not ok:
+                    self.results.add("h2c", sc["name"], s.name, "req_per_s", None, clients,
+                                     note=f"not supported ({why})")
+                    log(f"h2c {s.name:11} {sc['name']}: not supported ({why})")
+                    continue
+                before = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                try:
+                    res = measure.run_h2load(url, clients, self.a.duration, headers, streams=streams)
+                except (ValueError, subprocess.TimeoutExpired) as e:
+                    self.results.add("h2c", sc["name"], s.name, "req_per_s", None, clients, note=f"h2load: {e}"[:120])
+                    continue
+                after = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                res.cpu = cpu.account(before, after, res.requests)
+                bad = res.failed + res.errored + res.timeout
+                self.results.add("h2c", sc["name"], s.name, "req_per_s", res.requests_per_s, clients,
+                                 [res.requests_per_s], note=f"{bad} failed" if bad else "")
+                self.add_cpu_rows("h2c", sc["name"], s.name, clients, [res])
+                log(f"h2c {s.name:11} {sc['name']:10} {res.requests_per_s:10,.0f} req/s  server "
+                    f"{fmt_us(res.cpu.server_us_per_req)} µs/req")
+        self.each_server("h2c", wanted[0], body)
+        self.results.notes.append(f"h2c: h2load -t1 -c{clients} -m{streams} on CPU 1, HTTP/2 with prior knowledge "
+                                  "(nginx on a second listener: its h2c port speaks nothing else)")
+
     # ------------------------------------------------------------ scaling
 
     def section_scaling(self) -> None:
@@ -762,9 +900,33 @@ class Bench:
             self.section_collect_ci()
         if "serve" in only:
             self.section_serve()
+        if "latency" in only:
+            self.section_latency()
+        if "h2c" in only:
+            self.section_h2c()
         if "scaling" in only:
             self.section_scaling()
         self.report()
+
+
+def h2c_probe(url: str, headers: dict, root: str, sc: dict) -> tuple[bool, str]:
+    """One h2c request with h2load: (True, "") when it succeeded with the expected status class
+    and a body of the expected sibling's size."""
+    try:
+        res = measure.run_h2load(url, 1, None, headers, requests=1)
+    except (ValueError, subprocess.TimeoutExpired) as e:
+        return False, str(e).splitlines()[0][:80]
+    if res.succeeded != 1:
+        return False, "h2load: the request failed"
+    klass = f"{sc['expect'] // 100}xx"
+    if res.status.get(klass) != 1:
+        return False, f"status not {klass}"
+    if sc["expect"] == 200 and sc.get("rel"):
+        base = os.path.join(root, sc["rel"])
+        want = os.path.getsize(base + checks.SIBLING[checks.expected_encoding(base)])
+        if res.data_bytes != want:
+            return False, f"{res.data_bytes} body bytes, expected {want}"
+    return True, ""
 
 
 def fmt_us(value: float | None) -> str:
@@ -807,8 +969,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument("--quick", action="store_true",
                    help="short runs on a small corpus (a few minutes); writes results/quick.*")
-    p.add_argument("--only", default="collect,collect-ci,serve,scaling",
-                   help="comma list of collect,collect-ci,serve,scaling")
+    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of {','.join(SECTIONS)}")
     p.add_argument("--peers", default=",".join(PEERS), help=f"comma list of {','.join(PEERS)}")
     p.add_argument("--hush", default=os.environ.get("HUSH_BIN", os.path.join(os.path.dirname(bench_dir),
                                                                               ".build", "release", "hush")),
@@ -830,6 +991,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scaling-django-max", type=int, default=10000, help="largest tree Django collects")
     p.add_argument("--scaling-connections", default=None, help="(1,4,16,64,256,1024)")
     p.add_argument("--collect-timeout", type=float, default=900)
+    p.add_argument("--rates", default=None, help="latency: request rates (2000,20000,50000,80000; quick 20000)")
+    p.add_argument("--latency-duration", type=float, default=None, help="latency: seconds per rate (5; quick 2)")
+    p.add_argument("--latency-clients", type=int, default=50, help="latency: h2load connections")
+    p.add_argument("--h2c-scenarios", default=None, help="h2c: scenarios (css-3KB,js-100KB; quick css-3KB)")
+    p.add_argument("--h2c-clients", type=int, default=16)
+    p.add_argument("--h2c-streams", type=int, default=8, help="h2c: concurrent streams per connection")
     p.add_argument("--verbose", action="store_true", help="print every wrk result")
     a = p.parse_args(argv)
     q = a.quick
@@ -843,10 +1010,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.scaling_connections = [int(x) for x in (a.scaling_connections or
                                               ("1,16,256,1024" if q else "1,4,16,64,256,1024")).split(",")]
     a.concurrency = [int(x) for x in a.concurrency.split(",")]
+    a.rates = [int(x) for x in (a.rates or ("20000" if q else "2000,20000,50000,80000")).split(",")]
+    a.latency_duration = a.latency_duration or (2.0 if q else 5.0)
+    a.h2c_scenarios = (a.h2c_scenarios or ("css-3KB" if q else "css-3KB,js-100KB")).split(",")
     a.only = [x.strip() for x in a.only.split(",") if x.strip()]
     a.peers = [x.strip() for x in a.peers.split(",") if x.strip()]
     for x in a.only:
-        if x not in ("collect", "collect-ci", "serve", "scaling"):
+        if x not in SECTIONS:
             p.error(f"--only: unknown section {x}")
     for x in a.peers:
         if x not in PEERS:

@@ -205,6 +205,7 @@ class H2loadResult:
     latency_p50_ms: float | None = None
     latency_p99_ms: float | None = None
     latency_p999_ms: float | None = None
+    data_bytes: int = 0    # response bodies, from the 'traffic:' line
     raw: str = field(repr=False, default="")
     loadgen_cpu_s: float | None = None
     wall_s: float | None = None
@@ -213,18 +214,20 @@ class H2loadResult:
 def parse_h2load(out: str) -> H2loadResult:
     """h2load's summary (nghttp2 1.52): 'finished in 2.00s, 53312.50 req/s, 168.39MB/s', the
     'requests:' and 'status codes:' lines."""
-    fin = re.search(r"finished in ([\d.]+)(ms|s),\s*([\d.]+) req/s,\s*([\d.]+)([KMG]?)B/s", out)
+    fin = re.search(r"finished in ([\d.]+)(us|ms|s),\s*([\d.]+) req/s,\s*([\d.]+)([KMG]?)B/s", out)
     req = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
                     r"(\d+) errored, (\d+) timeout", out)
     if not fin or not req:
         raise ValueError("h2load printed no result: " + " | ".join(out.strip().splitlines()[-3:]))
     codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
     status = dict(zip(("2xx", "3xx", "4xx", "5xx"), (int(x) for x in codes.groups()))) if codes else {}
+    data = re.search(r"traffic: .*?, \S+ \((\d+)\) data", out)
     return H2loadResult(
         requests_per_s=float(fin.group(3)),
         bytes_per_s=float(fin.group(4)) * UNITS[fin.group(5)],
         requests=int(req.group(3)), succeeded=int(req.group(4)), failed=int(req.group(5)),
-        errored=int(req.group(6)), timeout=int(req.group(7)), status=status, raw=out)
+        errored=int(req.group(6)), timeout=int(req.group(7)), status=status,
+        data_bytes=int(data.group(1)) if data else 0, raw=out)
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -247,14 +250,14 @@ def parse_h2load_log(text: str) -> list[float]:
     return out
 
 
-def run_h2load(url: str, clients: int, seconds: float, headers: dict[str, str], h1: bool = False,
+def run_h2load(url: str, clients: int, seconds: float | None, headers: dict[str, str], h1: bool = False,
                streams: int = 1, rps_per_client: float | None = None, log_path: str | None = None,
-               cpu: str = "1") -> H2loadResult:
+               cpu: str = "1", requests: int | None = None) -> H2loadResult:
     """One h2load thread on `cpu`: h2c with prior knowledge (`streams` concurrent streams per
     connection), or HTTP/1.1 with `h1`; `rps_per_client` makes it a constant-rate run, and
     `log_path` gives p50/p99/p99.9 from its per-request log."""
-    argv = ["taskset", "-c", cpu, "h2load", "-t1", f"-c{clients}", f"-m{streams}",
-            f"-D{max(1, round(seconds))}", "-T5"]
+    argv = ["taskset", "-c", cpu, "h2load", "-t1", f"-c{clients}", f"-m{streams}", "-T5"]
+    argv.append(f"-n{requests}" if requests else f"-D{max(1, round(seconds or 1))}")
     if h1:
         argv.append("--h1")
     if rps_per_client:
@@ -264,7 +267,7 @@ def run_h2load(url: str, clients: int, seconds: float, headers: dict[str, str], 
     for key, value in headers.items():
         argv += ["-H", f"{key.lower()}: {value}"]
     argv.append(url)
-    out = run_tool(argv, timeout=seconds + 30)
+    out = run_tool(argv, timeout=(seconds or 5) + 30)
     if out.returncode != 0 and "finished in" not in out.stdout:
         raise ValueError(f"h2load exit {out.returncode}: {(out.stderr or out.stdout).strip()[-200:]}")
     res = parse_h2load(out.stdout)
