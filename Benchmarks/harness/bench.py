@@ -54,7 +54,7 @@ from results import HASH_ONLY, HUSH, TITLES, Results, render_markdown_report, re
 
 ACCEPT = checks.ACCEPT
 NOT_BUILT = "not built"
-SECTIONS = ("collect", "collect-ci", "serve", "latency", "h2c", "scaling")
+SECTIONS = ("collect", "collect-ci", "bytes", "serve", "latency", "h2c", "scaling")
 PEERS = ("nginx", "caddy", "h2o", "lighttpd", "whitenoise", "servestatic", "django")
 
 
@@ -150,7 +150,7 @@ class Bench:
             extra = extra or []
             cache = [] if "--cache-dir" in extra else ["--cache-dir", self.hush_cache]
             return [self.hush, "collect", *sources, "--output", out, "--quiet", *cache, *extra]
-        storage = "whitenoise" if tool == "whitenoise" else "manifest"
+        storage = tool if tool in ("whitenoise", "servestatic") else "manifest"
         return [self.venv_python, os.path.join(HERE, "django_collect.py"), "--root", out,
                 "--storage", storage, *sources]
 
@@ -164,7 +164,7 @@ class Bench:
         # hush-hash-only (--no-brotli --no-gzip) is what Django's hashing-only storage is compared
         # with; plain hush (hash + compress) is compared with WhiteNoise.
         tools = [HUSH] + ([HASH_ONLY] if self.peer("django") else []) + \
-            [t for t in ("django", "whitenoise") if self.peer(t)]
+            [t for t in ("django", "whitenoise", "servestatic") if self.peer(t)]
         touch_path = info["touch_path"]
         with open(touch_path, "rb") as f:
             original = f.read()
@@ -200,7 +200,7 @@ class Bench:
                 os.utime(touch_path, ns=(st.st_atime_ns, st.st_mtime_ns))
             self.record_collect("warm", label, warm)
         # Compressed totals: the bytes a CDN or server would send, Hush vs WhiteNoise.
-        for tool in (HUSH, "whitenoise"):
+        for tool in (HUSH, "whitenoise", "servestatic"):
             root = self.collected.get(tool)
             if root is None:
                 if tool == HUSH:
@@ -251,10 +251,12 @@ class Bench:
                 same = tree_bytes(out) == tree_bytes(earlier)
                 self.results.notes.append(f"collect-ci: hush's tree from a fresh STATIC_ROOT + warm cache is "
                                           f"{'byte-identical to' if same else 'DIFFERENT from'} its cold run's")
-        if self.peer("whitenoise"):
-            out = os.path.join(self.work, "root-whitenoise-ci")
-            shutil.rmtree(out, ignore_errors=True)
-            self.record_collect(scenario, "whitenoise", self.run_collect("whitenoise", sources, out))
+        # The peers have no cache to restore: a CI build is their cold run.
+        for peer in ("whitenoise", "servestatic"):
+            if self.peer(peer):
+                out = os.path.join(self.work, f"root-{peer}-ci")
+                shutil.rmtree(out, ignore_errors=True)
+                self.record_collect(scenario, peer, self.run_collect(peer, sources, out))
 
     def record_collect(self, phase: str, tool: str, res: measure.CommandResult) -> None:
         note = "" if res.ok else f"failed: {res.first_error_line()}"
@@ -530,6 +532,92 @@ class Bench:
             finally:
                 servers.stop(r, self.registry)
                 self.running.remove(r)
+
+    # ------------------------------------------------------------ bytes on the wire
+
+    def section_bytes(self) -> None:
+        """What a client downloads: per asset and in total, for a client accepting each encoding
+        (the sibling when the collector wrote one, else the file), from each collector's output;
+        then the same for two consecutive releases of a JS bundle (corpus.bundle_releases).
+
+        The serve checks prove that the servers send exactly these sibling files. zstd and dcz
+        columns appear when a collector wrote .zst/.zstd/.dcz siblings. For the bundle, the
+        zstd CLI's sizes are given as a reference (tool `zstd-19 (reference)`): `zstd -19` of the new
+        release, and `zstd -19 --patch-from` the previous release plus dcz's 40-byte header, i.e.
+        what a dictionary-compressed (dcz) response with the previous release as the dictionary
+        would weigh. Nobody serves those here; they show what dcz would save."""
+        roots = {t: self.collected[t] for t in (HUSH, "whitenoise", "servestatic") if t in self.collected}
+        if not roots:
+            root, tool = self.serve_root()
+            if root:
+                roots[tool] = root
+        per_asset: list[list] = []
+        kinds = ("css", "js", "map", "svg", "json", "other")
+        for tool, root in roots.items():
+            assets = wire_sizes(root)
+            groups: dict[str, dict[str, int]] = {}
+            for rel, sizes in sorted(assets.items()):
+                kind = rel.rsplit(".", 1)[-1] if rel.rsplit(".", 1)[-1] in kinds else "other"
+                for group in ("corpus-total", f"corpus-{kind}"):
+                    g = groups.setdefault(group, {})
+                    for enc, size in sizes.items():
+                        g[enc] = g.get(enc, 0) + size
+                per_asset.append([tool, rel] + [sizes.get(e, "") for e in ENCODINGS])
+            present = {e for sizes in assets.values() for e in sizes}
+            for group in ["corpus-total"] + [f"corpus-{k}" for k in kinds]:
+                for enc in ENCODINGS:
+                    if enc in present and group in groups:
+                        self.results.add("bytes", group, tool, f"{ENC_METRIC[enc]}", groups[group][enc])
+        self.bytes_per_asset = per_asset
+        self.bundle_bytes()
+
+    def bundle_bytes(self) -> None:
+        out = os.path.join(self.work, "bundle")
+        shutil.rmtree(out, ignore_errors=True)
+        r1, r2 = corpus.bundle_releases(out, self.a.seed)
+        tools = [HUSH] + [t for t in ("whitenoise", "servestatic") if self.peer(t)]
+        for tool in tools:
+            if tool == HUSH and self.hush_subcommand("collect"):
+                self.results.add("bytes", "bundle-release-2", HUSH, "br_bytes", None, note=f"hush: {NOT_BUILT}")
+                continue
+            root = os.path.join(self.work, f"bundle-root-{tool}")
+            shutil.rmtree(root, ignore_errors=True)
+            extra = ["--cache-dir", os.path.join(self.work, "bundle-cache")] if tool == HUSH else None
+            if extra:
+                shutil.rmtree(extra[1], ignore_errors=True)
+            for n, src in ((1, r1), (2, r2)):
+                # Consecutive deploys into one STATIC_ROOT, as a site ships them.
+                res = self.run_collect(tool, [src], root, extra)
+                if not res.ok:
+                    self.results.add("bytes", f"bundle-release-{n}", tool, "br_bytes", None,
+                                     note=f"failed: {res.first_error_line()}")
+                    break
+                rel = manifest_paths(root).get("js/app.bundle.js")
+                sizes = wire_sizes(root, only=[rel]).get(rel, {}) if rel else {}
+                for enc in ENCODINGS:
+                    if enc in sizes:
+                        self.results.add("bytes", f"bundle-release-{n}", tool, ENC_METRIC[enc], sizes[enc])
+        zstd = shutil.which("zstd")
+        if zstd:
+            ref = "zstd-19 (reference)"
+            new = os.path.join(r2, "js", "app.bundle.js")
+            old = os.path.join(r1, "js", "app.bundle.js")
+            for n, path in ((1, old), (2, new)):
+                done = subprocess.run([zstd, "-19", "-q", "-c", path], capture_output=True, timeout=300)
+                if done.returncode == 0:
+                    self.results.add("bytes", f"bundle-release-{n}", ref, "zstd_ref_bytes", len(done.stdout))
+            done = subprocess.run([zstd, "-19", "-q", "-c", f"--patch-from={old}", new], capture_output=True,
+                                  timeout=300)
+            if done.returncode == 0:
+                self.results.add("bytes", "bundle-release-2", ref, "dcz_ref_bytes", len(done.stdout) + DCZ_HEADER)
+        with open(os.path.join(r1, "js", "app.bundle.js"), "rb") as a, open(os.path.join(r2, "js", "app.bundle.js"),
+                                                                              "rb") as b:
+            sa, sb = a.read(), b.read()
+        self.results.notes.append(
+            f"bytes: the bundle is corpus.bundle_text: {len(sa) / 1024:.0f} KiB of webpack-5-style modules; "
+            f"release 2 ({len(sb) / 1024:.0f} KiB) edits 3 of its 80 modules, adds one and bumps the build id; "
+            "both are collected into one STATIC_ROOT in turn. zstd-19 (reference) is the zstd CLI, not a server: "
+            "dcz_ref = zstd -19 --patch-from release 1, + 40 bytes of dcz header")
 
     # ------------------------------------------------------------ latency under load, h2c
 
@@ -830,6 +918,12 @@ class Bench:
                "versions": versions, "wall_minutes": wall / 60}
         res.write_json(base + ".json", run)
         res.write_csv(base + ".csv")
+        if getattr(self, "bytes_per_asset", None):
+            import csv
+            with open(base + "-bytes.csv", "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["collector", "asset"] + [f"{e}_bytes" for e in ENCODINGS])
+                w.writerows(self.bytes_per_asset)
         with open(base + ".json") as f:
             report = render_markdown_report(json.load(f))
         with open(base + ".md", "w") as f:
@@ -900,6 +994,8 @@ class Bench:
             self.section_collect_ci()
         if "serve" in only:
             self.section_serve()
+        if "bytes" in only:
+            self.section_bytes()
         if "latency" in only:
             self.section_latency()
         if "h2c" in only:
@@ -907,6 +1003,40 @@ class Bench:
         if "scaling" in only:
             self.section_scaling()
         self.report()
+
+
+ENCODINGS = ("identity", "gzip", "br", "zstd", "dcz")
+ENC_METRIC = {"identity": "identity_bytes", "gzip": "gz_bytes", "br": "br_bytes", "zstd": "zstd_bytes",
+              "dcz": "dcz_bytes"}
+SIBLINGS = {"gzip": (".gz",), "br": (".br",), "zstd": (".zst", ".zstd"), "dcz": (".dcz",)}
+DCZ_HEADER = 40      # dcz: 8-byte magic + the dictionary's SHA-256 (Compression Dictionary Transport)
+
+
+def wire_sizes(root: str, only: list[str] | None = None) -> dict[str, dict[str, int]]:
+    """Per hashed asset in the manifest: the bytes a client accepting each encoding downloads (the
+    sibling when there is one, else the file). An encoding appears only when some asset in the
+    tree has that sibling; identity always."""
+    rels = only if only is not None else sorted(set(manifest_paths(root).values()))
+    out: dict[str, dict[str, int]] = {}
+    seen: set[str] = set()
+    for rel in rels:
+        base = os.path.join(root, rel)
+        try:
+            identity = os.path.getsize(base)
+        except OSError:
+            continue
+        sizes = {"identity": identity}
+        for enc, exts in SIBLINGS.items():
+            for ext in exts:
+                if os.path.exists(base + ext):
+                    sizes[enc] = os.path.getsize(base + ext)
+                    seen.add(enc)
+                    break
+        out[rel] = sizes
+    for sizes in out.values():
+        for enc in seen:
+            sizes.setdefault(enc, sizes["identity"])
+    return out
 
 
 def h2c_probe(url: str, headers: dict, root: str, sc: dict) -> tuple[bool, str]:

@@ -155,6 +155,8 @@ def human(value: float | None, metric: str) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     if metric.endswith("_bytes"):
+        if abs(value) < 1048576:
+            return f"{value / 1024:.1f} KiB"
         return f"{value / 1048576:.2f} MiB"
     a = abs(value)
     if a >= 1e5:
