@@ -48,13 +48,14 @@ import chart  # noqa: E402
 import checks  # noqa: E402
 import corpus  # noqa: E402
 import cpu  # noqa: E402
+import django_project  # noqa: E402
 import measure  # noqa: E402
 import servers  # noqa: E402
 from results import HASH_ONLY, HUSH, TITLES, Results, render_markdown_report, render_text_table  # noqa: E402
 
 ACCEPT = checks.ACCEPT
 NOT_BUILT = "not built"
-SECTIONS = ("collect", "collect-ci", "bytes", "serve", "latency", "h2c", "scaling")
+SECTIONS = ("collect", "collect-ci", "collect-django", "bytes", "serve", "latency", "h2c", "scaling")
 PEERS = ("nginx", "caddy", "h2o", "lighttpd", "whitenoise", "servestatic", "django")
 
 
@@ -258,12 +259,62 @@ class Bench:
                 shutil.rmtree(out, ignore_errors=True)
                 self.record_collect(scenario, peer, self.run_collect(peer, sources, out))
 
-    def record_collect(self, phase: str, tool: str, res: measure.CommandResult) -> None:
+    def section_collect_django(self) -> None:
+        """`hush collect --django` against `python manage.py collectstatic --noinput` on a generated
+        project (django_project.py: N apps with their own static/ trees, the admin's, one
+        STATICFILES_DIRS entry; WhiteNoise's compressing manifest storage), cold and warm (after
+        editing one imported CSS file, undone afterwards)."""
+        if not os.path.exists(self.venv_python):
+            self.results.notes.append("collect-django: skipped, no venv with Django")
+            return
+        proj = os.path.join(self.work, "djproject")
+        t0 = time.monotonic()
+        info = django_project.generate(proj, self.a.django_apps, self.a.django_files_per_app,
+                                       self.a.django_mb_per_app, self.a.seed)
+        log(f"django project: {info['apps']} apps, {info['files']} files ({time.monotonic() - t0:.1f} s to generate)")
+        touch = info["touch_path"]
+        with open(touch, "rb") as f:
+            original = f.read()
+        st = os.stat(touch)
+        cache = os.path.join(self.work, "hush-cache-django")
+        tools = {HUSH: [self.hush, "collect", "--django", "--python", self.venv_python, "--cache-dir", cache,
+                        "--quiet"],
+                 "collectstatic": [self.venv_python, "manage.py", "collectstatic", "--noinput", "-v0"]}
+        for tool, argv in tools.items():
+            if tool == HUSH and self.hush_subcommand("collect"):
+                for phase in ("cold", "warm"):
+                    self.results.add("collect-django", phase, HUSH, "seconds", None, note=f"hush: {NOT_BUILT}")
+                continue
+            root = os.path.join(self.work, f"djproject-root-{tool}")
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            env = {"BENCH_STATIC_ROOT": root, "DJANGO_SETTINGS_MODULE": "benchsite.settings"}
+            cold = measure.run_measured(argv, timeout=self.a.collect_timeout, env=env, cwd=proj)
+            self.record_collect("cold", tool, cold, section="collect-django")
+            if not cold.ok:
+                continue
+            try:
+                with open(touch, "wb") as f:
+                    f.write(original + b"\n.bench-warm-edit{color:#c92a2a}\n")
+                warm = measure.run_measured(argv, timeout=self.a.collect_timeout, env=env, cwd=proj)
+            finally:
+                with open(touch, "wb") as f:
+                    f.write(original)
+                os.utime(touch, ns=(st.st_atime_ns, st.st_mtime_ns))
+            self.record_collect("warm", tool, warm, section="collect-django")
+        roots = [os.path.join(self.work, f"djproject-root-{t}") for t in tools]
+        if all(os.path.exists(os.path.join(r, "staticfiles.json")) for r in roots):
+            same = manifest_paths(roots[0]) == manifest_paths(roots[1])
+            self.results.notes.append(f"collect-django: {info['apps']} apps + admin, {info['files']} files; hush "
+                                      f"--django's staticfiles.json paths {'identical to' if same else 'DIFFER from'} "
+                                      "collectstatic's (WhiteNoise's CompressedManifestStaticFilesStorage)")
+
+    def record_collect(self, phase: str, tool: str, res: measure.CommandResult, section: str = "collect") -> None:
         note = "" if res.ok else f"failed: {res.first_error_line()}"
-        log(f"collect {phase:4} {tool:16} {res.seconds:7.2f} s  peak RSS {res.peak_rss_kb / 1024:7.1f} MB"
+        log(f"{section} {phase:4} {tool:16} {res.seconds:7.2f} s  peak RSS {res.peak_rss_kb / 1024:7.1f} MB"
             + (f"  {note}" if note else ""))
-        self.results.add("collect", phase, tool, "seconds", res.seconds if res.ok else None, note=note)
-        self.results.add("collect", phase, tool, "peak_rss_mb", res.peak_rss_kb / 1024 if res.ok else None,
+        self.results.add(section, phase, tool, "seconds", res.seconds if res.ok else None, note=note)
+        self.results.add(section, phase, tool, "peak_rss_mb", res.peak_rss_kb / 1024 if res.ok else None,
                          note=note)
 
     # ------------------------------------------------------------ serve
@@ -992,6 +1043,8 @@ class Bench:
             self.section_collect()
         if "collect-ci" in only:
             self.section_collect_ci()
+        if "collect-django" in only:
+            self.section_collect_django()
         if "serve" in only:
             self.section_serve()
         if "bytes" in only:
@@ -1121,6 +1174,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scaling-django-max", type=int, default=10000, help="largest tree Django collects")
     p.add_argument("--scaling-connections", default=None, help="(1,4,16,64,256,1024)")
     p.add_argument("--collect-timeout", type=float, default=900)
+    p.add_argument("--django-apps", type=int, default=None, help="collect-django: apps (20; quick 5)")
+    p.add_argument("--django-files-per-app", type=int, default=40)
+    p.add_argument("--django-mb-per-app", type=float, default=0.6)
     p.add_argument("--rates", default=None, help="latency: request rates (2000,20000,50000,80000; quick 20000)")
     p.add_argument("--latency-duration", type=float, default=None, help="latency: seconds per rate (5; quick 2)")
     p.add_argument("--latency-clients", type=int, default=50, help="latency: h2load connections")
@@ -1140,6 +1196,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.scaling_connections = [int(x) for x in (a.scaling_connections or
                                               ("1,16,256,1024" if q else "1,4,16,64,256,1024")).split(",")]
     a.concurrency = [int(x) for x in a.concurrency.split(",")]
+    a.django_apps = a.django_apps or (5 if q else 20)
     a.rates = [int(x) for x in (a.rates or ("20000" if q else "2000,20000,50000,80000")).split(",")]
     a.latency_duration = a.latency_duration or (2.0 if q else 5.0)
     a.h2c_scenarios = (a.h2c_scenarios or ("css-3KB" if q else "css-3KB,js-100KB")).split(",")
