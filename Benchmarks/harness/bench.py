@@ -278,8 +278,9 @@ class Bench:
         st = os.stat(touch)
         cache = os.path.join(self.work, "hush-cache-django")
         tools = {HUSH: [self.hush, "collect", "--django", "--python", self.venv_python, "--cache-dir", cache,
-                        "--quiet"],
-                 "collectstatic": [self.venv_python, "manage.py", "collectstatic", "--noinput", "-v0"]}
+                        "--quiet"]}
+        if self.peer("django") or self.peer("whitenoise"):
+            tools["collectstatic"] = [self.venv_python, "manage.py", "collectstatic", "--noinput", "-v0"]
         for tool, argv in tools.items():
             if tool == HUSH and self.hush_subcommand("collect"):
                 for phase in ("cold", "warm"):
@@ -303,7 +304,7 @@ class Bench:
                 os.utime(touch, ns=(st.st_atime_ns, st.st_mtime_ns))
             self.record_collect("warm", tool, warm, section="collect-django")
         roots = [os.path.join(self.work, f"djproject-root-{t}") for t in tools]
-        if all(os.path.exists(os.path.join(r, "staticfiles.json")) for r in roots):
+        if len(roots) == 2 and all(os.path.exists(os.path.join(r, "staticfiles.json")) for r in roots):
             same = manifest_paths(roots[0]) == manifest_paths(roots[1])
             self.results.notes.append(f"collect-django: {info['apps']} apps + admin, {info['files']} files; hush "
                                       f"--django's staticfiles.json paths {'identical to' if same else 'DIFFER from'} "
@@ -369,6 +370,10 @@ class Bench:
         out.append({"name": "404", "rel": None, "url": "/static/css/no-such-file.0123456789ab.css", "expect": 404})
         return out
 
+    def serve_scenarios(self, root: str) -> list[dict]:
+        """The scenarios the serve section times (--serve-scenarios; --quick: the 3 KB CSS only)."""
+        return [x for x in self.scenarios(root) if not self.a.serve_scenarios or x["name"] in self.a.serve_scenarios]
+
     def check(self, running: servers.Running, root: str, sc: dict, server: servers.Server | None = None
               ) -> tuple[bool, str, dict]:
         """checks.check against a running server (see checks.py). Returns (ok, reason, headers for wrk)."""
@@ -401,7 +406,7 @@ class Bench:
             self.results.notes.append("serve: skipped, no collector available")
             return
         self.results.notes.append(f"serve: all servers read the STATIC_ROOT written by {made_by}")
-        scenarios = self.scenarios(root)
+        scenarios = self.serve_scenarios(root)
         probe_path = scenarios[0]["url"]
         concs = self.a.concurrency
         runs: dict[tuple, list] = {}            # (server, scenario, conc) -> [WrkResult]
@@ -1151,7 +1156,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument("--quick", action="store_true",
-                   help="short runs on a small corpus (a few minutes); writes results/quick.*")
+                   help="under 3 minutes, for use while optimising (make bench-quick adds --peers nginx): a small "
+                        "corpus, one scenario per kind, 2 s loads, 1 run; writes results/quick.*")
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of {','.join(SECTIONS)}")
     p.add_argument("--peers", default=",".join(PEERS), help=f"comma list of {','.join(PEERS)}")
     p.add_argument("--hush", default=os.environ.get("HUSH_BIN", os.path.join(os.path.dirname(bench_dir),
@@ -1168,7 +1174,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="wrk seconds at the other connection counts (2; quick 2)")
     p.add_argument("--warmup", type=float, default=None, help="wrk warm-up seconds per server start (1; quick 0)")
     p.add_argument("--runs", type=int, default=None, help="rounds per figure, median taken (3; quick 1)")
-    p.add_argument("--concurrency", default="1,64,512")
+    p.add_argument("--concurrency", default=None, help="serve: connection counts (1,64,512; quick 64)")
+    p.add_argument("--serve-scenarios", default=None,
+                   help="serve: scenarios (all: css-3KB,js-100KB,binary-5MB,304-revalidate,404; quick css-3KB)")
     p.add_argument("--scaling-sizes", default=None, help="file counts (1000,10000,100000; quick 500,2000)")
     p.add_argument("--scaling-kb", type=float, default=1.0, help="mean file size in the scaling corpora (KB)")
     p.add_argument("--scaling-django-max", type=int, default=10000, help="largest tree Django collects")
@@ -1192,10 +1200,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.side_duration = a.side_duration or 2.0
     a.warmup = a.warmup if a.warmup is not None else (0.0 if q else 1.0)
     a.runs = a.runs or (1 if q else 3)
-    a.scaling_sizes = [int(x) for x in (a.scaling_sizes or ("500,2000" if q else "1000,10000,100000")).split(",")]
+    a.scaling_sizes = [int(x) for x in (a.scaling_sizes or ("2000" if q else "1000,10000,100000")).split(",")]
     a.scaling_connections = [int(x) for x in (a.scaling_connections or
-                                              ("1,16,256,1024" if q else "1,4,16,64,256,1024")).split(",")]
-    a.concurrency = [int(x) for x in a.concurrency.split(",")]
+                                              ("16,1024" if q else "1,4,16,64,256,1024")).split(",")]
+    a.concurrency = [int(x) for x in (a.concurrency or ("64" if q else "1,64,512")).split(",")]
+    a.serve_scenarios = [x for x in (a.serve_scenarios or ("css-3KB" if q else "")).split(",") if x]
     a.django_apps = a.django_apps or (5 if q else 20)
     a.rates = [int(x) for x in (a.rates or ("20000" if q else "2000,20000,50000,80000")).split(",")]
     a.latency_duration = a.latency_duration or (2.0 if q else 5.0)

@@ -71,9 +71,10 @@ def app_static(tmp: str, dest: str, prefix: str, files: int, mb: float, seed: in
     /static/ references moved under `prefix`. Returns the namespace path of a CSS file that other
     CSS @imports (the warm run's edit), if any."""
     info = corpus.generate(tmp, files, mb, seed)
-    shutil.copytree(os.path.join(tmp, "theme"), dest, dirs_exist_ok=True)
-    shutil.copytree(os.path.join(tmp, "app"), dest, dirs_exist_ok=True)
-    shutil.copytree(os.path.join(tmp, "vendor"), os.path.join(dest, "vendor"), dirs_exist_ok=True)
+    # A small tree may have no theme or vendor file at all.
+    for source, target in (("theme", dest), ("app", dest), ("vendor", os.path.join(dest, "vendor"))):
+        if os.path.isdir(os.path.join(tmp, source)):
+            shutil.copytree(os.path.join(tmp, source), target, dirs_exist_ok=True)
     for dirpath, _, names in os.walk(dest):
         for name in names:
             if name.endswith(".css"):

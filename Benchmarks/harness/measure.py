@@ -234,7 +234,7 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0-100) of an ascending list."""
     if not sorted_values:
         return None
-    rank = max(1, math.ceil(q / 100.0 * len(sorted_values)))
+    rank = max(1, math.ceil(q * len(sorted_values) / 100.0 - 1e-9))     # 99.9 % of 1000 is rank 999, not 1000
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
