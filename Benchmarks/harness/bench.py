@@ -1001,6 +1001,40 @@ class Bench:
             if scen:
                 panels.append(chart.bars(f"Requests/s, {c} connection{'s' if c != 1 else ''}", "req/s",
                                          scen, series))
+        # Server CPU per request: process CPU (utime+stime of the server's processes), not the
+        # pinned core's busy share, which also holds whatever else ran on that core (cpu.py).
+        cpu_rows = [r for r in res.rows if r.section == "serve" and r.metric == "cpu_us_per_req"]
+        if cpu_rows:
+            c = 64 if any(r.concurrency == 64 for r in cpu_rows) else cpu_rows[0].concurrency
+            cscen = [x for x in scen if any(r.scenario == x for r in cpu_rows)]
+            ctools = [t for t in tools if t != servers.Ceiling.name]
+            series = {t: [next((r.value for r in cpu_rows if r.tool == t and r.scenario == x and r.concurrency == c),
+                               None) for x in cscen] for t in ctools}
+            panels.append(chart.bars(f"Server CPU per request, {c} connections (µs, process CPU; lower is better)",
+                                     "µs/req", cscen, series))
+        lat = [r for r in res.rows if r.section == "latency" and r.metric == "p99_ms"]
+        if lat:
+            rates = list(dict.fromkeys(r.scenario for r in lat))
+            ltools = list(dict.fromkeys(r.tool for r in lat))
+            series = {t: [next((r.value for r in lat if r.tool == t and r.scenario == x), None) for x in rates]
+                      for t in ltools}
+            panels.append(chart.bars("p99 latency at a fixed request rate, h2load --h1 (ms; lower is better)",
+                                     "ms", rates, series))
+        h2 = [r for r in res.rows if r.section == "h2c" and r.metric == "req_per_s"]
+        if h2:
+            hs = list(dict.fromkeys(r.scenario for r in h2))
+            htools = list(dict.fromkeys(r.tool for r in h2))
+            series = {t: [next((r.value for r in h2 if r.tool == t and r.scenario == x), None) for x in hs]
+                      for t in htools}
+            panels.append(chart.bars("h2c requests/s (h2load; n/a: not supported)", "req/s", hs, series))
+        wire = [r for r in res.rows if r.section == "bytes" and r.scenario == "bundle-release-2" and r.value]
+        if wire:
+            metrics = list(dict.fromkeys(r.metric for r in wire))
+            wtools = list(dict.fromkeys(r.tool for r in wire))
+            series = {t: [next((r.value / 1024 for r in wire if r.tool == t and r.metric == m), None)
+                          for m in metrics] for t in wtools}
+            panels.append(chart.bars("Bundle release 2 on the wire (KiB; lower is better)", "KiB",
+                                     [m.replace("_bytes", "") for m in metrics], series))
         mb_rows = [r for r in res.rows if r.section == "serve" and r.metric == "mb_per_s"]
         if mb_rows or any(r.scenario.startswith("binary") for r in serve_rows):
             series = {t: [next((r.value for r in mb_rows if r.tool == t and r.concurrency == c), None)
