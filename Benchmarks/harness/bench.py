@@ -490,6 +490,8 @@ class Bench:
             if rs:
                 rps = [x.requests_per_s for x in rs]
                 self.results.add("serve", name, servers.Ceiling.name, "req_per_s", measure.median(rps), 64, rps)
+                # The load generator's share of its core against a responder that does no work.
+                self.add_cpu_rows("serve", name, servers.Ceiling.name, 64, rs)
         if any(runs.get((servers.Ceiling.name, n, 64)) for n in CEILING_SCENARIOS):
             self.results.notes.append(
                 "wrk-ceiling: wrk against a responder that does no work (Benchmarks/harness/ceiling.c replaying "
