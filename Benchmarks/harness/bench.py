@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
-"""Hush side by side with Django/WhiteNoise (collect) and nginx/Caddy/WhiteNoise (serve).
+"""Hush side by side with Django/WhiteNoise/ServeStatic (collect) and nginx, Caddy, h2o, lighttpd,
+WhiteNoise and ServeStatic (serve).
 
-Normally started by Benchmarks/run.sh (`make bench`), which installs the peers and builds Hush.
-Everything here is stdlib; the peers' Python side runs in the venv given by --venv.
+Normally started by Benchmarks/run.sh (`make bench`, `make bench-quick`), which installs the peers
+and builds Hush. Everything here is stdlib; the peers' Python side runs in the venv given by --venv.
 
-Sections (all by default, or --only collect,collect-ci,serve,scaling):
-  collect  hush collect vs collectstatic (ManifestStaticFilesStorage; WhiteNoise's
+Sections (all by default, or --only collect,collect-ci,collect-django,bytes,serve,latency,h2c,scaling):
+  collect  hush collect vs collectstatic (ManifestStaticFilesStorage; WhiteNoise's and ServeStatic's
            CompressedManifestStaticFilesStorage): cold run (empty STATIC_ROOT, empty hush cache
            directory), then a warm re-run after editing one CSS file that others import; wall time,
-           peak RSS; compressed totals hush vs WhiteNoise.
+           peak RSS; compressed totals hush vs the peers.
   collect-ci  a CI/Docker build: hush into an empty STATIC_ROOT from a fresh copy of the sources,
            with the cache directory an earlier build left (restored CI cache, RUN --mount=type=cache),
-           vs WhiteNoise's cold collectstatic; the hush tree is checked byte for byte against a
-           cold hush run.
-  serve    hush serve vs nginx, Caddy, WhiteNoise+gunicorn over one STATIC_ROOT; each server on
-           CPU 0 with one worker, wrk -t1 on CPU 1; 3 KB CSS, 100 KB JS, 5 MB binary, 304, 404;
-           every scenario is checked (status, Content-Encoding, body bytes) before it is timed.
+           vs WhiteNoise's and ServeStatic's cold collectstatic; the hush tree is checked byte for
+           byte against a cold hush run.
+  collect-django  hush collect --django vs manage.py collectstatic on a generated project
+           (django_project.py: N apps with static/ trees, the admin's files), cold and warm.
+  bytes    bytes on the wire per encoding (identity, gzip, br; zstd, dcz when siblings exist), per
+           kind, in total and per asset, and for two consecutive releases of a bundle.
+  serve    hush serve vs the peers over one STATIC_ROOT; each server on CPU 0 with one worker,
+           wrk -t1 on CPU 1; 3 KB CSS, 100 KB JS, 5 MB binary, 304, 404; every scenario is checked
+           (status, Content-Encoding, body bytes) before it is timed; server CPU µs per request
+           (its processes, and its pinned core) and wrk's own CPU.
+  latency  p50/p99/p99.9 at fixed request rates below saturation (h2load --h1 --rps).
+  h2c      HTTP/2 cleartext with h2load, each server probed first ("not supported" otherwise).
   scaling  collect time and server start-up/RSS at 1k/10k/100k files; hush req/s from 1 to 1,024
            connections (nginx alongside as the reference line).
 
