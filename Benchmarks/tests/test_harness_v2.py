@@ -137,6 +137,34 @@ traffic: 954B (954) total, 108B (108) headers (space savings 48.57%), 798B (798)
 """
 
 
+class CpuRowsTests(unittest.TestCase):
+    def test_serve_rows_carry_process_cpu_and_the_cpu_table_the_rest(self):
+        with tempfile.TemporaryDirectory() as d:
+            b = bench.Bench(bench.parse_args(["--work", d, "--hush", "/bin/true"]))
+            runs = []
+            for server_us, busy in ((20.0, 90.0), (30.0, 100.0), (25.0, 95.0)):
+                r = measure.parse_wrk(WRK_64)
+                r.cpu = cpu.Account(server_us, busy, server_us * 4)
+                r.loadgen_cpu_s, r.wall_s = 1.0, 2.0
+                runs.append(r)
+            b.add_cpu_rows("serve", "css-3KB", "nginx", 64, runs)
+        rows = {(r.section, r.metric): r for r in b.results.rows}
+        self.assertEqual(rows[("serve", "cpu_us_per_req")].value, 25.0)          # the median of the runs
+        self.assertEqual(rows[("serve", "cpu_us_per_req")].runs, [20.0, 30.0, 25.0])
+        self.assertEqual(rows[("serve-cpu", "core_busy_pct")].value, 95.0)
+        self.assertEqual(rows[("serve-cpu", "core_us_per_req")].value, 100.0)
+        self.assertEqual(rows[("serve-cpu", "loadgen_cpu_pct")].value, 50.0)
+        self.assertAlmostEqual(rows[("serve-cpu", "loadgen_us_per_req")].value, 1e6 / 80000)
+
+
+WRK_64 = """Running 2s test @ http://127.0.0.1:8080/static/css/main.0123456789ab.css
+  1 threads and 64 connections
+  80000 requests in 2.00s, 70.00MB read
+Requests/sec:  40000.50
+Transfer/sec:     35.00MB
+"""
+
+
 class H2loadTests(unittest.TestCase):
     def test_summary_is_parsed(self):
         r = measure.parse_h2load(H2LOAD_H1)
