@@ -18,12 +18,10 @@ UNITS = {"seconds": "s", "peak_rss_mb": "MB", "req_per_s": "req/s", "mb_per_s": 
          "loadgen_us_per_req": "µs", "p50_ms": "ms", "p999_ms": "ms", "achieved_rps": "req/s",
          "identity_bytes": "B", "zstd_bytes": "B", "dcz_bytes": "B", "zstd_ref_bytes": "B", "dcz_ref_bytes": "B"}
 
-# Headings of the sections issue 14 added (and the serve heading, which now names the CPU column).
+# Headings of the sections issue 14 added.
 SECTION_TITLES = {
     "collect-django": "Collect a Django project (hush collect --django vs manage.py collectstatic)",
     "bytes": "Bytes on the wire (what a client accepting each encoding downloads)",
-    "serve": "Serve (requests/s, p99, server CPU µs per request from its own processes; ratios are hush/peer: "
-             "above 1 means Hush is ahead for req/s, below 1 for ms and µs)",
     "serve-cpu": "Serve CPU (the pinned core's busy share and µs per request; the load generator's share of its "
                  "core and µs per request)",
     "latency": "Latency at fixed request rates (h2load --h1 --rps, 50 connections)",
