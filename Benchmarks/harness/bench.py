@@ -1229,7 +1229,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--django-apps", type=int, default=None, help="collect-django: apps (20; quick 5)")
     p.add_argument("--django-files-per-app", type=int, default=40)
     p.add_argument("--django-mb-per-app", type=float, default=0.6)
-    p.add_argument("--rates", default=None, help="latency: request rates (2000,20000,50000,80000; quick 20000)")
+    p.add_argument("--rates", default=None, help="latency: request rates (2000,10000,20000,40000; quick 20000)")
     p.add_argument("--latency-duration", type=float, default=None, help="latency: seconds per rate (5; quick 2)")
     p.add_argument("--latency-clients", type=int, default=50, help="latency: h2load connections")
     p.add_argument("--h2c-scenarios", default=None, help="h2c: scenarios (css-3KB,js-100KB; quick css-3KB)")
@@ -1250,7 +1250,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.concurrency = [int(x) for x in (a.concurrency or ("64" if q else "1,64,512")).split(",")]
     a.serve_scenarios = [x for x in (a.serve_scenarios or ("css-3KB" if q else "")).split(",") if x]
     a.django_apps = a.django_apps or (5 if q else 20)
-    a.rates = [int(x) for x in (a.rates or ("20000" if q else "2000,20000,50000,80000")).split(",")]
+    a.rates = [int(x) for x in (a.rates or ("20000" if q else "2000,10000,20000,40000")).split(",")]
     a.latency_duration = a.latency_duration or (2.0 if q else 5.0)
     a.h2c_scenarios = (a.h2c_scenarios or ("css-3KB" if q else "css-3KB,js-100KB")).split(",")
     a.only = [x.strip() for x in a.only.split(",") if x.strip()]
