@@ -321,8 +321,8 @@ class Caddy(Server):
 
     def command(self, root, port):
         # Production static serving per https://caddyserver.com/docs/caddyfile/directives/file_server:
-        # `precompressed` serves the sidecar files a build step wrote (zstd, br, gzip: the documented
-        # default order), no on-the-fly `encode`. h2c is off by default; `protocols h1 h2 h2c`
+        # `precompressed` serves the .zst/.br/.gz sidecar files a build step wrote, and no
+        # on-the-fly `encode`. h2c is off by default; `protocols h1 h2 h2c`
         # (https://caddyserver.com/docs/caddyfile/options#protocols) lets the h2c scenario reach it.
         conf = f"""{{
     admin off
