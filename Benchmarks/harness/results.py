@@ -57,6 +57,7 @@ COUNTERPART = {"django-manifest": HASH_ONLY}
 TITLES = {"collect": "Collect (wall time, peak RSS; compressed totals)",
           "serve": "Serve (requests/s; ratios are hush/peer, above 1 means Hush is ahead)",
           "scaling": "Scaling (collect without compression; start-up; connections)"}
+TITLES.update(SECTION_TITLES)
 
 # Version of the JSON results document (RESULTS/NAME.json); raise it when a key changes meaning.
 JSON_FORMAT = 1
