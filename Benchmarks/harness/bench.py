@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import datetime
-import http.client
 import json
 import os
 import platform
