@@ -956,7 +956,9 @@ class Bench:
                        f"{self.a.seed}" if info else "")
         if os.path.isfile(self.hush):
             built = datetime.datetime.fromtimestamp(os.path.getmtime(self.hush), datetime.timezone.utc)
-            self.versions[HUSH] = (os.environ.get("HUSH_REVISION") or "") + \
+            # The binary says which commit it was built from (a HUSH_BIN not built by run.sh too).
+            said = servers.version_of([self.hush, "--version"]).replace("hush ", "", 1)
+            self.versions[HUSH] = (os.environ.get("HUSH_REVISION") or said) + \
                 f" (binary {self.hush}, built {built:%Y-%m-%d %H:%M} UTC)"
         versions = ", ".join(f"{k} {v}".replace("  ", " ") for k, v in sorted(self.versions.items()))
         protocol = (f"wrk -t1 on CPU 1, each server on CPU 0 with one worker; Accept-Encoding: br, gzip; "
