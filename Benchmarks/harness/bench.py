@@ -774,6 +774,10 @@ class Bench:
                     f"({res.requests_per_s:,.0f} req/s, server {fmt_us(res.cpu.server_us_per_req)} µs/req)"
                     + (f"  {note}" if note else ""))
         self.each_server("latency", sc, body)
+        self.results.notes.append(
+            f"latency: h2load -t1 --h1 -c{clients} --rps=R/{clients} for {self.a.latency_duration:g} s per rate on "
+            "CPU 1, p50/p99/p99.9 from its per-request log; a rate above 90 % of the server's closed-loop req/s "
+            "is not run; one h2load thread holds about 50k req/s here")
 
     def section_h2c(self) -> None:
         """HTTP/2 over cleartext (prior knowledge) with h2load: each server is probed with one
