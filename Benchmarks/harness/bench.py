@@ -1093,22 +1093,22 @@ class Bench:
         only = self.a.only
         # Scaling needs the main corpus too: its connection sweep serves the same 3 KB CSS.
         self.corpus_info = self.make_corpus("corpus", self.a.files, self.a.total_mb)
-        if "collect" in only:
-            self.section_collect()
-        if "collect-ci" in only:
-            self.section_collect_ci()
-        if "collect-django" in only:
-            self.section_collect_django()
-        if "serve" in only:
-            self.section_serve()
-        if "bytes" in only:
-            self.section_bytes()
-        if "latency" in only:
-            self.section_latency()
-        if "h2c" in only:
-            self.section_h2c()
-        if "scaling" in only:
-            self.section_scaling()
+        sections = {"collect": self.section_collect, "collect-ci": self.section_collect_ci,
+                    "collect-django": self.section_collect_django, "serve": self.section_serve,
+                    "bytes": self.section_bytes, "latency": self.section_latency, "h2c": self.section_h2c,
+                    "scaling": self.section_scaling}
+        for name, section in sections.items():
+            if name not in only:
+                continue
+            minutes = (time.monotonic() - self.started) / 60
+            # --budget-minutes: a run that must end by a set time still writes its report; the
+            # sections it never started are named, not silently missing.
+            if self.a.budget_minutes and minutes > self.a.budget_minutes:
+                log(f"{name}: skipped, --budget-minutes {self.a.budget_minutes:g} spent ({minutes:.1f} min)")
+                self.results.notes.append(f"{name}: not run, the run's --budget-minutes {self.a.budget_minutes:g} "
+                                          f"was spent after {minutes:.1f} min")
+                continue
+            section()
         self.report()
 
 
@@ -1231,6 +1231,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scaling-django-max", type=int, default=10000, help="largest tree Django collects")
     p.add_argument("--scaling-connections", default=None, help="(1,4,16,64,256,1024)")
     p.add_argument("--collect-timeout", type=float, default=900)
+    p.add_argument("--budget-minutes", type=float, default=None,
+                   help="start no further section after this many minutes (the report is still written)")
     p.add_argument("--django-apps", type=int, default=None, help="collect-django: apps (20; quick 5)")
     p.add_argument("--django-files-per-app", type=int, default=40)
     p.add_argument("--django-mb-per-app", type=float, default=0.6)
