@@ -422,6 +422,19 @@ class PeerConfigTests(unittest.TestCase):
         self.assertIn(f"listen 127.0.0.1:{s.h2c} http2", text)
         self.assertIn("gzip_static on", text)
 
+    def test_a_spent_budget_skips_the_remaining_sections_and_says_so(self):
+        with tempfile.TemporaryDirectory() as d:
+            b = bench.Bench(bench.parse_args(["--work", d, "--only", "collect,bytes,h2c", "--budget-minutes", "1"]))
+            called = []
+            b.make_corpus = lambda *args: {}
+            b.report = lambda: None
+            b.section_collect = lambda: (called.append("collect"), setattr(b, "started", b.started - 120))
+            b.section_bytes = lambda: called.append("bytes")
+            b.section_h2c = lambda: called.append("h2c")
+            b.run()
+        self.assertEqual(called, ["collect"])
+        self.assertEqual([n.split(":")[0] for n in b.results.notes], ["bytes", "h2c"])
+
     def test_quick_runs_one_scenario_per_kind(self):
         with tempfile.TemporaryDirectory() as d:
             a = bench.parse_args(["--work", d, "--quick"])
