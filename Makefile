@@ -12,7 +12,7 @@ DJANGO52_VENV := .venv-django52
 DJANGO_PIP := whitenoise brotli gunicorn
 HUSH := .build/release/hush
 
-.PHONY: deps build demo test bench clean-demo dist test-dist format lint
+.PHONY: deps build demo test bench bench-quick clean-demo dist test-dist format lint
 
 # Installs the Debian packages $(2) unless the check $(1) succeeds: with apt-get when running as
 # root, otherwise the exact command is printed and make stops.
@@ -86,14 +86,20 @@ SUITE_ENV := HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python HUSH_DJANGO5
 test: $(SUITE_DEPS) bench-smoke
 	$(SUITE_ENV) $(SWIFT) test --disable-swift-testing
 
-# The full comparison (about 25 minutes), then its report into README.md between the
+# The full comparison (about 40 minutes), then its report into README.md between the
 # bench:start / bench:end markers (Benchmarks/harness/readme.py, from results/latest.json).
 bench: build
 	bash Benchmarks/run.sh
 	python3 Benchmarks/harness/readme.py
 
-# Smoke tests of the benchmark harness (corpus generator, chart writer, the README's benchmark
-# section); no server, a few seconds.
+# At most 3 minutes, for use while optimising: hush and nginx, one scenario per kind, 2 s loads;
+# writes Benchmarks/results/quick.* (git-ignored) and leaves the README alone.
+.PHONY: bench-quick
+bench-quick: build
+	bash Benchmarks/run.sh --quick --peers nginx
+
+# Smoke tests of the benchmark harness (corpus generator, chart writer, wrk/h2load output, CPU
+# accounting, peer checks, the README's benchmark section); no load, a few seconds.
 .PHONY: bench-smoke
 bench-smoke:
 	python3 -m unittest discover -s Benchmarks/tests -v

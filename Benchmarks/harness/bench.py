@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
-"""Hush side by side with Django/WhiteNoise (collect) and nginx/Caddy/WhiteNoise (serve).
+"""Hush side by side with Django/WhiteNoise/ServeStatic (collect) and nginx, Caddy, h2o, lighttpd,
+WhiteNoise and ServeStatic (serve).
 
-Normally started by Benchmarks/run.sh (`make bench`), which installs the peers and builds Hush.
-Everything here is stdlib; the peers' Python side runs in the venv given by --venv.
+Normally started by Benchmarks/run.sh (`make bench`, `make bench-quick`), which installs the peers
+and builds Hush. Everything here is stdlib; the peers' Python side runs in the venv given by --venv.
 
-Sections (all by default, or --only collect,collect-ci,serve,scaling):
-  collect  hush collect vs collectstatic (ManifestStaticFilesStorage; WhiteNoise's
+Sections (all by default, or --only collect,collect-ci,collect-django,bytes,serve,latency,h2c,scaling):
+  collect  hush collect vs collectstatic (ManifestStaticFilesStorage; WhiteNoise's and ServeStatic's
            CompressedManifestStaticFilesStorage): cold run (empty STATIC_ROOT, empty hush cache
            directory), then a warm re-run after editing one CSS file that others import; wall time,
-           peak RSS; compressed totals hush vs WhiteNoise.
+           peak RSS; compressed totals hush vs the peers.
   collect-ci  a CI/Docker build: hush into an empty STATIC_ROOT from a fresh copy of the sources,
            with the cache directory an earlier build left (restored CI cache, RUN --mount=type=cache),
-           vs WhiteNoise's cold collectstatic; the hush tree is checked byte for byte against a
-           cold hush run.
-  serve    hush serve vs nginx, Caddy, WhiteNoise+gunicorn over one STATIC_ROOT; each server on
-           CPU 0 with one worker, wrk -t1 on CPU 1; 3 KB CSS, 100 KB JS, 5 MB binary, 304, 404;
-           every scenario is checked (status, Content-Encoding, body bytes) before it is timed.
+           vs WhiteNoise's and ServeStatic's cold collectstatic; the hush tree is checked byte for
+           byte against a cold hush run.
+  collect-django  hush collect --django vs manage.py collectstatic on a generated project
+           (django_project.py: N apps with static/ trees, the admin's files), cold and warm.
+  bytes    bytes on the wire per encoding (identity, gzip, br; zstd, dcz when siblings exist), per
+           kind, in total and per asset, and for two consecutive releases of a bundle.
+  serve    hush serve vs the peers over one STATIC_ROOT; each server on CPU 0 with one worker,
+           wrk -t1 on CPU 1; 3 KB CSS, 100 KB JS, 5 MB binary, 304, 404; every scenario is checked
+           (status, Content-Encoding, body bytes) before it is timed; server CPU µs per request
+           (its processes, and its pinned core) and wrk's own CPU.
+  latency  p50/p99/p99.9 at fixed request rates below saturation (h2load --h1 --rps).
+  h2c      HTTP/2 cleartext with h2load, each server probed first ("not supported" otherwise).
   scaling  collect time and server start-up/RSS at 1k/10k/100k files; hush req/s from 1 to 1,024
            connections (nginx alongside as the reference line).
 
@@ -30,7 +38,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import datetime
-import http.client
 import json
 import os
 import platform
@@ -45,14 +52,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import chart  # noqa: E402
+import checks  # noqa: E402
 import corpus  # noqa: E402
+import cpu  # noqa: E402
+import django_project  # noqa: E402
 import measure  # noqa: E402
 import servers  # noqa: E402
 from results import HASH_ONLY, HUSH, TITLES, Results, render_markdown_report, render_text_table  # noqa: E402
 
-ACCEPT = {"Accept-Encoding": "br, gzip"}
+ACCEPT = checks.ACCEPT
 NOT_BUILT = "not built"
-PEERS = ("nginx", "caddy", "whitenoise", "django")
+SECTIONS = ("collect", "collect-ci", "collect-django", "bytes", "serve", "latency", "h2c", "scaling")
+PEERS = ("nginx", "caddy", "h2o", "lighttpd", "whitenoise", "servestatic", "django")
 
 
 def log(msg: str) -> None:
@@ -147,7 +158,7 @@ class Bench:
             extra = extra or []
             cache = [] if "--cache-dir" in extra else ["--cache-dir", self.hush_cache]
             return [self.hush, "collect", *sources, "--output", out, "--quiet", *cache, *extra]
-        storage = "whitenoise" if tool == "whitenoise" else "manifest"
+        storage = tool if tool in ("whitenoise", "servestatic") else "manifest"
         return [self.venv_python, os.path.join(HERE, "django_collect.py"), "--root", out,
                 "--storage", storage, *sources]
 
@@ -161,7 +172,7 @@ class Bench:
         # hush-hash-only (--no-brotli --no-gzip) is what Django's hashing-only storage is compared
         # with; plain hush (hash + compress) is compared with WhiteNoise.
         tools = [HUSH] + ([HASH_ONLY] if self.peer("django") else []) + \
-            [t for t in ("django", "whitenoise") if self.peer(t)]
+            [t for t in ("django", "whitenoise", "servestatic") if self.peer(t)]
         touch_path = info["touch_path"]
         with open(touch_path, "rb") as f:
             original = f.read()
@@ -197,7 +208,7 @@ class Bench:
                 os.utime(touch_path, ns=(st.st_atime_ns, st.st_mtime_ns))
             self.record_collect("warm", label, warm)
         # Compressed totals: the bytes a CDN or server would send, Hush vs WhiteNoise.
-        for tool in (HUSH, "whitenoise"):
+        for tool in (HUSH, "whitenoise", "servestatic"):
             root = self.collected.get(tool)
             if root is None:
                 if tool == HUSH:
@@ -248,17 +259,70 @@ class Bench:
                 same = tree_bytes(out) == tree_bytes(earlier)
                 self.results.notes.append(f"collect-ci: hush's tree from a fresh STATIC_ROOT + warm cache is "
                                           f"{'byte-identical to' if same else 'DIFFERENT from'} its cold run's")
-        if self.peer("whitenoise"):
-            out = os.path.join(self.work, "root-whitenoise-ci")
-            shutil.rmtree(out, ignore_errors=True)
-            self.record_collect(scenario, "whitenoise", self.run_collect("whitenoise", sources, out))
+        # The peers have no cache to restore: a CI build is their cold run.
+        for peer in ("whitenoise", "servestatic"):
+            if self.peer(peer):
+                out = os.path.join(self.work, f"root-{peer}-ci")
+                shutil.rmtree(out, ignore_errors=True)
+                self.record_collect(scenario, peer, self.run_collect(peer, sources, out))
 
-    def record_collect(self, phase: str, tool: str, res: measure.CommandResult) -> None:
+    def section_collect_django(self) -> None:
+        """`hush collect --django` against `python manage.py collectstatic --noinput` on a generated
+        project (django_project.py: N apps with their own static/ trees, the admin's, one
+        STATICFILES_DIRS entry; WhiteNoise's compressing manifest storage), cold and warm (after
+        editing one imported CSS file, undone afterwards)."""
+        if not os.path.exists(self.venv_python):
+            self.results.notes.append("collect-django: skipped, no venv with Django")
+            return
+        proj = os.path.join(self.work, "djproject")
+        t0 = time.monotonic()
+        info = django_project.generate(proj, self.a.django_apps, self.a.django_files_per_app,
+                                       self.a.django_mb_per_app, self.a.seed)
+        log(f"django project: {info['apps']} apps, {info['files']} files ({time.monotonic() - t0:.1f} s to generate)")
+        touch = info["touch_path"]
+        with open(touch, "rb") as f:
+            original = f.read()
+        st = os.stat(touch)
+        cache = os.path.join(self.work, "hush-cache-django")
+        tools = {HUSH: [self.hush, "collect", "--django", "--python", self.venv_python, "--cache-dir", cache,
+                        "--quiet"]}
+        if self.peer("django") or self.peer("whitenoise"):
+            tools["collectstatic"] = [self.venv_python, "manage.py", "collectstatic", "--noinput", "-v0"]
+        for tool, argv in tools.items():
+            if tool == HUSH and self.hush_subcommand("collect"):
+                for phase in ("cold", "warm"):
+                    self.results.add("collect-django", phase, HUSH, "seconds", None, note=f"hush: {NOT_BUILT}")
+                continue
+            root = os.path.join(self.work, f"djproject-root-{tool}")
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            env = {"BENCH_STATIC_ROOT": root, "DJANGO_SETTINGS_MODULE": "benchsite.settings"}
+            cold = measure.run_measured(argv, timeout=self.a.collect_timeout, env=env, cwd=proj)
+            self.record_collect("cold", tool, cold, section="collect-django")
+            if not cold.ok:
+                continue
+            try:
+                with open(touch, "wb") as f:
+                    f.write(original + b"\n.bench-warm-edit{color:#c92a2a}\n")
+                warm = measure.run_measured(argv, timeout=self.a.collect_timeout, env=env, cwd=proj)
+            finally:
+                with open(touch, "wb") as f:
+                    f.write(original)
+                os.utime(touch, ns=(st.st_atime_ns, st.st_mtime_ns))
+            self.record_collect("warm", tool, warm, section="collect-django")
+        roots = [os.path.join(self.work, f"djproject-root-{t}") for t in tools]
+        if len(roots) == 2 and all(os.path.exists(os.path.join(r, "staticfiles.json")) for r in roots):
+            same = manifest_paths(roots[0]) == manifest_paths(roots[1])
+            self.results.notes.append(f"collect-django: {info['apps']} apps + admin, {info['files']} files; hush "
+                                      f"--django's staticfiles.json paths {'identical to' if same else 'DIFFER from'} "
+                                      "collectstatic's (WhiteNoise's CompressedManifestStaticFilesStorage)")
+
+    def record_collect(self, phase: str, tool: str, res: measure.CommandResult, section: str = "collect") -> None:
         note = "" if res.ok else f"failed: {res.first_error_line()}"
-        log(f"collect {phase:4} {tool:16} {res.seconds:7.2f} s  peak RSS {res.peak_rss_kb / 1024:7.1f} MB"
+        log(f"{section} {phase:4} {tool:16} {res.seconds:7.2f} s  peak RSS {res.peak_rss_kb / 1024:7.1f} MB"
             + (f"  {note}" if note else ""))
-        self.results.add("collect", phase, tool, "seconds", res.seconds if res.ok else None, note=note)
-        self.results.add("collect", phase, tool, "peak_rss_mb", res.peak_rss_kb / 1024 if res.ok else None,
+        self.results.add(section, phase, tool, "seconds", res.seconds if res.ok else None, note=note)
+        self.results.add(section, phase, tool, "peak_rss_mb", res.peak_rss_kb / 1024 if res.ok else None,
                          note=note)
 
     # ------------------------------------------------------------ serve
@@ -289,9 +353,15 @@ class Bench:
         if self.peer("nginx"):
             out.append(servers.Nginx(self.work))
         if self.peer("caddy"):
-            out.append(servers.Caddy(self.work))
+            out.append(servers.Caddy(self.work, self.a.venv))
+        if self.peer("h2o"):
+            out.append(servers.H2O(self.work))
+        if self.peer("lighttpd"):
+            out.append(servers.Lighttpd(self.work))
         if self.peer("whitenoise"):
             out.append(servers.WhiteNoiseGunicorn(self.work, self.a.venv, HERE))
+        if self.peer("servestatic"):
+            out.append(servers.ServeStaticGunicorn(self.work, self.a.venv, HERE))
         return out
 
     def scenarios(self, root: str) -> list[dict]:
@@ -307,40 +377,30 @@ class Bench:
         out.append({"name": "404", "rel": None, "url": "/static/css/no-such-file.0123456789ab.css", "expect": 404})
         return out
 
-    def check(self, running: servers.Running, root: str, sc: dict) -> tuple[bool, str, dict]:
-        """One request as wrk will send it: status, Content-Encoding and the exact body bytes
-        (the sibling on disk the server should pick) must match. Returns (ok, reason, headers for wrk)."""
-        headers = dict(ACCEPT)
-        try:
-            conn = http.client.HTTPConnection(servers.HOST, running.port, timeout=10)
-            if sc["expect"] == 304:
-                conn.request("GET", sc["url"], headers=headers)
-                first = conn.getresponse()
-                first.read()
-                etag = first.getheader("ETag")
-                if not etag:
-                    return False, "no ETag on the 200 response", headers
-                headers["If-None-Match"] = etag
-            conn.request("GET", sc["url"], headers=headers)
-            resp = conn.getresponse()
-            body = resp.read()
-            conn.close()
-        except OSError as e:
-            return False, f"request failed: {e}", headers
-        if resp.status != sc["expect"]:
-            return False, f"status {resp.status}, expected {sc['expect']}", headers
-        if sc["expect"] != 200:
-            return True, f"{resp.status}", headers
-        base = os.path.join(root, sc["rel"])
-        want = "br" if os.path.exists(base + ".br") else "gzip" if os.path.exists(base + ".gz") else None
-        got = resp.getheader("Content-Encoding")
-        if (got or None) != want:
-            return False, f"Content-Encoding {got or 'none'}, expected {want or 'none'}", headers
-        path = base + {"br": ".br", "gzip": ".gz", None: ""}[want]
-        with open(path, "rb") as f:
-            if f.read() != body:
-                return False, f"body differs from {os.path.basename(path)} ({len(body)} bytes)", headers
-        return True, f"200 {want or 'identity'}", headers
+    def serve_scenarios(self, root: str) -> list[dict]:
+        """The scenarios the serve section times (--serve-scenarios; --quick: the 3 KB CSS only)."""
+        return [x for x in self.scenarios(root) if not self.a.serve_scenarios or x["name"] in self.a.serve_scenarios]
+
+    def check(self, running: servers.Running, root: str, sc: dict, server: servers.Server | None = None
+              ) -> tuple[bool, str, dict]:
+        """checks.check against a running server (see checks.py). Returns (ok, reason, headers for wrk)."""
+        own = bool(server and server.own_compression)
+        return checks.check(servers.HOST, running.port, root, sc, own_compression=own,
+                            decoders={"br": self.brotli_decoder} if own else None)
+
+    @property
+    def brotli_decoder(self):
+        if not hasattr(self, "_brotli"):
+            self._brotli = checks.venv_brotli(self.venv_python)
+        return self._brotli
+
+    def timed_wrk(self, r: servers.Running, url: str, c: int, secs: float, headers: dict) -> measure.WrkResult:
+        """One wrk run with the server's CPU (process tree and pinned core) sampled around it."""
+        before = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+        res = measure.run_wrk(url, c, secs, headers)
+        after = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+        res.cpu = cpu.account(before, after, res.requests)
+        return res
 
     def section_serve(self) -> None:
         if not (shutil.which("wrk") and shutil.which("taskset")):
@@ -353,7 +413,7 @@ class Bench:
             self.results.notes.append("serve: skipped, no collector available")
             return
         self.results.notes.append(f"serve: all servers read the STATIC_ROOT written by {made_by}")
-        scenarios = self.scenarios(root)
+        scenarios = self.serve_scenarios(root)
         probe_path = scenarios[0]["url"]
         concs = self.a.concurrency
         runs: dict[tuple, list] = {}            # (server, scenario, conc) -> [WrkResult]
@@ -392,7 +452,7 @@ class Bench:
                         key = (s.name, sc["name"])
                         if key in failed:
                             continue
-                        ok, why, headers = self.check(r, root, sc)
+                        ok, why, headers = self.check(r, root, sc, s)
                         if rnd == 0:
                             log(f"check {s.name:10} {sc['name']:15} {'ok' if ok else 'FAILED'}: {why}")
                         if not ok:
@@ -412,14 +472,15 @@ class Bench:
                         for c in concs:
                             secs = self.a.duration if c == 64 else self.a.side_duration
                             try:
-                                res = measure.run_wrk(url, c, secs, headers)
+                                res = self.timed_wrk(r, url, c, secs, headers)
                             except (ValueError, subprocess.TimeoutExpired) as e:
                                 log(f"wrk {s.name} {sc['name']} c={c}: {e}")
                                 continue
                             runs.setdefault((s.name, sc["name"], c), []).append(res)
                             if self.a.verbose:
                                 log(f"  {s.name:10} {sc['name']:15} c={c:<4} {res.requests_per_s:10.0f} req/s "
-                                    f"{res.bytes_per_s / 2**20:8.1f} MB/s")
+                                    f"{res.bytes_per_s / 2**20:8.1f} MB/s  server {fmt_us(res.cpu.server_us_per_req)} "
+                                    f"µs/req, core 0 {fmt_us(res.cpu.core_busy_pct)} % busy")
                     rss_end = servers.tree_rss_kb(r.proc.pid)
                     sessions.setdefault(s.name, []).append((r.started_s, rss_start, rss_end))
                     if r.proc.poll() is not None:
@@ -436,6 +497,8 @@ class Bench:
             if rs:
                 rps = [x.requests_per_s for x in rs]
                 self.results.add("serve", name, servers.Ceiling.name, "req_per_s", measure.median(rps), 64, rps)
+                # The load generator's share of its core against a responder that does no work.
+                self.add_cpu_rows("serve", name, servers.Ceiling.name, 64, rs)
         if any(runs.get((servers.Ceiling.name, n, 64)) for n in CEILING_SCENARIOS):
             self.results.notes.append(
                 "wrk-ceiling: wrk against a responder that does no work (Benchmarks/harness/ceiling.c replaying "
@@ -470,6 +533,7 @@ class Bench:
                     p99 = [x.latency_p99_ms for x in rs if x.latency_p99_ms is not None]
                     if p99:
                         self.results.add("serve", sc["name"], s.name, "p99_ms", measure.median(p99), c, p99)
+                    self.add_cpu_rows("serve", sc["name"], s.name, c, rs)
             if s.name in sessions:
                 ss = sessions[s.name]
                 self.results.add("serve", "server", s.name, "startup_s", measure.median([x[0] for x in ss]),
@@ -482,6 +546,21 @@ class Bench:
                 for metric in ("startup_s", "rss_start_mb", "rss_end_mb"):
                     self.results.add("serve", "server", HUSH, metric, None, note=unavailable.get(HUSH, ""))
         self.serve_root_path = root
+
+    def add_cpu_rows(self, section: str, scenario: str, tool: str, c: int, rs: list) -> None:
+        """Server CPU µs/request (process tree) in the section's own table; the pinned core's busy
+        share, its µs/request and the load generator's CPU in the section's -cpu table."""
+        def add(sec, metric, values):
+            values = [v for v in values if v is not None]
+            if values:
+                self.results.add(sec, scenario, tool, metric, measure.median(values), c, values)
+        add(section, "cpu_us_per_req", [getattr(x, "cpu", None) and x.cpu.server_us_per_req for x in rs])
+        add(section + "-cpu", "core_busy_pct", [getattr(x, "cpu", None) and x.cpu.core_busy_pct for x in rs])
+        add(section + "-cpu", "core_us_per_req", [getattr(x, "cpu", None) and x.cpu.core_us_per_req for x in rs])
+        lg = [cpu.loadgen(x.loadgen_cpu_s, x.wall_s, x.requests) for x in rs
+              if x.loadgen_cpu_s is not None and x.wall_s]
+        add(section + "-cpu", "loadgen_cpu_pct", [x[0] for x in lg])
+        add(section + "-cpu", "loadgen_us_per_req", [x[1] for x in lg])
 
     def build_ceiling(self) -> str | None:
         """Compiles ceiling.c with gcc into the work directory; None (and a note) without gcc."""
@@ -518,6 +597,233 @@ class Bench:
             finally:
                 servers.stop(r, self.registry)
                 self.running.remove(r)
+
+    # ------------------------------------------------------------ bytes on the wire
+
+    def section_bytes(self) -> None:
+        """What a client downloads: per asset and in total, for a client accepting each encoding
+        (the sibling when the collector wrote one, else the file), from each collector's output;
+        then the same for two consecutive releases of a JS bundle (corpus.bundle_releases).
+
+        The serve checks prove that the servers send exactly these sibling files. zstd and dcz
+        columns appear when a collector wrote .zst/.zstd/.dcz siblings. For the bundle, the
+        zstd CLI's sizes are given as a reference (tool `zstd-19 (reference)`): `zstd -19` of the new
+        release, and `zstd -19 --patch-from` the previous release plus dcz's 40-byte header, i.e.
+        what a dictionary-compressed (dcz) response with the previous release as the dictionary
+        would weigh. Nobody serves those here; they show what dcz would save."""
+        roots = {t: self.collected[t] for t in (HUSH, "whitenoise", "servestatic") if t in self.collected}
+        if not roots:
+            root, tool = self.serve_root()
+            if root:
+                roots[tool] = root
+        per_asset: list[list] = []
+        kinds = ("css", "js", "map", "svg", "json", "other")
+        for tool, root in roots.items():
+            assets = wire_sizes(root)
+            groups: dict[str, dict[str, int]] = {}
+            for rel, sizes in sorted(assets.items()):
+                kind = rel.rsplit(".", 1)[-1] if rel.rsplit(".", 1)[-1] in kinds else "other"
+                for group in ("corpus-total", f"corpus-{kind}"):
+                    g = groups.setdefault(group, {})
+                    for enc, size in sizes.items():
+                        g[enc] = g.get(enc, 0) + size
+                per_asset.append([tool, rel] + [sizes.get(e, "") for e in ENCODINGS])
+            present = {e for sizes in assets.values() for e in sizes}
+            for group in ["corpus-total"] + [f"corpus-{k}" for k in kinds]:
+                for enc in ENCODINGS:
+                    if enc in present and group in groups:
+                        self.results.add("bytes", group, tool, f"{ENC_METRIC[enc]}", groups[group][enc])
+        self.bytes_per_asset = per_asset
+        self.bundle_bytes()
+
+    def bundle_bytes(self) -> None:
+        out = os.path.join(self.work, "bundle")
+        shutil.rmtree(out, ignore_errors=True)
+        r1, r2 = corpus.bundle_releases(out, self.a.seed)
+        tools = [HUSH] + [t for t in ("whitenoise", "servestatic") if self.peer(t)]
+        for tool in tools:
+            if tool == HUSH and self.hush_subcommand("collect"):
+                self.results.add("bytes", "bundle-release-2", HUSH, "br_bytes", None, note=f"hush: {NOT_BUILT}")
+                continue
+            root = os.path.join(self.work, f"bundle-root-{tool}")
+            shutil.rmtree(root, ignore_errors=True)
+            extra = ["--cache-dir", os.path.join(self.work, "bundle-cache")] if tool == HUSH else None
+            if extra:
+                shutil.rmtree(extra[1], ignore_errors=True)
+            for n, src in ((1, r1), (2, r2)):
+                # Consecutive deploys into one STATIC_ROOT, as a site ships them.
+                res = self.run_collect(tool, [src], root, extra)
+                if not res.ok:
+                    self.results.add("bytes", f"bundle-release-{n}", tool, "br_bytes", None,
+                                     note=f"failed: {res.first_error_line()}")
+                    break
+                rel = manifest_paths(root).get("js/app.bundle.js")
+                sizes = wire_sizes(root, only=[rel]).get(rel, {}) if rel else {}
+                for enc in ENCODINGS:
+                    if enc in sizes:
+                        self.results.add("bytes", f"bundle-release-{n}", tool, ENC_METRIC[enc], sizes[enc])
+        zstd = shutil.which("zstd")
+        if zstd:
+            ref = "zstd-19 (reference)"
+            new = os.path.join(r2, "js", "app.bundle.js")
+            old = os.path.join(r1, "js", "app.bundle.js")
+            for n, path in ((1, old), (2, new)):
+                done = subprocess.run([zstd, "-19", "-q", "-c", path], capture_output=True, timeout=300)
+                if done.returncode == 0:
+                    self.results.add("bytes", f"bundle-release-{n}", ref, "zstd_ref_bytes", len(done.stdout))
+            done = subprocess.run([zstd, "-19", "-q", "-c", f"--patch-from={old}", new], capture_output=True,
+                                  timeout=300)
+            if done.returncode == 0:
+                self.results.add("bytes", "bundle-release-2", ref, "dcz_ref_bytes", len(done.stdout) + DCZ_HEADER)
+        with open(os.path.join(r1, "js", "app.bundle.js"), "rb") as a, open(os.path.join(r2, "js", "app.bundle.js"),
+                                                                              "rb") as b:
+            sa, sb = a.read(), b.read()
+        self.results.notes.append(
+            f"bytes: the bundle is corpus.bundle_text: {len(sa) / 1024:.0f} KiB of webpack-5-style modules; "
+            f"release 2 ({len(sb) / 1024:.0f} KiB) edits 3 of its 80 modules, adds one and bumps the build id; "
+            "both are collected into one STATIC_ROOT in turn. zstd-19 (reference) is the zstd CLI, not a server: "
+            "dcz_ref = zstd -19 --patch-from release 1, + 40 bytes of dcz header")
+
+    # ------------------------------------------------------------ latency under load, h2c
+
+    def each_server(self, section: str, scenario: dict, body) -> None:
+        """Starts every available server in turn over the serve root, checks `scenario` on it and
+        calls body(server, running, headers); every server is stopped again whatever happens."""
+        root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
+        if root is None:
+            self.results.notes.append(f"{section}: skipped, no STATIC_ROOT")
+            return
+        for s in self.server_objects():
+            why = s.available() or (self.hush_subcommand("serve") if s.name == HUSH else None)
+            if why:
+                body(s, None, why if why.startswith("hush") or s.name != HUSH else f"hush: {why}")
+                continue
+            try:
+                r = s.start(root, self.registry, scenario["url"])
+            except (RuntimeError, servers.NotAvailable) as e:
+                body(s, None, f"start failed: {e}"[:160])
+                continue
+            self.running.append(r)
+            try:
+                self.versions.setdefault(s.name, s.version() or s.name)
+                ok, why, headers = self.check(r, root, scenario, s)
+                body(s, r, headers if ok else f"check failed: {why}")
+            finally:
+                servers.stop(r, self.registry)
+                self.running.remove(r)
+
+    def saturation(self, tool: str, scenario: str) -> float | None:
+        """The tool's closed-loop req/s on this scenario at 64 connections, when serve measured it."""
+        return next((r.value for r in self.results.rows if r.section == "serve" and r.tool == tool
+                     and r.scenario == scenario and r.metric == "req_per_s" and r.concurrency == 64), None)
+
+    def section_latency(self) -> None:
+        """p50/p99/p99.9 at fixed request rates below saturation: h2load --h1 --rps, 50 connections.
+
+        A server behind a proxy lives below its peak; a closed-loop tool (wrk) only shows the peak.
+        h2load sends at a constant rate per connection and logs every request's latency (from its
+        send to the end of the response); a rate above 90 % of the server's closed-loop req/s from
+        the serve section is not run ("above saturation"). h2load measures from the actual send, so
+        a server that falls behind the schedule is not charged for the requests it delayed (the
+        coordinated omission wrk2 corrects): the rows also give the rate h2load achieved."""
+        if not (shutil.which("h2load") and shutil.which("taskset")):
+            self.results.notes.append("latency: skipped, h2load (nghttp2-client) not installed")
+            return
+        root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
+        if root is None:
+            return
+        sc = next(x for x in self.scenarios(root) if x["name"] == "css-3KB")
+        clients = self.a.latency_clients
+
+        def body(s, r, headers):
+            for rate in self.a.rates:
+                scen = f"{sc['name']}@{rate // 1000}k" if rate >= 1000 else f"{sc['name']}@{rate}"
+                if r is None or isinstance(headers, str):
+                    self.results.add("latency", scen, s.name, "p99_ms", None, note=headers)
+                    continue
+                peak = self.saturation(s.name, sc["name"])
+                if peak is not None and rate > 0.9 * peak:
+                    self.results.add("latency", scen, s.name, "p99_ms", None,
+                                     note=f"above saturation ({peak:,.0f} req/s closed-loop)")
+                    continue
+                log_path = os.path.join(self.work, "h2load-latency.log")
+                if os.path.exists(log_path):
+                    os.unlink(log_path)
+                url = f"http://{servers.HOST}:{r.port}{sc['url']}"
+                before = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                try:
+                    res = measure.run_h2load(url, clients, self.a.latency_duration, headers, h1=True,
+                                             rps_per_client=rate / clients, log_path=log_path)
+                except (ValueError, subprocess.TimeoutExpired) as e:
+                    self.results.add("latency", scen, s.name, "p99_ms", None, note=f"h2load: {e}"[:120])
+                    continue
+                after = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                res.cpu = cpu.account(before, after, res.requests)
+                note = ""
+                if res.requests_per_s < 0.97 * rate:
+                    note = f"held {res.requests_per_s:,.0f} of {rate:,} req/s"
+                bad = res.failed + res.errored + res.timeout
+                if bad:
+                    note += f"{'; ' if note else ''}{bad} failed"
+                for metric, value in (("p50_ms", res.latency_p50_ms), ("p99_ms", res.latency_p99_ms),
+                                      ("p999_ms", res.latency_p999_ms), ("achieved_rps", res.requests_per_s)):
+                    self.results.add("latency", scen, s.name, metric, value, note=note if metric == "p99_ms" else "")
+                self.add_cpu_rows("latency", scen, s.name, None, [res])
+                log(f"latency {s.name:11} {scen:14} p50 {res.latency_p50_ms or 0:7.3f} ms  p99 "
+                    f"{res.latency_p99_ms or 0:7.3f} ms  p99.9 {res.latency_p999_ms or 0:7.3f} ms  "
+                    f"({res.requests_per_s:,.0f} req/s, server {fmt_us(res.cpu.server_us_per_req)} µs/req)"
+                    + (f"  {note}" if note else ""))
+        self.each_server("latency", sc, body)
+        self.results.notes.append(
+            f"latency: h2load -t1 --h1 -c{clients} --rps=R/{clients} for {self.a.latency_duration:g} s per rate on "
+            "CPU 1, p50/p99/p99.9 from its per-request log; a rate above 90 % of the server's closed-loop req/s "
+            "is not run; one h2load thread holds about 50k req/s here")
+
+    def section_h2c(self) -> None:
+        """HTTP/2 over cleartext (prior knowledge) with h2load: each server is probed with one
+        request first; one that does not speak h2c is reported "not supported" (Hush today), so the
+        row fills in by itself once it does. The probe also checks the status and that the body has
+        the size of the sibling the HTTP/1.1 check expects."""
+        if not (shutil.which("h2load") and shutil.which("taskset")):
+            self.results.notes.append("h2c: skipped, h2load (nghttp2-client) not installed")
+            return
+        root = getattr(self, "serve_root_path", None) or self.serve_root()[0]
+        if root is None:
+            return
+        wanted = [x for x in self.scenarios(root) if x["name"] in self.a.h2c_scenarios]
+        if not wanted:
+            return
+        clients, streams = self.a.h2c_clients, self.a.h2c_streams
+
+        def body(s, r, headers):
+            for sc in wanted:
+                if r is None or isinstance(headers, str):
+                    self.results.add("h2c", sc["name"], s.name, "req_per_s", None, clients, note=headers)
+                    continue
+                url = f"http://{servers.HOST}:{s.h2c_port(r)}{sc['url']}"
+                ok, why = h2c_probe(url, headers, root, sc)
+                if not ok:
+                    self.results.add("h2c", sc["name"], s.name, "req_per_s", None, clients,
+                                     note=f"not supported ({why})")
+                    log(f"h2c {s.name:11} {sc['name']}: not supported ({why})")
+                    continue
+                before = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                try:
+                    res = measure.run_h2load(url, clients, self.a.duration, headers, streams=streams)
+                except (ValueError, subprocess.TimeoutExpired) as e:
+                    self.results.add("h2c", sc["name"], s.name, "req_per_s", None, clients, note=f"h2load: {e}"[:120])
+                    continue
+                after = cpu.sample(r.proc.pid, servers.SERVER_CPU)
+                res.cpu = cpu.account(before, after, res.requests)
+                bad = res.failed + res.errored + res.timeout
+                self.results.add("h2c", sc["name"], s.name, "req_per_s", res.requests_per_s, clients,
+                                 [res.requests_per_s], note=f"{bad} failed" if bad else "")
+                self.add_cpu_rows("h2c", sc["name"], s.name, clients, [res])
+                log(f"h2c {s.name:11} {sc['name']:10} {res.requests_per_s:10,.0f} req/s  server "
+                    f"{fmt_us(res.cpu.server_us_per_req)} µs/req")
+        self.each_server("h2c", wanted[0], body)
+        self.results.notes.append(f"h2c: h2load -t1 -c{clients} -m{streams} on CPU 1, HTTP/2 with prior knowledge "
+                                  "(nginx on a second listener: its h2c port speaks nothing else)")
 
     # ------------------------------------------------------------ scaling
 
@@ -654,7 +960,9 @@ class Bench:
                        f"{self.a.seed}" if info else "")
         if os.path.isfile(self.hush):
             built = datetime.datetime.fromtimestamp(os.path.getmtime(self.hush), datetime.timezone.utc)
-            self.versions[HUSH] = (os.environ.get("HUSH_REVISION") or "") + \
+            # The binary says which commit it was built from (a HUSH_BIN not built by run.sh too).
+            said = servers.version_of([self.hush, "--version"]).replace("hush ", "", 1)
+            self.versions[HUSH] = (os.environ.get("HUSH_REVISION") or said) + \
                 f" (binary {self.hush}, built {built:%Y-%m-%d %H:%M} UTC)"
         versions = ", ".join(f"{k} {v}".replace("  ", " ") for k, v in sorted(self.versions.items()))
         protocol = (f"wrk -t1 on CPU 1, each server on CPU 0 with one worker; Accept-Encoding: br, gzip; "
@@ -681,6 +989,12 @@ class Bench:
                "versions": versions, "wall_minutes": wall / 60}
         res.write_json(base + ".json", run)
         res.write_csv(base + ".csv")
+        if getattr(self, "bytes_per_asset", None):
+            import csv
+            with open(base + "-bytes.csv", "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["collector", "asset"] + [f"{e}_bytes" for e in ENCODINGS])
+                w.writerows(self.bytes_per_asset)
         with open(base + ".json") as f:
             report = render_markdown_report(json.load(f))
         with open(base + ".md", "w") as f:
@@ -702,6 +1016,40 @@ class Bench:
             if scen:
                 panels.append(chart.bars(f"Requests/s, {c} connection{'s' if c != 1 else ''}", "req/s",
                                          scen, series))
+        # Server CPU per request: process CPU (utime+stime of the server's processes), not the
+        # pinned core's busy share, which also holds whatever else ran on that core (cpu.py).
+        cpu_rows = [r for r in res.rows if r.section == "serve" and r.metric == "cpu_us_per_req"]
+        if cpu_rows:
+            c = 64 if any(r.concurrency == 64 for r in cpu_rows) else cpu_rows[0].concurrency
+            cscen = [x for x in scen if any(r.scenario == x for r in cpu_rows)]
+            ctools = [t for t in tools if t != servers.Ceiling.name]
+            series = {t: [next((r.value for r in cpu_rows if r.tool == t and r.scenario == x and r.concurrency == c),
+                               None) for x in cscen] for t in ctools}
+            panels.append(chart.bars(f"Server CPU per request, {c} connections (µs, process CPU; lower is better)",
+                                     "µs/req", cscen, series))
+        lat = [r for r in res.rows if r.section == "latency" and r.metric == "p99_ms"]
+        if lat:
+            rates = list(dict.fromkeys(r.scenario for r in lat))
+            ltools = list(dict.fromkeys(r.tool for r in lat))
+            series = {t: [next((r.value for r in lat if r.tool == t and r.scenario == x), None) for x in rates]
+                      for t in ltools}
+            panels.append(chart.bars("p99 latency at a fixed request rate, h2load --h1 (ms; lower is better)",
+                                     "ms", rates, series))
+        h2 = [r for r in res.rows if r.section == "h2c" and r.metric == "req_per_s"]
+        if h2:
+            hs = list(dict.fromkeys(r.scenario for r in h2))
+            htools = list(dict.fromkeys(r.tool for r in h2))
+            series = {t: [next((r.value for r in h2 if r.tool == t and r.scenario == x), None) for x in hs]
+                      for t in htools}
+            panels.append(chart.bars("h2c requests/s (h2load; n/a: not supported)", "req/s", hs, series))
+        wire = [r for r in res.rows if r.section == "bytes" and r.scenario == "bundle-release-2" and r.value]
+        if wire:
+            metrics = list(dict.fromkeys(r.metric for r in wire))
+            wtools = list(dict.fromkeys(r.tool for r in wire))
+            series = {t: [next((r.value / 1024 for r in wire if r.tool == t and r.metric == m), None)
+                          for m in metrics] for t in wtools}
+            panels.append(chart.bars("Bundle release 2 on the wire (KiB; lower is better)", "KiB",
+                                     [m.replace("_bytes", "") for m in metrics], series))
         mb_rows = [r for r in res.rows if r.section == "serve" and r.metric == "mb_per_s"]
         if mb_rows or any(r.scenario.startswith("binary") for r in serve_rows):
             series = {t: [next((r.value for r in mb_rows if r.tool == t and r.concurrency == c), None)
@@ -745,15 +1093,81 @@ class Bench:
         only = self.a.only
         # Scaling needs the main corpus too: its connection sweep serves the same 3 KB CSS.
         self.corpus_info = self.make_corpus("corpus", self.a.files, self.a.total_mb)
-        if "collect" in only:
-            self.section_collect()
-        if "collect-ci" in only:
-            self.section_collect_ci()
-        if "serve" in only:
-            self.section_serve()
-        if "scaling" in only:
-            self.section_scaling()
+        sections = {"collect": self.section_collect, "collect-ci": self.section_collect_ci,
+                    "collect-django": self.section_collect_django, "serve": self.section_serve,
+                    "bytes": self.section_bytes, "latency": self.section_latency, "h2c": self.section_h2c,
+                    "scaling": self.section_scaling}
+        for name, section in sections.items():
+            if name not in only:
+                continue
+            minutes = (time.monotonic() - self.started) / 60
+            # --budget-minutes: a run that must end by a set time still writes its report; the
+            # sections it never started are named, not silently missing.
+            if self.a.budget_minutes and minutes > self.a.budget_minutes:
+                log(f"{name}: skipped, --budget-minutes {self.a.budget_minutes:g} spent ({minutes:.1f} min)")
+                self.results.notes.append(f"{name}: not run, the run's --budget-minutes {self.a.budget_minutes:g} "
+                                          f"was spent after {minutes:.1f} min")
+                continue
+            section()
         self.report()
+
+
+ENCODINGS = ("identity", "gzip", "br", "zstd", "dcz")
+ENC_METRIC = {"identity": "identity_bytes", "gzip": "gz_bytes", "br": "br_bytes", "zstd": "zstd_bytes",
+              "dcz": "dcz_bytes"}
+SIBLINGS = {"gzip": (".gz",), "br": (".br",), "zstd": (".zst", ".zstd"), "dcz": (".dcz",)}
+DCZ_HEADER = 40      # dcz: 8-byte magic + the dictionary's SHA-256 (Compression Dictionary Transport)
+
+
+def wire_sizes(root: str, only: list[str] | None = None) -> dict[str, dict[str, int]]:
+    """Per hashed asset in the manifest: the bytes a client accepting each encoding downloads (the
+    sibling when there is one, else the file). An encoding appears only when some asset in the
+    tree has that sibling; identity always."""
+    rels = only if only is not None else sorted(set(manifest_paths(root).values()))
+    out: dict[str, dict[str, int]] = {}
+    seen: set[str] = set()
+    for rel in rels:
+        base = os.path.join(root, rel)
+        try:
+            identity = os.path.getsize(base)
+        except OSError:
+            continue
+        sizes = {"identity": identity}
+        for enc, exts in SIBLINGS.items():
+            for ext in exts:
+                if os.path.exists(base + ext):
+                    sizes[enc] = os.path.getsize(base + ext)
+                    seen.add(enc)
+                    break
+        out[rel] = sizes
+    for sizes in out.values():
+        for enc in seen:
+            sizes.setdefault(enc, sizes["identity"])
+    return out
+
+
+def h2c_probe(url: str, headers: dict, root: str, sc: dict) -> tuple[bool, str]:
+    """One h2c request with h2load: (True, "") when it succeeded with the expected status class
+    and a body of the expected sibling's size."""
+    try:
+        res = measure.run_h2load(url, 1, None, headers, requests=1)
+    except (ValueError, subprocess.TimeoutExpired) as e:
+        return False, str(e).splitlines()[0][:80]
+    if res.succeeded != 1:
+        return False, "h2load: the request failed"
+    klass = f"{sc['expect'] // 100}xx"
+    if res.status.get(klass) != 1:
+        return False, f"status not {klass}"
+    if sc["expect"] == 200 and sc.get("rel"):
+        base = os.path.join(root, sc["rel"])
+        want = os.path.getsize(base + checks.SIBLING[checks.expected_encoding(base)])
+        if res.data_bytes != want:
+            return False, f"{res.data_bytes} body bytes, expected {want}"
+    return True, ""
+
+
+def fmt_us(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
 
 
 def compressed_totals(root: str) -> dict:
@@ -791,9 +1205,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument("--quick", action="store_true",
-                   help="short runs on a small corpus (a few minutes); writes results/quick.*")
-    p.add_argument("--only", default="collect,collect-ci,serve,scaling",
-                   help="comma list of collect,collect-ci,serve,scaling")
+                   help="under 3 minutes, for use while optimising (make bench-quick adds --peers nginx): a small "
+                        "corpus, one scenario per kind, 2 s loads, 1 run; writes results/quick.*")
+    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of {','.join(SECTIONS)}")
     p.add_argument("--peers", default=",".join(PEERS), help=f"comma list of {','.join(PEERS)}")
     p.add_argument("--hush", default=os.environ.get("HUSH_BIN", os.path.join(os.path.dirname(bench_dir),
                                                                               ".build", "release", "hush")),
@@ -809,12 +1223,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="wrk seconds at the other connection counts (2; quick 2)")
     p.add_argument("--warmup", type=float, default=None, help="wrk warm-up seconds per server start (1; quick 0)")
     p.add_argument("--runs", type=int, default=None, help="rounds per figure, median taken (3; quick 1)")
-    p.add_argument("--concurrency", default="1,64,512")
+    p.add_argument("--concurrency", default=None, help="serve: connection counts (1,64,512; quick 64)")
+    p.add_argument("--serve-scenarios", default=None,
+                   help="serve: scenarios (all: css-3KB,js-100KB,binary-5MB,304-revalidate,404; quick css-3KB)")
     p.add_argument("--scaling-sizes", default=None, help="file counts (1000,10000,100000; quick 500,2000)")
     p.add_argument("--scaling-kb", type=float, default=1.0, help="mean file size in the scaling corpora (KB)")
     p.add_argument("--scaling-django-max", type=int, default=10000, help="largest tree Django collects")
     p.add_argument("--scaling-connections", default=None, help="(1,4,16,64,256,1024)")
     p.add_argument("--collect-timeout", type=float, default=900)
+    p.add_argument("--budget-minutes", type=float, default=None,
+                   help="start no further section after this many minutes (the report is still written)")
+    p.add_argument("--django-apps", type=int, default=None, help="collect-django: apps (20; quick 5)")
+    p.add_argument("--django-files-per-app", type=int, default=40)
+    p.add_argument("--django-mb-per-app", type=float, default=0.6)
+    p.add_argument("--rates", default=None, help="latency: request rates (2000,10000,20000,40000; quick 20000)")
+    p.add_argument("--latency-duration", type=float, default=None, help="latency: seconds per rate (5; quick 2)")
+    p.add_argument("--latency-clients", type=int, default=50, help="latency: h2load connections")
+    p.add_argument("--h2c-scenarios", default=None, help="h2c: scenarios (css-3KB,js-100KB; quick css-3KB)")
+    p.add_argument("--h2c-clients", type=int, default=16)
+    p.add_argument("--h2c-streams", type=int, default=8, help="h2c: concurrent streams per connection")
     p.add_argument("--verbose", action="store_true", help="print every wrk result")
     a = p.parse_args(argv)
     q = a.quick
@@ -824,14 +1251,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.side_duration = a.side_duration or 2.0
     a.warmup = a.warmup if a.warmup is not None else (0.0 if q else 1.0)
     a.runs = a.runs or (1 if q else 3)
-    a.scaling_sizes = [int(x) for x in (a.scaling_sizes or ("500,2000" if q else "1000,10000,100000")).split(",")]
+    a.scaling_sizes = [int(x) for x in (a.scaling_sizes or ("2000" if q else "1000,10000,100000")).split(",")]
     a.scaling_connections = [int(x) for x in (a.scaling_connections or
-                                              ("1,16,256,1024" if q else "1,4,16,64,256,1024")).split(",")]
-    a.concurrency = [int(x) for x in a.concurrency.split(",")]
+                                              ("16,1024" if q else "1,4,16,64,256,1024")).split(",")]
+    a.concurrency = [int(x) for x in (a.concurrency or ("64" if q else "1,64,512")).split(",")]
+    a.serve_scenarios = [x for x in (a.serve_scenarios or ("css-3KB" if q else "")).split(",") if x]
+    a.django_apps = a.django_apps or (5 if q else 20)
+    a.rates = [int(x) for x in (a.rates or ("20000" if q else "2000,10000,20000,40000")).split(",")]
+    a.latency_duration = a.latency_duration or (2.0 if q else 5.0)
+    a.h2c_scenarios = (a.h2c_scenarios or ("css-3KB" if q else "css-3KB,js-100KB")).split(",")
     a.only = [x.strip() for x in a.only.split(",") if x.strip()]
     a.peers = [x.strip() for x in a.peers.split(",") if x.strip()]
     for x in a.only:
-        if x not in ("collect", "collect-ci", "serve", "scaling"):
+        if x not in SECTIONS:
             p.error(f"--only: unknown section {x}")
     for x in a.peers:
         if x not in PEERS:

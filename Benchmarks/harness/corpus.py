@@ -469,6 +469,50 @@ def generate(out: str, files: int, total_mb: float, seed: int) -> dict:
     return info
 
 
+# ---------------------------------------------------------------- two releases of a bundle
+
+def bundle_module(seed: str, size: int) -> str:
+    """One webpack module body: minified-looking code from its own generator."""
+    rng = random.Random(seed)
+    return js_bytes(rng, Entry("app", "m.js", "js", size)).decode().rstrip("\n")
+
+
+def bundle_text(seed: int, release: int, modules: int = 80, module_size: int = 4500) -> str:
+    """A webpack-5-style production bundle: `(()=>{var e={ID:(e,t,n)=>{...}, ...}; runtime})();`.
+
+    Release 2 is release 1 with what a routine release changes: three modules edited (their
+    bodies regenerated), one module added, the build id in the runtime bumped. Everything else is
+    byte-identical, as it is when a bundler's output is deterministic."""
+    rng = random.Random(f"bundle:{seed}")
+    ids = sorted(rng.sample(range(100, 9999), modules))
+    edited = set(rng.sample(ids, 3)) if release > 1 else set()
+    parts = []
+    for i in ids:
+        version = release if i in edited else 1
+        size = module_size // 2 + random.Random(f"bundle:{seed}:{i}:size").randrange(module_size)
+        parts.append(f"{i}:(e,t,n)=>{{{bundle_module(f'bundle:{seed}:{i}:{version}', size)}}}")
+    if release > 1:
+        new_id = 10000 + release
+        parts.append(f"{new_id}:(e,t,n)=>{{{bundle_module(f'bundle:{seed}:{new_id}', module_size)}}}")
+    runtime = ("var t={};function n(r){var o=t[r];if(void 0!==o)return o.exports;var i=t[r]={exports:{}};"
+               "return e[r](i,i.exports,n),i.exports}n.m=e,n.p=\"/static/\",n.buildId=\"" +
+               f"{random.Random(f'bundle:{seed}:build:{release}').getrandbits(64):016x}" + "\";"
+               f"n({ids[0]})")
+    return "(()=>{\"use strict\";var e={" + ",".join(parts) + "};" + runtime + "})();\n"
+
+
+def bundle_releases(out: str, seed: int = 1, releases: int = 2) -> list[str]:
+    """Writes DIR/release-N/js/app.bundle.js for N = 1..releases; returns the source directories."""
+    dirs = []
+    for release in range(1, releases + 1):
+        d = os.path.join(out, f"release-{release}")
+        os.makedirs(os.path.join(d, "js"), exist_ok=True)
+        with open(os.path.join(d, "js", "app.bundle.js"), "w", encoding="utf-8") as f:
+            f.write(bundle_text(seed, release))
+        dirs.append(d)
+    return dirs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000, help="number of files (default 1000)")

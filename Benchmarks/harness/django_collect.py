@@ -3,7 +3,9 @@
     python django_collect.py --root STATIC_ROOT --storage manifest|whitenoise DIR|PREFIX=DIR...
 
 `manifest` is ManifestStaticFilesStorage (hashing only); `whitenoise` is
-whitenoise.storage.CompressedManifestStaticFilesStorage (hashing + Brotli/gzip). Sources are
+whitenoise.storage.CompressedManifestStaticFilesStorage (hashing + Brotli/gzip); `servestatic` is
+servestatic.storage.CompressedManifestStaticFilesStorage (the same, plus .zstd siblings when the
+Python has compression.zstd, i.e. 3.14+). Sources are
 given in Hush's syntax and mapped to STATICFILES_DIRS entries in the same order, so Django's
 first-found-wins matches Hush's first-source-wins.
 """
@@ -14,6 +16,7 @@ import sys
 STORAGES = {
     "manifest": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
     "whitenoise": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    "servestatic": "servestatic.storage.CompressedManifestStaticFilesStorage",
 }
 
 
@@ -21,6 +24,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", required=True)
     parser.add_argument("--storage", choices=sorted(STORAGES), required=True)
+    parser.add_argument("--app", action="append", default=[],
+                        help="also install this app (servestatic needs its app for its settings)")
     parser.add_argument("sources", nargs="+")
     args = parser.parse_args()
     dirs = []
@@ -35,7 +40,7 @@ def main() -> int:
     settings.configure(
         DEBUG=False,
         SECRET_KEY="benchmark",
-        INSTALLED_APPS=["django.contrib.staticfiles"],
+        INSTALLED_APPS=["django.contrib.staticfiles"] + args.app,
         STATIC_URL="/static/",
         STATIC_ROOT=args.root,
         STATICFILES_DIRS=dirs,

