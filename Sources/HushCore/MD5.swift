@@ -36,7 +36,8 @@ public struct MD5: @unchecked Sendable {
         var copy = context
         return [UInt8](unsafeUninitializedCapacity: 16) { buffer, count in
             // MD5_Final writes exactly MD5_DIGEST_LENGTH (16) bytes and cannot fail.
-            if let base = buffer.baseAddress { MD5_Final(base, &copy) }
+            guard let base = buffer.baseAddress else { return }
+            MD5_Final(base, &copy)
             count = 16
         }
     }

@@ -39,7 +39,8 @@ public struct SHA384: @unchecked Sendable {
         var copy = context
         return [UInt8](unsafeUninitializedCapacity: 48) { buffer, count in
             // SHA384_Final writes exactly SHA384_DIGEST_LENGTH (48) bytes and cannot fail.
-            if let base = buffer.baseAddress { SHA384_Final(base, &copy) }
+            guard let base = buffer.baseAddress else { return }
+            SHA384_Final(base, &copy)
             count = 48
         }
     }
