@@ -482,11 +482,10 @@ class WhiteNoiseGunicorn(Server):
     def command(self, root, port):
         argv = [self.gunicorn, "--workers", "1", "--worker-class", "sync", "--bind", f"{HOST}:{port}",
                 "--backlog", "4096", "--chdir", self.harness_dir, "--log-level", "warning", self.app]
-        return argv, {"HUSH_BENCH_ROOT": root}
+        return argv, {"HUSH_BENCH_ROOT": root, "HUSH_BENCH_MODULE": self.module}
 
 
 class ServeStaticGunicorn(WhiteNoiseGunicorn):
     """ServeStatic (WhiteNoise's maintained fork) as a WSGI app under gunicorn, exactly as WhiteNoise."""
     name = "servestatic"
     module = "servestatic"
-    app = "ss_app:application"
