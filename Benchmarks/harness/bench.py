@@ -105,6 +105,13 @@ def record_response(port: int, url: str, headers: dict) -> bytes | None:
         return None
 
 
+def series_of(rows, tools, categories, matches, value=lambda r: r.value) -> dict:
+    """One chart series per tool: for each category, the value of that tool's first row that
+    `matches(row, category)`, or None (an empty bar)."""
+    return {t: [next((value(r) for r in rows if r.tool == t and matches(r, x)), None) for x in categories]
+            for t in tools}
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace):
         self.a = args
@@ -1009,8 +1016,7 @@ class Bench:
         scen = [s for s in dict.fromkeys(r.scenario for r in serve_rows) if not s.startswith("binary")]
         tools = sorted(dict.fromkeys(r.tool for r in serve_rows), key=lambda t: t == servers.Ceiling.name)
         for c in self.a.concurrency:
-            series = {t: [next((r.value for r in serve_rows if r.tool == t and r.scenario == s
-                                and r.concurrency == c), None) for s in scen] for t in tools}
+            series = series_of(serve_rows, tools, scen, lambda r, s, c=c: r.scenario == s and r.concurrency == c)
             # The ceiling is measured at 64 connections only: no empty bars elsewhere.
             series = {t: v for t, v in series.items() if t != servers.Ceiling.name or any(x is not None for x in v)}
             if scen:
@@ -1023,44 +1029,39 @@ class Bench:
             c = 64 if any(r.concurrency == 64 for r in cpu_rows) else cpu_rows[0].concurrency
             cscen = [x for x in scen if any(r.scenario == x for r in cpu_rows)]
             ctools = [t for t in tools if t != servers.Ceiling.name]
-            series = {t: [next((r.value for r in cpu_rows if r.tool == t and r.scenario == x and r.concurrency == c),
-                               None) for x in cscen] for t in ctools}
+            series = series_of(cpu_rows, ctools, cscen, lambda r, x: r.scenario == x and r.concurrency == c)
             panels.append(chart.bars(f"Server CPU per request, {c} connections (µs, process CPU; lower is better)",
                                      "µs/req", cscen, series))
         lat = [r for r in res.rows if r.section == "latency" and r.metric == "p99_ms"]
         if lat:
             rates = list(dict.fromkeys(r.scenario for r in lat))
             ltools = list(dict.fromkeys(r.tool for r in lat))
-            series = {t: [next((r.value for r in lat if r.tool == t and r.scenario == x), None) for x in rates]
-                      for t in ltools}
+            series = series_of(lat, ltools, rates, lambda r, x: r.scenario == x)
             panels.append(chart.bars("p99 latency at a fixed request rate, h2load --h1 (ms; lower is better)",
                                      "ms", rates, series))
         h2 = [r for r in res.rows if r.section == "h2c" and r.metric == "req_per_s"]
         if h2:
             hs = list(dict.fromkeys(r.scenario for r in h2))
             htools = list(dict.fromkeys(r.tool for r in h2))
-            series = {t: [next((r.value for r in h2 if r.tool == t and r.scenario == x), None) for x in hs]
-                      for t in htools}
+            series = series_of(h2, htools, hs, lambda r, x: r.scenario == x)
             panels.append(chart.bars("h2c requests/s (h2load; n/a: not supported)", "req/s", hs, series))
         wire = [r for r in res.rows if r.section == "bytes" and r.scenario == "bundle-release-2" and r.value]
         if wire:
             metrics = list(dict.fromkeys(r.metric for r in wire))
             wtools = list(dict.fromkeys(r.tool for r in wire))
-            series = {t: [next((r.value / 1024 for r in wire if r.tool == t and r.metric == m), None)
-                          for m in metrics] for t in wtools}
+            series = series_of(wire, wtools, metrics, lambda r, m: r.metric == m, value=lambda r: r.value / 1024)
             panels.append(chart.bars("Bundle release 2 on the wire (KiB; lower is better)", "KiB",
                                      [m.replace("_bytes", "") for m in metrics], series))
         mb_rows = [r for r in res.rows if r.section == "serve" and r.metric == "mb_per_s"]
         if mb_rows or any(r.scenario.startswith("binary") for r in serve_rows):
-            series = {t: [next((r.value for r in mb_rows if r.tool == t and r.concurrency == c), None)
-                          for c in self.a.concurrency] for t in tools if t != servers.Ceiling.name}
+            series = series_of(mb_rows, [t for t in tools if t != servers.Ceiling.name], self.a.concurrency,
+                               lambda r, c: r.concurrency == c)
             panels.append(chart.bars("5 MB binary, MB/s", "MB/s", [f"{c} conn" for c in self.a.concurrency], series))
         col = [r for r in res.rows if r.section == "collect" and r.metric == "seconds"]
         if col:
             phases = list(dict.fromkeys(r.scenario for r in col))
             ctools = list(dict.fromkeys(r.tool for r in col))
-            series = {t: [next((r.value for r in col if r.tool == t and r.scenario == p), None) for p in phases]
-                      for t in ctools}
+            series = series_of(col, ctools, phases, lambda r, p: r.scenario == p)
             panels.append(chart.bars("Collect, seconds (lower is better)", "s", phases, series))
         sc = [r for r in res.rows if r.section == "scaling"]
         coll = [r for r in sc if r.scenario.startswith("collect-") and r.metric == "seconds"]
