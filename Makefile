@@ -1,7 +1,7 @@
 # Hush — the two quick-start commands are `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := zlib1g-dev libbrotli-dev libssl-dev pkg-config
+APT_PACKAGES := zlib1g-dev libbrotli-dev libzstd-dev libssl-dev pkg-config
 # What the tests need beyond the build: the browser test's web stack (Tests/Support/browser_deploy.py)
 # and strace, which injects publish faults into the real binary.
 TEST_APT_PACKAGES := chromium nginx strace
@@ -39,9 +39,9 @@ format:
 lint:
 	$(SWIFT) format lint --strict --parallel $(SWIFT_FORMAT_FILES)
 
-# System libraries for gzip/Brotli, and libcrypto for MD5 and SHA-384.
+# System libraries for gzip/Brotli/zstd, and libcrypto for MD5 and SHA-384.
 deps:
-	$(call apt_ensure,pkg-config --exists zlib libbrotlienc libbrotlidec libcrypto,$(APT_PACKAGES))
+	$(call apt_ensure,pkg-config --exists zlib libbrotlienc libbrotlidec libzstd libcrypto,$(APT_PACKAGES))
 
 # Release builds leave out Swift's run-time exclusivity checks (the compile-time ones still
 # apply): about a tenth of the server's CPU per request, measured. RELEASE_FLAGS= keeps them.
@@ -105,21 +105,23 @@ bench-smoke:
 	python3 -m unittest discover -s Benchmarks/tests -v
 
 # A self-contained binary for servers without Swift: the Swift runtime (--static-swift-stdlib),
-# zlib, Brotli, libcrypto and libstdc++ linked statically, stripped, its debug symbols beside it in
+# zlib, Brotli, zstd, libcrypto and libstdc++ linked statically, stripped, its debug symbols beside it in
 # hush.debug, and a tarball with the README and the licences. pkg-config files of our own point
 # the build at a directory that holds only the static archives, so the linker cannot pick the
-# shared objects (the system's .pc files would put the system library directory first).
+# shared objects (the system's .pc files would put the system library directory first). libzstd.a is
+# found through the compiler: Debian's libzstd.pc names /usr/lib, where the archive is not.
 DIST_WORK := .build-dist/static
 dist: deps
 	@mkdir -p $(DIST_WORK)/lib $(DIST_WORK)/pkgconfig dist
 	@zdir=$$(pkg-config --variable=libdir zlib); bdir=$$(pkg-config --variable=libdir libbrotlienc); \
 	  cdir=$$(pkg-config --variable=libdir libcrypto); \
 	  for a in $$zdir/libz.a $$bdir/libbrotlienc.a $$bdir/libbrotlidec.a $$bdir/libbrotlicommon.a $$cdir/libcrypto.a \
+	           $$(gcc -print-file-name=libzstd.a) \
 	           $$(g++ -print-file-name=libstdc++.a); do \
-	    [ -f "$$a" ] || { echo "make: $$a not found (install zlib1g-dev libbrotli-dev libssl-dev g++)"; exit 1; }; \
+	    [ -f "$$a" ] || { echo "make: $$a not found (install zlib1g-dev libbrotli-dev libzstd-dev libssl-dev g++)"; exit 1; }; \
 	    ln -sf "$$a" $(DIST_WORK)/lib/; \
 	  done; \
-	  for pc in zlib:z libbrotlienc:brotlienc libcrypto:crypto; do \
+	  for pc in zlib:z libbrotlienc:brotlienc libzstd:zstd libcrypto:crypto; do \
 	    printf 'Name: %s\nDescription: static archive for make dist\nVersion: %s\nLibs: -L%s -l%s\nCflags:\n' \
 	      "$${pc%%:*}" "$$(pkg-config --modversion $${pc%%:*})" "$(CURDIR)/$(DIST_WORK)/lib" "$${pc##*:}" \
 	      > $(DIST_WORK)/pkgconfig/$${pc%%:*}.pc; \
@@ -134,7 +136,7 @@ dist: deps
 	  name=hush-$$version-linux-$$(uname -m); rm -rf dist/$$name; mkdir -p dist/$$name; \
 	  cp dist/hush README.md LICENSE dist/$$name/; \
 	  { echo "Hush links these libraries statically; their licences follow."; \
-	    for pkg in zlib1g libbrotli1 libssl3 libstdc++6; do echo; echo "==== $$pkg (/usr/share/doc/$$pkg/copyright)"; \
+	    for pkg in zlib1g libbrotli1 libzstd1 libssl3 libstdc++6; do echo; echo "==== $$pkg (/usr/share/doc/$$pkg/copyright)"; \
 	      cat /usr/share/doc/$$pkg/copyright; done; \
 	    echo; echo "==== The Swift runtime: Apache License 2.0 with the Runtime Library Exception"; \
 	    echo "(https://swift.org/LICENSE.txt); the exception waives attribution for compiled binaries."; \

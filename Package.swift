@@ -39,11 +39,13 @@ let package = Package(
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         // OpenSSL's libcrypto for MD5 and SHA-384 only: the collector digests every byte it publishes.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Zstandard (RFC 8878) for `.zst` siblings and RFC 9842's dictionary-compressed deltas.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "HushCore", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "HushSystem", swiftSettings: strict),
         .target(
             name: "HushCompress",
-            dependencies: ["HushCore", "HushSystem", "CZlib", "CBrotli"],
+            dependencies: ["HushCore", "HushSystem", "CZlib", "CBrotli", "CZstd"],
             swiftSettings: strict
         ),
         .target(name: "HushCollect", dependencies: ["HushCore", "HushSystem", "HushCompress"], swiftSettings: strict),
@@ -70,7 +72,7 @@ let package = Package(
         .testTarget(name: "HushSystemTests", dependencies: ["HushSystem"], swiftSettings: strict),
         .testTarget(
             name: "HushCompressTests",
-            dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli"],
+            dependencies: ["HushCompress", "HushCore", "HushTestSupport", "CZlib", "CBrotli", "CZstd"],
             swiftSettings: strict
         ),
         .testTarget(
