@@ -17,7 +17,8 @@ Sections (all by default, or --only collect,collect-ci,collect-django,bytes,serv
   collect-django  hush collect --django vs manage.py collectstatic on a generated project
            (django_project.py: N apps with static/ trees, the admin's files), cold and warm.
   bytes    bytes on the wire per encoding (identity, gzip, br; zstd, dcz when siblings exist), per
-           kind, in total and per asset, and for two consecutive releases of a bundle.
+           kind, in total and per asset, for two consecutive releases of a generated bundle, and for
+           two real consecutive releases each of Django's admin and Bokeh (releases.py, PyPI wheels).
   serve    hush serve vs the peers over one STATIC_ROOT; each server on CPU 0 with one worker,
            wrk -t1 on CPU 1; 3 KB CSS, 100 KB JS, 5 MB binary, 304, 404; every scenario is checked
            (status, Content-Encoding, body bytes) before it is timed; server CPU µs per request
@@ -41,6 +42,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -57,6 +59,7 @@ import corpus  # noqa: E402
 import cpu  # noqa: E402
 import django_project  # noqa: E402
 import measure  # noqa: E402
+import releases  # noqa: E402
 import servers  # noqa: E402
 from results import HASH_ONLY, HUSH, TITLES, Results, render_markdown_report, render_text_table  # noqa: E402
 
@@ -159,6 +162,11 @@ class Bench:
     def hush_cache(self) -> str:
         """hush's cache directory for every run but collect-ci's (never the user's ~/.cache/hush)."""
         return os.path.join(self.work, "hush-cache")
+
+    @property
+    def wheel_cache(self) -> str:
+        """Where the real releases' wheels are kept between runs (releases.py fetches each once)."""
+        return os.path.join(self.work, "wheels")
 
     def collect_argv(self, tool: str, sources: list[str], out: str, extra: list[str] | None = None) -> list[str]:
         if tool.startswith(HUSH):
@@ -642,6 +650,7 @@ class Bench:
                         self.results.add("bytes", group, tool, f"{ENC_METRIC[enc]}", groups[group][enc])
         self.bytes_per_asset = per_asset
         self.bundle_bytes()
+        self.release_bytes()
 
     def bundle_bytes(self) -> None:
         out = os.path.join(self.work, "bundle")
@@ -690,6 +699,90 @@ class Bench:
             f"release 2 ({len(sb) / 1024:.0f} KiB) edits 3 of its 80 modules, adds one and bumps the build id; "
             "both are collected into one STATIC_ROOT in turn. zstd-19 (reference) is the zstd CLI, not a server: "
             "dcz_ref = zstd -19 --patch-from release 1, + 40 bytes of dcz header")
+
+    def release_bytes(self) -> None:
+        """Two consecutive real releases of each bundle in releases.RELEASES, deployed in turn into
+        one STATIC_ROOT per collector: the bytes a returning visitor who holds release 1 downloads
+        for release 2 (only the files whose content changed; `NAME-update`), per encoding, and the
+        same for every file of release 2 (a first visit; `NAME-all`). dcz is what Hush serves a
+        client that offers release 1's file as its dictionary (the smallest representation where
+        Hush wrote no delta); `zstd-19 (reference)` is the zstd CLI's --patch-from for comparison."""
+        out = os.path.join(self.work, "releases")
+        tools = [HUSH] + [t for t in ("whitenoise", "servestatic") if self.peer(t)]
+        for rel in releases.RELEASES:
+            try:
+                old_src, new_src = (releases.extract(rel, v, self.wheel_cache, out) for v in (rel.old, rel.new))
+            except (OSError, subprocess.TimeoutExpired) as e:
+                self.results.notes.append(f"bytes: {rel.label}: skipped, {e}")
+                continue
+            changed = releases.changed_files(old_src, new_src)
+            for tool in tools:
+                if tool == HUSH and self.hush_subcommand("collect"):
+                    continue
+                root = os.path.join(self.work, f"release-root-{tool}-{rel.name}")
+                shutil.rmtree(root, ignore_errors=True)
+                extra = ["--cache-dir", os.path.join(self.work, "release-cache")] if tool == HUSH else None
+                if extra:
+                    shutil.rmtree(extra[1], ignore_errors=True)
+                res = self.run_collect(tool, [old_src], root, extra)
+                old_paths = manifest_paths(root)
+                if res.ok:
+                    res = self.run_collect(tool, [new_src], root, extra)
+                if not res.ok:
+                    self.results.add("bytes", f"{rel.name}-update", tool, "br_bytes", None,
+                                     note=f"failed: {res.first_error_line()}")
+                    continue
+                new_paths = manifest_paths(root)
+                for scope, names in (("update", changed), ("all", sorted(new_paths))):
+                    hashed = [new_paths[n] for n in names if n in new_paths]
+                    sizes = wire_sizes(root, only=hashed)
+                    if scope == "update" and tool == HUSH:
+                        for n in names:
+                            if n in new_paths and new_paths[n] in sizes:
+                                delta = dcz_size(root, new_paths[n], old_paths.get(n))
+                                row = sizes[new_paths[n]]
+                                row["dcz"] = delta if delta is not None else min(row.values())
+                                self.bytes_per_asset.append([tool, f"{rel.name}:{n}"] +
+                                                            [row.get(e, "") for e in ENCODINGS])
+                    totals: dict[str, int] = {}
+                    for row in sizes.values():
+                        for enc, size in row.items():
+                            totals[enc] = totals.get(enc, 0) + size
+                    for enc in ENCODINGS:
+                        if enc in totals:
+                            self.results.add("bytes", f"{rel.name}-{scope}", tool, ENC_METRIC[enc], totals[enc])
+            self.release_reference(rel, old_src, new_src, changed)
+
+    def release_reference(self, rel: releases.Release, old_src: str, new_src: str, changed: list[str]) -> None:
+        """The zstd CLI's sizes for the changed files of a real release: -19 alone, and -19
+        --patch-from the previous version of the same file plus dcz's header (files new in the
+        release count their plain -19 size)."""
+        zstd = shutil.which("zstd")
+        if not zstd:
+            return
+        plain = patched = 0
+        for name in changed:
+            new = os.path.join(new_src, name)
+            old = os.path.join(old_src, name)
+            one = subprocess.run([zstd, "-19", "-q", "-c", new], capture_output=True, timeout=600)
+            if one.returncode != 0:
+                return
+            plain += len(one.stdout)
+            if os.path.exists(old):
+                two = subprocess.run([zstd, "-19", "-q", "-c", f"--patch-from={old}", new], capture_output=True,
+                                     timeout=600)
+                if two.returncode != 0:
+                    return
+                patched += min(len(two.stdout) + DCZ_HEADER, len(one.stdout))
+            else:
+                patched += len(one.stdout)
+        ref = "zstd-19 (reference)"
+        self.results.add("bytes", f"{rel.name}-update", ref, "zstd_ref_bytes", plain)
+        self.results.add("bytes", f"{rel.name}-update", ref, "dcz_ref_bytes", patched)
+        self.results.notes.append(
+            f"bytes: {rel.label} ({rel.kind}, from the PyPI wheels): {len(changed)} files of release 2 differ "
+            f"from release 1; `{rel.name}-update` totals those (a returning visitor), `{rel.name}-all` every file "
+            "of release 2 (a first visit)")
 
     # ------------------------------------------------------------ latency under load, h2c
 
@@ -748,6 +841,10 @@ class Bench:
                 if r is None or isinstance(headers, str):
                     self.results.add("latency", scen, s.name, "p99_ms", None, note=headers)
                     continue
+                if not s.keeps_alive:
+                    self.results.add("latency", scen, s.name, "p99_ms", None,
+                                     note="not measurable: one request per connection (h2load --rps needs keep-alive)")
+                    continue
                 peak = self.saturation(s.name, sc["name"])
                 if peak is not None and rate > 0.9 * peak:
                     self.results.add("latency", scen, s.name, "p99_ms", None,
@@ -761,7 +858,11 @@ class Bench:
                 try:
                     res = measure.run_h2load(url, clients, self.a.latency_duration, headers, h1=True,
                                              rps_per_client=rate / clients, log_path=log_path)
-                except (ValueError, subprocess.TimeoutExpired) as e:
+                except subprocess.TimeoutExpired as e:
+                    self.results.add("latency", scen, s.name, "p99_ms", None,
+                                     note=f"no result: h2load did not finish in {e.timeout:.0f} s")
+                    continue
+                except ValueError as e:
                     self.results.add("latency", scen, s.name, "p99_ms", None, note=f"h2load: {e}"[:120])
                     continue
                 after = cpu.sample(r.proc.pid, servers.SERVER_CPU)
@@ -1191,6 +1292,21 @@ def tree_bytes(root: str) -> dict:
             with open(path, "rb") as f:
                 tree[os.path.relpath(path, root)] = f.read()
     return tree
+
+
+def dcz_size(root: str, new_rel: str, old_rel: str | None) -> int | None:
+    """The size of the dictionary-compressed (dcz) representation Hush wrote of `new_rel` against
+    `old_rel` as the dictionary, or None when it wrote none. Hush names a delta after both hashed
+    names: `js/app.<new>.js.<old>.dcz` for `js/app.<new>.js` against `js/app.<old>.js`."""
+    if not old_rel or old_rel == new_rel:
+        return None
+    found = re.search(r"\.([0-9a-f]{12})(?:\.[^./]*)?$", old_rel.rsplit("/", 1)[-1])
+    if not found:
+        return None
+    try:
+        return os.path.getsize(os.path.join(root, f"{new_rel}.{found.group(1)}.dcz"))
+    except OSError:
+        return None
 
 
 def manifest_paths(root: str) -> dict:

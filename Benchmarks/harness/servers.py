@@ -87,6 +87,7 @@ class Server:
     name = "server"
     needs: tuple[str, ...] = ()
     own_compression = False      # compresses itself instead of serving the collector's siblings
+    keeps_alive = True           # answers more than one request per connection
 
     def h2c_port(self, running: "Running") -> int:
         """Where h2c (HTTP/2 with prior knowledge) is tried: the same port unless the server
@@ -466,6 +467,9 @@ class WhiteNoiseGunicorn(Server):
     """WhiteNoise as a WSGI app under gunicorn (1 sync worker), as its docs deploy it."""
     name = "whitenoise"
     module = "whitenoise"
+    # gunicorn's sync worker closes the connection after every response (its documented
+    # behaviour: no keep-alive), which h2load's constant-rate mode cannot drive.
+    keeps_alive = False
     app = "wn_app:application"
 
     def __init__(self, work: str, venv: str, harness_dir: str):
