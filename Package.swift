@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Prometheus text exposition for `--metrics-listen` (swift-metrics comes with it). Only the
+        // scrape uses it: requests count into per-event-loop plain counters (see ServeMetrics).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -49,7 +52,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "HushCollect", dependencies: ["HushCore", "HushSystem", "HushCompress"], swiftSettings: strict),
-        .target(name: "HushServe", dependencies: ["HushCore", "HushSystem"] + nio, swiftSettings: strict),
+        .target(
+            name: "HushServe",
+            dependencies: ["HushCore", "HushSystem", .product(name: "Prometheus", package: "swift-prometheus")] + nio,
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "HushCLI",
             dependencies: [

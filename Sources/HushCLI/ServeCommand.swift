@@ -13,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve a collected STATIC_ROOT over HTTP/1.1.",
         discussion: """
             Every option can also be set from the environment as HUSH_<NAME> (HUSH_ROOT, HUSH_PORT, \
-            HUSH_MAX_AGE, HUSH_NO_CORS=1, ...); PORT is honoured after HUSH_PORT. SIGHUP rescans the \
+            HUSH_MAX_AGE, HUSH_NO_NOSNIFF=1, ...); PORT is honoured after HUSH_PORT. SIGHUP rescans the \
             root, SIGTERM/SIGINT stop gracefully.
             """
     )
@@ -35,8 +35,7 @@ struct ServeCommand: ParsableCommand {
     var threads: Int?
     @Option(help: "File served for directory URLs, '' for none (env HUSH_INDEX; default index.html).")
     var index: String?
-    @Flag(name: .customLong("no-cors"), help: "Do not send Access-Control-Allow-Origin: * (env HUSH_NO_CORS=1).")
-    var noCORS = false
+    @OptionGroup var headerOptions: HeaderOptions
     @Option(
         name: .customLong("access-log"),
         help: "Append a Common Log Format line per request to PATH, or '-' for stdout (env HUSH_ACCESS_LOG)."
@@ -73,6 +72,7 @@ struct ServeCommand: ParsableCommand {
         help: "Seconds SIGTERM waits for responses in flight (env HUSH_SHUTDOWN_TIMEOUT; default 10)."
     )
     var shutdownTimeout: Double?
+    @OptionGroup var operationsOptions: OperationsOptions
 
     func run() throws {
         let configuration = try makeConfiguration(environment: Self.environment())
@@ -120,7 +120,7 @@ struct ServeCommand: ParsableCommand {
         }
         if let v = try threads ?? Self.int(env, "HUSH_THREADS") { c.threads = v }
         if let v = index ?? env["HUSH_INDEX"] { c.index = v }
-        if noCORS || Self.truthy(env["HUSH_NO_CORS"]) { c.cors = false }
+        c.headers = try headerOptions.configuration(environment: env)
         if let v = accessLog ?? env["HUSH_ACCESS_LOG"], !v.isEmpty {
             c.accessLog = v == "-" ? .standardOutput : .file(v)
         }
@@ -142,6 +142,7 @@ struct ServeCommand: ParsableCommand {
         where !(value > 0) {
             throw CLIFailure(message: "\(name) must be a positive number of seconds")
         }
+        c.operations = try operationsOptions.configuration(environment: env)
         return c
     }
 
@@ -159,7 +160,7 @@ struct ServeCommand: ParsableCommand {
         return value
     }
 
-    private static func truthy(_ value: String?) -> Bool {
+    static func truthy(_ value: String?) -> Bool {
         guard let value else { return false }
         return ["1", "true", "yes", "on"].contains(value.lowercased())
     }

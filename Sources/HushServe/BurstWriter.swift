@@ -41,6 +41,7 @@ final class BurstWriter {
         isHead: Bool,
         connection: ResponseWriter.ConnectionHeader,
         dateLine: ByteBuffer,
+        cors: ByteBuffer? = nil,
         context: ChannelHandlerContext
     ) -> Written {
         var out = pending ?? reusableBuffer(context)
@@ -51,6 +52,7 @@ final class BurstWriter {
             isHead: isHead,
             connection: connection,
             dateLine: dateLine,
+            cors: cors,
             into: &out
         )
         switch tail {

@@ -66,7 +66,7 @@ extension FileTable {
         var fingerprints: [String: FileFingerprint] = [:]
         var indexed: Set<String> = []
         var memoryBytes = 0
-        let renderer = HeadRenderer(maxAge: configuration.maxAge, cors: configuration.cors)
+        let renderer = HeadRenderer(maxAge: configuration.maxAge, headers: configuration.headers)
         for rel in primaries {
             guard let loaded = load(rel) else { continue }
             let sib = siblings[rel] ?? [:]
@@ -77,7 +77,8 @@ extension FileTable {
                 contentType: MediaType.contentType(forFileName: rel),
                 isHashed: isHashed,
                 hasSiblings: !encoded.isEmpty,
-                lastModified: lastModified
+                lastModified: lastModified,
+                ruleFields: renderer.ruleFields(path: rel)
             )
             func representation(_ file: LoadedFile, _ coding: ContentCoding?) -> Representation {
                 fingerprints[file.rel] = file.fingerprint
@@ -108,7 +109,8 @@ extension FileTable {
             indexedDirectories: indexed,
             indexName: configuration.index,
             memoryBytes: memoryBytes,
-            fingerprints: fingerprints
+            fingerprints: fingerprints,
+            pages: try TablePages.load(configuration.headers, resources: resources)
         )
     }
 

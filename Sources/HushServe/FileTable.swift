@@ -20,6 +20,8 @@ public final class FileTable: Sendable {
     public let indexName: String
     /// Bytes of file content held in memory.
     public let memoryBytes: Int
+    /// The 404 page and the fallback file, if configured.
+    let pages: TablePages
     /// Per file: what it was hashed from, so a reload can reuse ETags of unchanged files.
     let fingerprints: [String: FileFingerprint]
 
@@ -45,8 +47,10 @@ public final class FileTable: Sendable {
         indexedDirectories: Set<String>,
         indexName: String,
         memoryBytes: Int,
-        fingerprints: [String: FileFingerprint]
+        fingerprints: [String: FileFingerprint],
+        pages: TablePages = TablePages()
     ) {
+        self.pages = pages
         self.root = root
         self.resources = resources
         self.indexedDirectories = indexedDirectories

@@ -6,17 +6,21 @@ extension HTTPHandler {
     static func settings(
         for configuration: ServeConfiguration,
         warn: @escaping @Sendable (String) -> Void = { _ in },
-        reloadSoon: @escaping @Sendable (String) -> Void = { _ in }
+        reloadSoon: @escaping @Sendable (String) -> Void = { _ in },
+        health: HealthState = HealthState()
     ) -> Settings {
-        Settings(
-            responder: Responder(prefix: ServeConfiguration.normalizedPrefix(configuration.prefix)),
+        let healthCheck = configuration.operations.healthPath.map { HealthCheck(path: Array($0.utf8), state: health) }
+        return Settings(
+            responder: Responder(prefix: ServeConfiguration.normalizedPrefix(configuration.prefix), health: healthCheck),
             timeouts: ConnectionTimer.Timeouts(
                 header: .nanoseconds(Int64(configuration.headerTimeout * 1e9)),
                 idle: .nanoseconds(Int64(configuration.idleTimeout * 1e9)),
                 send: .nanoseconds(Int64(configuration.sendTimeout * 1e9))
             ),
             warn: warn,
-            reloadSoon: reloadSoon
+            reloadSoon: reloadSoon,
+            corsOrigins: CORSOrigins(configuration.headers.cors),
+            logHealthChecks: configuration.operations.logHealthChecks
         )
     }
 }

@@ -26,11 +26,19 @@ final class HTTPHandler: ChannelInboundHandler {
         var warn: @Sendable (String) -> Void
         /// Asks for a rescan of the root because the file at this path changed on disk.
         var reloadSoon: @Sendable (String) -> Void
+        /// The `--cors-origin` allow-list, when there is one.
+        var corsOrigins: CORSOrigins?
+        /// Whether health checks are written to the access log.
+        var logHealthChecks: Bool
     }
 
     private let settings: Settings
     private let tables: TableBox
     private let accessLog: AccessLog?
+    /// This connection's event loop's counters, when metrics are on.
+    private let counters: LoopCounters?
+    /// Why the connection is closing, once the server decided it (the client's doing otherwise).
+    private var closeReason: CloseReason?
 
     /// Where the connection stands; every change of it goes through its transition methods.
     private var state = ConnectionState.readingHead(until: .distantFuture)
@@ -45,10 +53,11 @@ final class HTTPHandler: ChannelInboundHandler {
     private var headScratch: [UInt8] = []
     private var client = "-"
 
-    init(settings: Settings, tables: TableBox, accessLog: AccessLog?) {
+    init(settings: Settings, tables: TableBox, accessLog: AccessLog?, counters: LoopCounters? = nil) {
         self.settings = settings
         self.tables = tables
         self.accessLog = accessLog
+        self.counters = counters
         self.timer = ConnectionTimer(timeouts: settings.timeouts, now: .distantPast)
     }
 
@@ -61,6 +70,7 @@ final class HTTPHandler: ChannelInboundHandler {
         timer.flushed(at: now)
         state = .readingHead(until: now + settings.timeouts.header)
         timer.due(by: now + settings.timeouts.header, on: context.eventLoop) { self.timerFired(context) }
+        counters?.opened += 1
         context.fireChannelActive()
     }
 
@@ -68,11 +78,13 @@ final class HTTPHandler: ChannelInboundHandler {
         timer.cancel()
         buffered = nil
         writer.discard()
+        counters?.closed[(closeReason ?? .client).rawValue] += 1
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // Resets, broken pipes and the like: nothing to answer, just let the connection go.
+        closing(.error)
         context.close(promise: nil)
     }
 
@@ -84,6 +96,7 @@ final class HTTPHandler: ChannelInboundHandler {
         }
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         guard state != .closing else { return }
+        closing(.shutdown)
         state.close()
         updateReading(context)
         // Anything written is still queued in the channel: close behind it, not over it.
@@ -165,6 +178,8 @@ final class HTTPHandler: ChannelInboundHandler {
                 let status = Status(failure)
                 _ = write(.status(status), isHead: false, connection: .close, context)
                 accessLog?.recordUnparsed(client: client, status: status.code)
+                counters?.request(status: status.code, coding: nil, bodyBytes: 0)
+                closing(.badRequest)
                 state.close()
                 input.clear()
                 continue
@@ -204,19 +219,49 @@ final class HTTPHandler: ChannelInboundHandler {
         var keepAlive = request.keepAlive
         // A request body is not read; closing is the safe way not to misread it as a request.
         if let length = request.contentLength, length > 0 { keepAlive = false }
-        if case .status(let status, _) = reply, status.closesConnection { keepAlive = false }
+        if !keepAlive { closing(.requested) }
+        if case .status(let status, _) = reply, status.closesConnection {
+            keepAlive = false
+            closing(.badRequest)
+        }
+        var isHealthCheck = false
+        if case .health(let draining) = reply {
+            isHealthCheck = true
+            // A checker that keeps its connection must still see the listener go away.
+            if draining {
+                keepAlive = false
+                closing(.shutdown)
+            }
+        }
         let connection: ResponseWriter.ConnectionHeader =
             !keepAlive ? .close : (request.versionMinor == 0 ? .keepAlive : .none)
-        let bytes = write(reply, isHead: request.method == .head, connection: connection, context)
-        accessLog?.record(
-            client: client,
-            method: headScratch[request.methodText],
-            target: headScratch[request.target],
-            versionMinor: request.versionMinor,
-            status: reply.code,
-            bytes: bytes
-        )
+        var cors: ByteBuffer?
+        if let origins = settings.corsOrigins, let origin = request.origin {
+            switch reply {
+            case .full, .partial, .notModified:
+                cors = headScratch.withUnsafeBytes { origins.line(for: $0[origin]) }
+            default: break
+            }
+        }
+        let bytes = write(reply, isHead: request.method == .head, connection: connection, cors: cors, context)
+        if !isHealthCheck || settings.logHealthChecks {
+            accessLog?.record(
+                client: client,
+                method: headScratch[request.methodText],
+                target: headScratch[request.target],
+                versionMinor: request.versionMinor,
+                status: reply.code,
+                bytes: bytes
+            )
+            counters?.request(status: reply.code, coding: reply.representation?.coding, bodyBytes: bytes)
+        }
         if !keepAlive { state.close() }
+    }
+
+    /// Notes why the connection is to close; the first reason given is the one counted.
+    @inline(__always)
+    private func closing(_ reason: CloseReason) {
+        if closeReason == nil { closeReason = reason }
     }
 
     /// Writes a reply into the burst; returns the body length, for the log.
@@ -224,6 +269,7 @@ final class HTTPHandler: ChannelInboundHandler {
         _ reply: Reply,
         isHead: Bool,
         connection: ResponseWriter.ConnectionHeader,
+        cors: ByteBuffer? = nil,
         _ context: ChannelHandlerContext
     ) -> Int {
         let written = writer.write(
@@ -231,6 +277,7 @@ final class HTTPHandler: ChannelInboundHandler {
             isHead: isHead,
             connection: connection,
             dateLine: dateLine.current(),
+            cors: cors,
             context: context
         )
         switch written {
@@ -238,6 +285,7 @@ final class HTTPHandler: ChannelInboundHandler {
             return bytes
         case .bodyUnsendable:
             // The head promised a body we cannot send: end the connection.
+            closing(.error)
             state.close()
             return 0
         }
@@ -287,13 +335,20 @@ final class HTTPHandler: ChannelInboundHandler {
             // busy loop. End the response short; the client sees it incomplete.
             settings.warn("hush: \(file.name) changed on disk while being sent; connection closed")
             settings.reloadSoon(file.name)
+            closing(.fileChanged)
             context.close(promise: nil)
             return
         }
+        let governing = state.governingDeadline(hasBacklog: hasBacklog)
         switch timer.fired(state: &state, progress: progress, hasFilesInFlight: !writer.filesInFlight.isEmpty, now: now)
         {
         case .close(let sendTimedOut):
             if sendTimedOut { accessLog?.recordSendTimeout(client: client) }
+            switch governing {
+            case .send: closing(sendTimedOut ? .sendTimeout : .idleTimeout)
+            case .header: closing(.headerTimeout)
+            case .idle: closing(.idleTimeout)
+            }
             context.close(promise: nil)
         case .recheck(let when):
             timer.schedule(at: when, on: context.eventLoop) { self.timerFired(context) }

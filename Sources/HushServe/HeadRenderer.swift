@@ -1,3 +1,4 @@
+import Glibc
 import HushCore
 import NIOCore
 
@@ -9,13 +10,31 @@ struct HeadRenderer: Sendable {
         var isHashed: Bool
         var hasSiblings: Bool
         var lastModified: Int64
+        /// The fields of the `--header` rules whose glob matches the file's path, rendered.
+        var ruleFields = ""
     }
 
     /// Ten years, as Django/WhiteNoise use for hashed names: their URL changes whenever the bytes do.
     static let immutableCacheControl = "public, max-age=315360000, immutable"
 
     let maxAge: Int
-    let cors: Bool
+    let headers: HeaderConfiguration
+
+    /// `--header` rules whose glob matches `path` (below the prefix), rendered as field lines; a
+    /// later rule for the same name replaces an earlier one (Caddy's `header` sets, it does not
+    /// add). Computed once per file at load.
+    func ruleFields(path: String) -> String {
+        guard !headers.rules.isEmpty else { return "" }
+        var chosen: [(key: String, line: String)] = []
+        for rule in headers.rules where fnmatch(rule.glob, path, 0) == 0 {
+            let line = rule.name + ": " + rule.value + "\r\n"
+            let key = rule.name.lowercased()
+            if let i = chosen.firstIndex(where: { $0.key == key }) { chosen[i].line = line } else {
+                chosen.append((key, line))
+            }
+        }
+        return chosen.map(\.line).joined()
+    }
 
     func cacheControl(isHashed: Bool) -> String {
         isHashed ? Self.immutableCacheControl : "public, max-age=\(maxAge)"
@@ -32,16 +51,26 @@ struct HeadRenderer: Sendable {
         let cacheControl = "Cache-Control: " + cacheControl(isHashed: meta.isHashed) + "\r\n"
         // RFC 9110 §12.5.5: a response whose content depends on Accept-Encoding says so, and a
         // 304 carries the Vary the 200 would have (RFC 9110 §15.4.5).
-        let vary = meta.hasSiblings ? "Vary: Accept-Encoding\r\n" : ""
-        let cors = cors ? "Access-Control-Allow-Origin: *\r\n" : ""
+        // With an allow-list of origins the response depends on Origin whether or not this
+        // request's matched: every response says so, or a shared cache could hand a response
+        // without the CORS field to an allowed origin (Fetch standard, "CORS protocol and HTTP
+        // caches"). The echoed field itself is written per request (``CORSOrigins``).
+        var varied: [String] = meta.hasSiblings ? ["Accept-Encoding"] : []
+        if case .origins = headers.cors { varied.append("Origin") }
+        let vary = varied.isEmpty ? "" : "Vary: " + varied.joined(separator: ", ") + "\r\n"
+        let cors = headers.cors == .any ? "Access-Control-Allow-Origin: *\r\n" : ""
+        // nosniff belongs to the content (RFC 9110 §15.4.5 keeps a 304 to the fields that update
+        // a cache), so it joins the 200/206 fields; rule fields go to the 304 as well, as nginx's
+        // add_header does, so a cache revalidating after a deploy picks up a changed rule.
+        let noSniff = headers.noSniff ? "X-Content-Type-Options: nosniff\r\n" : ""
         let encoding = coding.map { "Content-Encoding: " + $0.token + "\r\n" } ?? ""
         // One buffer holds every head: the 304's fields first, then the rest, Content-Length last
         // (see ``Representation/head``).
-        let notModified = "ETag: " + etag + "\r\n" + cacheControl + vary + cors
+        let notModified = "ETag: " + etag + "\r\n" + cacheControl + vary + cors + meta.ruleFields
         let rest =
             "Content-Type: " + meta.contentType + "\r\n"
             + "Last-Modified: " + HTTPDate.format(epochSeconds: meta.lastModified) + "\r\n"
-            + encoding + "Accept-Ranges: bytes\r\n"
+            + encoding + "Accept-Ranges: bytes\r\n" + noSniff
         let status = Representation.status200.utf8.count
         let head = Representation.status200 + notModified + rest + "Content-Length: \(length)\r\n"
         return Representation(

@@ -7,6 +7,8 @@ final class Reloader: Sendable {
     let configuration: ServeConfiguration
     let tables: TableBox
     private let warn: @Sendable (String) -> Void
+    /// Outcomes of the rescans, for the metrics.
+    let history = ReloadHistory()
     private let lock = NIOLock()
     /// Whether a reload for a changed file is running or was run less than a second ago.
     private let changeReloadBusy = NIOLockedValueBox(false)
@@ -21,9 +23,15 @@ final class Reloader: Sendable {
     func reload() throws(ServeError) -> FileTable {
         lock.lock()
         defer { lock.unlock() }
-        let table = try FileTable.load(configuration: configuration, previous: tables.current)
-        tables.swap(table)
-        return table
+        do {
+            let table = try FileTable.load(configuration: configuration, previous: tables.current)
+            tables.swap(table)
+            history.reloaded(succeeded: true)
+            return table
+        } catch {
+            history.reloaded(succeeded: false)
+            throw error
+        }
     }
 
     /// Rescans soon, off the event loop, because the file `name` changed on disk. Requests for

@@ -12,6 +12,10 @@ enum Reply {
     case rangeNotSatisfiable(Representation)
     /// Anything else: an error or a redirect with a tiny text body.
     case status(Status, location: String? = nil)
+    /// The `--not-found` page (404).
+    case page(ErrorPage)
+    /// The health path: 200 while serving, 503 once draining (the connection then closes).
+    case health(draining: Bool)
 
     /// The open file the reply's validators and body come from, if it is sent from disk.
     @inline(__always)
@@ -19,7 +23,7 @@ enum Reply {
         let representation: Representation
         switch self {
         case .full(let r), .partial(let r, _), .notModified(let r), .rangeNotSatisfiable(let r): representation = r
-        case .status: return nil
+        case .status, .page, .health: return nil
         }
         guard case .file(let file) = representation.body else { return nil }
         return file
@@ -33,6 +37,17 @@ enum Reply {
         case .notModified: return 304
         case .rangeNotSatisfiable: return 416
         case .status(let status, _): return status.code
+        case .page: return 404
+        case .health(let draining): return draining ? 503 : 200
+        }
+    }
+
+    /// The representation sent, for replies from a file.
+    @inline(__always)
+    var representation: Representation? {
+        switch self {
+        case .full(let r), .partial(let r, _), .notModified(let r), .rangeNotSatisfiable(let r): return r
+        case .status, .page, .health: return nil
         }
     }
 }
@@ -92,23 +107,27 @@ struct Responder: Sendable {
     /// The URL prefix, with leading and trailing slash.
     let prefix: String
     private let prefixBytes: [UInt8]
+    /// The health path, if one is configured.
+    let health: HealthCheck?
 
-    init(prefix: String) {
+    init(prefix: String, health: HealthCheck? = nil) {
         self.prefix = prefix
         self.prefixBytes = Array(prefix.utf8)
+        self.health = health
     }
 
     /// The reply to `request`, whose field ranges index `head`.
     func reply(to request: RequestHead, head: UnsafeRawBufferPointer, table: FileTable) -> Reply {
         // RFC 9110 §9.1: a static origin supports GET and HEAD; 405 lists them in Allow.
         guard request.method != .other else { return .status(.methodNotAllowed) }
+        if let health, health.matches(head[request.target]) { return .health(draining: health.state.isDraining) }
         switch RequestPath.locate(target: head[request.target], prefix: prefixBytes) {
         case .badRequest:
             return .status(.badRequest)
         case .notFound:
-            return .status(.notFound)
+            return notFound(table)
         case .prefixWithoutSlash(let query):
-            guard table.indexedDirectories.contains("") else { return .status(.notFound) }
+            guard table.indexedDirectories.contains("") else { return notFound(table) }
             return .status(.movedPermanently, location: prefix + String(decoding: query, as: UTF8.self))
         case .path(let relative, let query, let rawPath):
             return reply(
@@ -137,10 +156,10 @@ struct Responder: Sendable {
         if let resource = table.resource(atBytes: relative) { return serve(resource, request, head) }
         if relative.isEmpty || relative.last == UInt8(ascii: "/") {
             // A directory URL: its index file, if any.
-            guard !table.indexName.isEmpty else { return .status(.notFound) }
+            guard !table.indexName.isEmpty else { return fallback(relative, request, head, table) }
             let index = Array(relative) + Array(table.indexName.utf8)
             guard let resource = index.withUnsafeBytes({ table.resource(atBytes: $0) }) else {
-                return .status(.notFound)
+                return fallback(relative, request, head, table)
             }
             return serve(resource, request, head)
         }
@@ -151,7 +170,29 @@ struct Responder: Sendable {
                 location: String(decoding: rawPath, as: UTF8.self) + "/" + String(decoding: query, as: UTF8.self)
             )
         }
-        return .status(.notFound)
+        return fallback(relative, request, head, table)
+    }
+
+    /// A path below the prefix that matches nothing: the `--fallback` file when the last segment
+    /// has no extension (a single-page site's route, as nginx's `try_files $uri /index.html`
+    /// but never for `app.js`, whose absence must stay a 404), else the 404.
+    private func fallback(
+        _ relative: UnsafeRawBufferPointer,
+        _ request: RequestHead,
+        _ head: UnsafeRawBufferPointer,
+        _ table: FileTable
+    ) -> Reply {
+        guard let resource = table.pages.fallback else { return notFound(table) }
+        let lastSegment = relative.lastIndex(of: UInt8(ascii: "/")).map { relative[($0 + 1)...] } ?? relative[...]
+        guard !lastSegment.contains(UInt8(ascii: ".")) else { return notFound(table) }
+        return serve(resource, request, head)
+    }
+
+    /// 404: the `--not-found` page if there is one.
+    @inline(__always)
+    private func notFound(_ table: FileTable) -> Reply {
+        guard let page = table.pages.notFound else { return .status(.notFound) }
+        return .page(page)
     }
 
     @inline(__always)

@@ -23,11 +23,14 @@ struct ResponseWriter {
     static let connectionKeepAlive: StaticString = "Connection: keep-alive\r\n"
 
     /// Writes `reply` into `out`; returns what must be written after it and the body length.
+    /// `cors` is the echoed `Access-Control-Allow-Origin` line of an allow-listed origin, written
+    /// into file responses (200, 206, 304) only.
     static func write(
         _ reply: Reply,
         isHead: Bool,
         connection: ConnectionHeader,
         dateLine: ByteBuffer,
+        cors: ByteBuffer? = nil,
         into out: inout ByteBuffer
     ) -> (Tail, bodyBytes: Int) {
         switch reply {
@@ -36,6 +39,7 @@ struct ResponseWriter {
             let copied = !isHead && representation.length <= copyLimit ? representation.length : 0
             out.reserveCapacity(minimumWritableBytes: representation.head.readableBytes + 128 + copied)
             out.writeImmutableBuffer(representation.head)
+            if let cors { out.writeImmutableBuffer(cors) }
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
             return (body(representation, offset: 0, length: representation.length, &out), representation.length)
@@ -50,12 +54,14 @@ struct ResponseWriter {
             out.writeString(
                 "Content-Range: bytes \(range.lowerBound)-\(range.upperBound)/\(representation.length)\r\nContent-Length: \(length)\r\n"
             )
+            if let cors { out.writeImmutableBuffer(cors) }
             endHead(connection, dateLine, &out)
             return (body(representation, offset: range.lowerBound, length: length, &out), length)
 
         case .notModified(let representation):
             out.writeStaticString(Representation.status304)
             representation.writeFields(representation.notModifiedFields, into: &out)
+            if let cors { out.writeImmutableBuffer(cors) }
             endHead(connection, dateLine, &out)
             return (.none, 0)
 
@@ -77,6 +83,29 @@ struct ResponseWriter {
             if status == .notFound || status == .movedPermanently { out.writeString("Cache-Control: no-cache\r\n") }
             // A file changed on disk is being reloaded (RFC 9110 §15.6.4): ask again in a second.
             if status == .serviceUnavailable { out.writeString("Retry-After: 1\r\nCache-Control: no-store\r\n") }
+            endHead(connection, dateLine, &out)
+            guard !isHead else { return (.none, 0) }
+            out.writeString(text)
+            return (.none, text.utf8.count)
+
+        case .page(let page):
+            out.writeImmutableBuffer(page.head)
+            endHead(connection, dateLine, &out)
+            guard !isHead, page.body.readableBytes > 0 else { return (.none, 0) }
+            guard page.body.readableBytes > copyLimit else {
+                out.writeImmutableBuffer(page.body)
+                return (.none, page.body.readableBytes)
+            }
+            return (.buffer(page.body), page.body.readableBytes)
+
+        case .health(let draining):
+            // Never cached: a cache answering for the server would hide that it went away.
+            let text = draining ? "draining\n" : "ok\n"
+            out.writeString(
+                (draining ? "HTTP/1.1 503 Service Unavailable\r\n" : "HTTP/1.1 200 OK\r\n")
+                    + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n"
+                    + "Cache-Control: no-store\r\n"
+            )
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
             out.writeString(text)

@@ -27,8 +27,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var threads: Int = System.coreCount
     /// File served for a directory URL; empty disables directory indexes. Default `index.html`.
     public var index: String = "index.html"
-    /// Whether to send `Access-Control-Allow-Origin: *` (fonts across origins). Default true.
-    public var cors: Bool = true
+    /// nosniff, CORS, `--header` rules, the 404 page and the fallback file.
+    public var headers = HeaderConfiguration()
     /// Access log destination. Default off.
     public var accessLog: AccessLogDestination = .off
     /// Bytes of file content kept in memory, smallest files first. Default 256 MiB.
@@ -49,6 +49,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var sendTimeout: Double = 60
     /// Seconds a graceful stop (SIGTERM/SIGINT) waits for responses in flight. Default 10.
     public var shutdownTimeout: Double = 10
+    /// Health path and metrics listener.
+    public var operations = OperationsConfiguration()
 
     /// A configuration with every default, serving `root`.
     public init(root: String) {

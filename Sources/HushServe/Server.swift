@@ -16,18 +16,25 @@ public final class Server: Sendable {
     public let tables: TableBox
     /// The port actually bound (differs from the configured one when that was 0).
     public let localPort: Int
+    /// The port the metrics listener bound, when `--metrics-listen` is set.
+    public let metricsPort: Int?
+    /// What the health path reports.
+    public let health: HealthState
 
     private let group: MultiThreadedEventLoopGroup
     private let listener: Channel
     private let accessLog: AccessLog?
     private let logFlusher: RepeatedTask?
     private let reloader: Reloader
+    private let metricsListener: Channel?
 
     private init(
         reloader: Reloader,
         localPort: Int,
         group: MultiThreadedEventLoopGroup,
         listener: Channel,
+        metricsListener: Channel?,
+        health: HealthState,
         accessLog: AccessLog?,
         logFlusher: RepeatedTask?
     ) {
@@ -35,6 +42,9 @@ public final class Server: Sendable {
         self.tables = reloader.tables
         self.reloader = reloader
         self.localPort = localPort
+        self.metricsListener = metricsListener
+        self.metricsPort = metricsListener?.localAddress?.port
+        self.health = health
         self.group = group
         self.listener = listener
         self.accessLog = accessLog
@@ -94,13 +104,18 @@ public final class Server: Sendable {
         raiseDescriptorLimit()
         let reloader = Reloader(configuration: configuration, tables: TableBox(table), warn: warn)
         let tables = reloader.tables
+        let health = HealthState()
         let settings = HTTPHandler.settings(
             for: configuration,
             warn: warn,
-            reloadSoon: { reloader.reloadSoon(changed: $0) }
+            reloadSoon: { reloader.reloadSoon(changed: $0) },
+            health: health
         )
         let maxConnections = configuration.maxConnections
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        let metrics = configuration.operations.metricsListen.map { _ in
+            ServeMetrics(loops: Array(group.makeIterator()), reloads: reloader.history, tables: tables)
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -118,22 +133,45 @@ public final class Server: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        HTTPHandler(settings: settings, tables: tables, accessLog: accessLog)
+                        HTTPHandler(
+                            settings: settings,
+                            tables: tables,
+                            accessLog: accessLog,
+                            counters: metrics?.counters(for: channel.eventLoop)
+                        )
                     )
                 }
             }
-        let future = bootstrap.bind(host: configuration.host, port: configuration.port).map { listener in
-            let logFlusher = accessLog.map { log in
-                group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
+        let future = bootstrap.bind(host: configuration.host, port: configuration.port).flatMap { listener in
+            let metricsBound: EventLoopFuture<(any Channel)?>
+            if let metrics, let address = configuration.operations.metricsListen {
+                metricsBound = MetricsListener.bind(address, group: group, metrics: metrics).map { $0 }
+                    .flatMapErrorThrowing { error in
+                        listener.close(promise: nil)
+                        throw ServeError.cannotBind(
+                            host: address.host,
+                            port: address.port,
+                            reason: "\(error) (--metrics-listen)"
+                        )
+                    }
+            } else {
+                metricsBound = listener.eventLoop.makeSucceededFuture(nil)
             }
-            return Server(
-                reloader: reloader,
-                localPort: listener.localAddress?.port ?? configuration.port,
-                group: group,
-                listener: listener,
-                accessLog: accessLog,
-                logFlusher: logFlusher
-            )
+            return metricsBound.map { metricsListener in
+                let logFlusher = accessLog.map { log in
+                    group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
+                }
+                return Server(
+                    reloader: reloader,
+                    localPort: listener.localAddress?.port ?? configuration.port,
+                    group: group,
+                    listener: listener,
+                    metricsListener: metricsListener,
+                    health: health,
+                    accessLog: accessLog,
+                    logFlusher: logFlusher
+                )
+            }
         }
         return (group, future)
     }
@@ -168,7 +206,23 @@ public final class Server: Sendable {
         accessLog?.finish()
     }
 
+    /// The graceful stop. First the health path turns 503; with a shutdown delay everything else
+    /// is served as before for that long, so load balancers see the 503 and take the server out
+    /// before its listener closes. Then as described at ``stop()``. The metrics listener closes
+    /// last, so a scrape during the drain still answers.
     private func quiesce() -> EventLoopFuture<Void> {
+        health.drain()
+        let loop = listener.eventLoop
+        let delay = TimeAmount.nanoseconds(Int64(configuration.operations.shutdownDelay * 1e9))
+        let delayed =
+            delay > .zero ? loop.scheduleTask(in: delay) {}.futureResult : loop.makeSucceededVoidFuture()
+        return delayed.flatMap { self.closeListener() }.flatMap {
+            guard let metricsListener = self.metricsListener else { return loop.makeSucceededVoidFuture() }
+            return metricsListener.close().recover { _ in }
+        }
+    }
+
+    private func closeListener() -> EventLoopFuture<Void> {
         let grace = TimeAmount.nanoseconds(Int64(configuration.shutdownTimeout * 1e9))
         let loop = listener.eventLoop
         logFlusher?.cancel()

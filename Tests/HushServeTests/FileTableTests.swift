@@ -89,24 +89,26 @@ final class FileTableTests: XCTestCase {
         XCTAssertEqual(
             String(buffer: try XCTUnwrap(css.variant(.br)).head),
             "HTTP/1.1 200 OK\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
-                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\nContent-Length: 12\r\n"
+                + "Vary: Accept-Encoding\r\nContent-Type: text/css; charset=utf-8\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n"
+                + "X-Content-Type-Options: nosniff\r\nContent-Length: 12\r\n"
         )
         XCTAssertEqual(
             String(buffer: try XCTUnwrap(css.variant(.br)).head304),
             "HTTP/1.1 304 Not Modified\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n"
+                + "Vary: Accept-Encoding\r\n"
         )
         XCTAssertEqual(
             String(buffer: try XCTUnwrap(css.variant(.br)).head206),
             "HTTP/1.1 206 Partial Content\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
+                + "Vary: Accept-Encoding\r\nContent-Type: text/css; charset=utf-8\r\n"
                 + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n"
+                + "X-Content-Type-Options: nosniff\r\n"
         )
         let js = try XCTUnwrap(
             try f.table {
                 $0.maxAge = 42
-                $0.cors = false
+                $0.headers.noSniff = false
             }.resource(at: "js/app.js")
         )
         XCTAssertEqual(

@@ -73,9 +73,9 @@ final class HTTPHandlerTests: XCTestCase {
         XCTAssertEqual(
             withoutDate(response),
             "HTTP/1.1 200 OK\r\nETag: \"\(MD5.hex(Array("BROTLI-BYTES".utf8)))\"\r\n"
-                + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n"
+                + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\n"
                 + "Content-Type: text/css; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
-                + "Accept-Ranges: bytes\r\nContent-Length: 12\r\n\r\nBROTLI-BYTES"
+                + "Accept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 12\r\n\r\nBROTLI-BYTES"
         )
         XCTAssertTrue(response.contains("\r\nDate: "))
     }
@@ -96,7 +96,7 @@ final class HTTPHandlerTests: XCTestCase {
         XCTAssertEqual(
             withoutDate(response),
             "HTTP/1.1 304 Not Modified\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
-                + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n\r\n"
+                + "Vary: Accept-Encoding\r\n\r\n"
         )
     }
 

@@ -67,7 +67,8 @@ final class ServerIntegrationTests: XCTestCase {
             let (plain, plainBody) = try await fetch(client, "/static/css/app.css")
             XCTAssertEqual(plain.headers["Cache-Control"], ["public, max-age=60"])
             XCTAssertEqual(plain.headers["Content-Type"], ["text/css; charset=utf-8"])
-            XCTAssertEqual(plain.headers["Access-Control-Allow-Origin"], ["*"])
+            XCTAssertEqual(plain.headers["Access-Control-Allow-Origin"], [])
+            XCTAssertEqual(plain.headers["X-Content-Type-Options"], ["nosniff"])
             XCTAssertEqual(String(decoding: plainBody, as: UTF8.self), "body{color:red}\n")
 
             let etag = try XCTUnwrap(plain.headers["ETag"].first)
@@ -95,8 +96,8 @@ final class ServerIntegrationTests: XCTestCase {
         try await client.shutdown()
     }
 
-    func testNoCORSLeavesTheHeaderOut() async throws {
-        try await start { $0.cors = false }
+    func testCORSIsOffByDefault() async throws {
+        try await start()
         let connection = try RawConnection(port: server.localPort)
         try connection.send("GET /static/fonts/f.woff2 HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try connection.readResponse()
