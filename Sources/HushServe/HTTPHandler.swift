@@ -176,9 +176,9 @@ final class HTTPHandler: ChannelInboundHandler {
             case .failure(let failure):
                 // Framing is lost: answer, then close (RFC 9112 §2.2 lets a server close on errors).
                 let status = Status(failure)
-                _ = write(.status(status), isHead: false, connection: .close, context)
+                let bytes = write(.status(status), isHead: false, connection: .close, context)
                 accessLog?.recordUnparsed(client: client, status: status.code)
-                counters?.request(status: status.code, coding: nil, bodyBytes: 0)
+                counters?.request(status: status.code, coding: nil, bodyBytes: bytes)
                 closing(.badRequest)
                 state.close()
                 input.clear()

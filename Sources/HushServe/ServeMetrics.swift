@@ -122,24 +122,29 @@ final class ReloadHistory: Sendable {
 /// The server's metrics: per-loop counters and what a scrape renders from them, in Prometheus'
 /// text exposition format (rendered with swift-prometheus, at scrape time only).
 final class ServeMetrics: Sendable {
-    private let loops: [(loop: any EventLoop, counters: NIOLoopBound<LoopCounters>)]
+    /// Each loop's counters, made on that loop by its first connection.
+    private let loops: [(loop: any EventLoop, counters: NIOLoopBoundBox<LoopCounters?>)]
     let reloads: ReloadHistory
     private let tables: TableBox
 
     init(loops: [any EventLoop], reloads: ReloadHistory, tables: TableBox) {
-        self.loops = loops.map { ($0, NIOLoopBound(LoopCounters(), eventLoop: $0)) }
+        self.loops = loops.map { ($0, NIOLoopBoundBox.makeEmptyBox(valueType: LoopCounters.self, eventLoop: $0)) }
         self.reloads = reloads
         self.tables = tables
     }
 
     /// The counters of `loop`; call on that loop (a channel initializer does).
     func counters(for loop: any EventLoop) -> LoopCounters? {
-        loops.first { $0.loop === loop }?.counters.value
+        guard let box = loops.first(where: { $0.loop === loop })?.counters else { return nil }
+        if let counters = box.value { return counters }
+        let counters = LoopCounters()
+        box.value = counters
+        return counters
     }
 
     /// Every loop's counts, summed.
     func snapshot(on loop: any EventLoop) -> EventLoopFuture<LoopCounters.Snapshot> {
-        let parts = loops.map { entry in entry.loop.submit { entry.counters.value.snapshot } }
+        let parts = loops.map { entry in entry.loop.submit { (entry.counters.value ?? LoopCounters()).snapshot } }
         return EventLoopFuture.whenAllSucceed(parts, on: loop).map { $0.dropFirst().reduce($0[0], +) }
     }
 
