@@ -88,10 +88,15 @@ struct ServeCommand: ParsableCommand {
         let prefix = ServeConfiguration.normalizedPrefix(configuration.prefix)
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let root = configuration.root
+        // The metrics address joins the one start-up line (with port 0, the port chosen).
+        let metrics = configuration.operations.metricsListen.map { address in
+            let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+            return "; metrics at http://\(host):\(server.metricsPort ?? address.port)/metrics"
+        }
         server.runUntilSignalled(
             ready: {
                 Self.write(
-                    "hush: serving \(root) at http://\(host):\(server.localPort)\(prefix) (\(files) files)\n",
+                    "hush: serving \(root) at http://\(host):\(server.localPort)\(prefix) (\(files) files)\(metrics ?? "")\n",
                     to: STDOUT_FILENO
                 )
             },
