@@ -15,7 +15,8 @@ struct OperationsOptions: ParsableArguments {
     var logHealth = false
     @Option(
         name: .customLong("shutdown-delay"),
-        help: "Seconds between SIGTERM and closing the listener, with the health path at 503 (env HUSH_SHUTDOWN_DELAY; default 0)."
+        help:
+            "Seconds between SIGTERM and closing the listener, with the health path at 503 (env HUSH_SHUTDOWN_DELAY; default 0)."
     )
     var shutdownDelay: Double?
     @Option(

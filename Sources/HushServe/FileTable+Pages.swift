@@ -54,7 +54,9 @@ public struct TablePages: Sendable {
             return buffer
         case .file(let file):
             var bytes = [UInt8](repeating: 0, count: representation.length)
-            let read = bytes.withUnsafeMutableBytes { try? Syscall.preadFully(file.descriptor, into: $0, at: 0, path: name) }
+            let read = bytes.withUnsafeMutableBytes {
+                try? Syscall.preadFully(file.descriptor, into: $0, at: 0, path: name)
+            }
             guard read == representation.length else { throw .unreadable(path: name, errno: 5) }  // EIO
             return ByteBuffer(bytes: bytes)
         }

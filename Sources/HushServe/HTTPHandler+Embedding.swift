@@ -11,7 +11,10 @@ extension HTTPHandler {
     ) -> Settings {
         let healthCheck = configuration.operations.healthPath.map { HealthCheck(path: Array($0.utf8), state: health) }
         return Settings(
-            responder: Responder(prefix: ServeConfiguration.normalizedPrefix(configuration.prefix), health: healthCheck),
+            responder: Responder(
+                prefix: ServeConfiguration.normalizedPrefix(configuration.prefix),
+                health: healthCheck
+            ),
             timeouts: ConnectionTimer.Timeouts(
                 header: .nanoseconds(Int64(configuration.headerTimeout * 1e9)),
                 idle: .nanoseconds(Int64(configuration.idleTimeout * 1e9)),

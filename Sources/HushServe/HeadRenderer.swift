@@ -29,7 +29,9 @@ struct HeadRenderer: Sendable {
         for rule in headers.rules where fnmatch(rule.glob, path, 0) == 0 {
             let line = rule.name + ": " + rule.value + "\r\n"
             let key = rule.name.lowercased()
-            if let i = chosen.firstIndex(where: { $0.key == key }) { chosen[i].line = line } else {
+            if let i = chosen.firstIndex(where: { $0.key == key }) {
+                chosen[i].line = line
+            } else {
                 chosen.append((key, line))
             }
         }

@@ -95,7 +95,8 @@ public enum HeaderRuleError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .malformed: return "expected 'GLOB: Name: value', e.g. '*.woff2: Cross-Origin-Resource-Policy: cross-origin'"
+        case .malformed:
+            return "expected 'GLOB: Name: value', e.g. '*.woff2: Cross-Origin-Resource-Policy: cross-origin'"
         case .badName(let name): return "'\(name)' is not a field name (letters, digits and !#$%&'*+-.^_`|~ only)"
         case .refusedName(let name, let why): return "\(name) cannot be set by a rule: \(why)"
         case .badValue(let name):

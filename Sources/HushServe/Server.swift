@@ -148,10 +148,8 @@ public final class Server: Sendable {
                 metricsBound = MetricsListener.bind(address, group: group, metrics: metrics).map { $0 }
                     .flatMapErrorThrowing { error in
                         listener.close(promise: nil)
-                        throw ServeError.cannotBind(
-                            host: address.host,
-                            port: address.port,
-                            reason: "\(error) (--metrics-listen)"
+                        throw ServeError.invalidConfiguration(
+                            "--metrics-listen \(address.host):\(address.port): cannot listen (\(error))"
                         )
                     }
             } else {
@@ -159,7 +157,8 @@ public final class Server: Sendable {
             }
             return metricsBound.map { metricsListener in
                 let logFlusher = accessLog.map { log in
-                    group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
+                    group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush()
+                    }
                 }
                 return Server(
                     reloader: reloader,

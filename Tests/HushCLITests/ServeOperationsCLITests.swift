@@ -54,7 +54,10 @@ final class ServeOperationsCLITests: XCTestCase {
         XCTAssertEqual(missing.text, "<h1>gone</h1>\n")
         XCTAssertEqual(try get(ports[0], "/_health").text, "ok\n")
         let scrape = try get(ports[1], "/metrics")
-        XCTAssertTrue(scrape.text.contains("hush_http_requests_total{status=\"404\",coding=\"identity\"} 1\n"), scrape.text)
+        XCTAssertTrue(
+            scrape.text.contains("hush_http_requests_total{status=\"404\",coding=\"identity\"} 1\n"),
+            scrape.text
+        )
         hush.signal(SIGTERM)
         XCTAssertEqual(hush.waitForExit(), 0)
     }

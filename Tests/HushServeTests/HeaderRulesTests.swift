@@ -90,7 +90,8 @@ final class HeaderRulesTests: XCTestCase {
         XCTAssertEqual(
             try exchange(get("/static/js/app.js", "Range: bytes=0-1\r\n")),
             "HTTP/1.1 206 Partial Content\r\nETag: \(Self.jsTag)\r\nCache-Control: public, max-age=60\r\n"
-                + "x-robots-tag: none\r\n" + Self.jsFields + "Content-Range: bytes 0-1/1000\r\nContent-Length: 2\r\n\r\nxx"
+                + "x-robots-tag: none\r\n" + Self.jsFields
+                + "Content-Range: bytes 0-1/1000\r\nContent-Length: 2\r\n\r\nxx"
         )
         XCTAssertEqual(
             try exchange(request("HEAD", "/static/js/app.js")),
@@ -124,14 +125,25 @@ final class HeaderRulesTests: XCTestCase {
             HeaderRule(glob: "*.woff2", name: "Cross-Origin-Resource-Policy", value: "cross-origin")
         )
         // A value may itself contain colons.
-        XCTAssertEqual(try HeaderRule.parse("*: Link: <https://a.example>; rel=preconnect").value, "<https://a.example>; rel=preconnect")
-        XCTAssertThrowsError(try HeaderRule.parse("X-Frame-Options: DENY")) { XCTAssertEqual($0 as? HeaderRuleError, .malformed) }
-        XCTAssertThrowsError(try HeaderRule.parse("*: Bad Name: 1")) { XCTAssertEqual($0 as? HeaderRuleError, .badName("Bad Name")) }
-        XCTAssertThrowsError(try HeaderRule.parse("*: X-A: ")) { XCTAssertEqual($0 as? HeaderRuleError, .badValue("X-A")) }
+        XCTAssertEqual(
+            try HeaderRule.parse("*: Link: <https://a.example>; rel=preconnect").value,
+            "<https://a.example>; rel=preconnect"
+        )
+        XCTAssertThrowsError(try HeaderRule.parse("X-Frame-Options: DENY")) {
+            XCTAssertEqual($0 as? HeaderRuleError, .malformed)
+        }
+        XCTAssertThrowsError(try HeaderRule.parse("*: Bad Name: 1")) {
+            XCTAssertEqual($0 as? HeaderRuleError, .badName("Bad Name"))
+        }
+        XCTAssertThrowsError(try HeaderRule.parse("*: X-A: ")) {
+            XCTAssertEqual($0 as? HeaderRuleError, .badValue("X-A"))
+        }
         XCTAssertThrowsError(try HeaderRule(glob: "*", name: "X-A", value: "a\r\nX-B: b").validate()) {
             XCTAssertEqual($0 as? HeaderRuleError, .badValue("X-A"))
         }
-        for name in ["Content-Length", "transfer-encoding", "Connection", "ETag", "Content-Encoding", "Vary", "Cache-Control"] {
+        for name in [
+            "Content-Length", "transfer-encoding", "Connection", "ETag", "Content-Encoding", "Vary", "Cache-Control",
+        ] {
             XCTAssertThrowsError(try HeaderRule.parse("*: \(name): x"), name) { error in
                 guard case .refusedName(name, _) = error as? HeaderRuleError else { return XCTFail("\(error)") }
             }
@@ -208,7 +220,10 @@ final class HeaderRulesTests: XCTestCase {
 
     func testAMissingPageFailsTheLoadNamingTheFlag() throws {
         XCTAssertThrowsError(try fixture.table { $0.headers.notFound = "missing.html" }) { error in
-            XCTAssertEqual("\(error)", "--not-found missing.html: no such file in the root (name a file below STATIC_ROOT)")
+            XCTAssertEqual(
+                "\(error)",
+                "--not-found missing.html: no such file in the root (name a file below STATIC_ROOT)"
+            )
         }
         XCTAssertThrowsError(try fixture.table { $0.headers.fallback = ".env" }) { error in
             XCTAssertTrue("\(error)".hasPrefix("--fallback .env: no such file"), "\(error)")
@@ -227,7 +242,9 @@ final class HeaderRulesTests: XCTestCase {
             try exchange(get("/static/app/settings/profile", "If-None-Match: \(tag)\r\n")),
             "HTTP/1.1 304 Not Modified\r\nETag: \(tag)\r\nCache-Control: public, max-age=60\r\n\r\n"
         )
-        XCTAssertTrue(try exchange(request("HEAD", "/static/deep/route/")).hasPrefix("HTTP/1.1 200 OK\r\nETag: \(tag)\r\n"))
+        XCTAssertTrue(
+            try exchange(request("HEAD", "/static/deep/route/")).hasPrefix("HTTP/1.1 200 OK\r\nETag: \(tag)\r\n")
+        )
         let partial = try exchange(get("/static/route", "Range: bytes=0-3\r\n"))
         XCTAssertTrue(partial.hasPrefix("HTTP/1.1 206 Partial Content\r\n"), partial)
         XCTAssertTrue(partial.hasSuffix("\r\n\r\n<div"), partial)
