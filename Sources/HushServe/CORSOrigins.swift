@@ -12,12 +12,46 @@ struct CORSOrigins: Sendable {
         origins = list.map { (Array($0.utf8), HeadRenderer.buffer("Access-Control-Allow-Origin: " + $0 + "\r\n")) }
     }
 
-    /// The line to echo for a request's `Origin` value, if it is allowed. Exact bytes: browsers
-    /// send the serialized origin, lowercase, which the flag was normalised to.
-    @inline(__always)
+    /// The line to echo for the `Origin` field of a request head (as the parser left it), if it
+    /// is allowed.
+    ///
+    /// The field is looked up here rather than by the parser: only servers with an allow-list
+    /// pay for it. A field in every request head (measured with callgrind: ~110 instructions per
+    /// request, the larger head being copied at each step) would cost every server.
+    func line(forHead head: UnsafeRawBufferPointer) -> ByteBuffer? {
+        guard let origin = Self.origin(in: head) else { return nil }
+        return line(for: origin)
+    }
+
+    /// The line to echo for an `Origin` value, if it is allowed. Exact bytes: browsers send the
+    /// serialized origin, lowercase, which the flag was normalised to.
     func line(for origin: Slice<UnsafeRawBufferPointer>) -> ByteBuffer? {
         for entry in origins where entry.bytes.count == origin.count {
             if entry.bytes.withUnsafeBytes({ $0.elementsEqual(origin) }) { return entry.line }
+        }
+        return nil
+    }
+
+    /// The value of the first `Origin` field of a parsed head (lines end in LF or CRLF; the
+    /// parser refused obs-fold), without surrounding whitespace.
+    static func origin(in head: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer>? {
+        let name = Array("origin:".utf8)
+        var i = 0
+        while let nl = head[i...].firstIndex(of: UInt8(ascii: "\n")) {
+            i = nl + 1
+            guard head.count - i > name.count else { return nil }
+            var matches = true
+            for (k, byte) in name.enumerated() where head[i + k] | 0x20 != byte {
+                // `| 0x20` lowercases letters and leaves `:` as it is.
+                matches = false
+                break
+            }
+            guard matches else { continue }
+            var start = i + name.count
+            var end = head[start...].firstIndex { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") } ?? head.count
+            while start < end, head[start] == 0x20 || head[start] == 0x09 { start += 1 }
+            while end > start, head[end - 1] == 0x20 || head[end - 1] == 0x09 { end -= 1 }
+            return head[start..<end]
         }
         return nil
     }

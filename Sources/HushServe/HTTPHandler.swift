@@ -236,10 +236,10 @@ final class HTTPHandler: ChannelInboundHandler {
         let connection: ResponseWriter.ConnectionHeader =
             !keepAlive ? .close : (request.versionMinor == 0 ? .keepAlive : .none)
         var cors: ByteBuffer?
-        if let origins = settings.corsOrigins, let origin = request.origin {
+        if let origins = settings.corsOrigins {
             switch reply {
             case .full, .partial, .notModified:
-                cors = headScratch.withUnsafeBytes { origins.line(for: $0[origin]) }
+                cors = headScratch.withUnsafeBytes { origins.line(forHead: $0) }
             default: break
             }
         }

@@ -24,8 +24,6 @@ struct RequestHead: Sendable {
     var ifModifiedSince: Range<Int>?
     var ifMatch: Range<Int>?
     var ifUnmodifiedSince: Range<Int>?
-    /// `Origin` (the Fetch standard), read for a `--cors-origin` allow-list.
-    var origin: Range<Int>?
     /// `Connection: close` was sent.
     var connectionClose = false
     /// `Connection: keep-alive` was sent (matters for HTTP/1.0).

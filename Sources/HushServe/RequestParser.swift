@@ -137,13 +137,12 @@ enum RequestParser {
         ("connection", .connection), ("if-none-match", .ifNoneMatch), ("content-length", .contentLength),
         ("accept-encoding", .acceptEncoding), ("if-modified-since", .ifModifiedSince),
         ("transfer-encoding", .transferEncoding), ("if-unmodified-since", .ifUnmodifiedSince),
-        ("origin", .origin),
     ]
 
     /// A header field the parser records; see ``record(_:value:in:into:)`` for what each does.
     private enum KnownField {
         case host, range, ifRange, ifMatch, connection, ifNoneMatch, contentLength, acceptEncoding,
-            ifModifiedSince, transferEncoding, ifUnmodifiedSince, origin
+            ifModifiedSince, transferEncoding, ifUnmodifiedSince
     }
 
     /// The known field called `name` (compared case-insensitively, RFC 9110 §5.1), if any.
@@ -308,8 +307,6 @@ enum RequestParser {
             request.hasTransferEncoding = true
         case .ifUnmodifiedSince:
             request.ifUnmodifiedSince = value
-        case .origin:
-            request.origin = value
         }
         return nil
     }

@@ -186,6 +186,11 @@ final class HeaderRulesTests: XCTestCase {
         let partial = try exchange(get("/static/js/app.js", origin + "Range: bytes=0-0\r\n"))
         XCTAssertTrue(partial.hasPrefix("HTTP/1.1 206 "), partial)
         XCTAssertTrue(partial.contains("\r\nAccess-Control-Allow-Origin: https://b.example\r\n"), partial)
+        // Field names are case-insensitive, whitespace around the value is not part of it.
+        let shouted = try exchange(
+            request("HEAD", "/static/js/app.js", "X-Origin: https://a.example\r\nORIGIN: \t https://a.example \r\n")
+        )
+        XCTAssertTrue(shouted.contains("\r\nAccess-Control-Allow-Origin: https://a.example\r\n"), shouted)
         // Siblings: Origin joins Accept-Encoding in the one Vary.
         let css = try exchange(request("HEAD", "/static/css/app.0123456789ab.css", origin))
         XCTAssertTrue(css.contains("\r\nVary: Accept-Encoding, Origin\r\n"), css)
@@ -193,7 +198,10 @@ final class HeaderRulesTests: XCTestCase {
 
     func testAllowListSendsNoCORSToOtherOriginsButStillVaries() throws {
         try connect { $0.cors = .origins(["https://a.example"]) }
-        for fields in ["Origin: https://evil.example\r\n", "Origin: https://a.example.evil\r\n", ""] {
+        for fields in [
+            "Origin: https://evil.example\r\n", "Origin: https://a.example.evil\r\n", "X-Origin: https://a.example\r\n",
+            "",
+        ] {
             let response = try exchange(request("HEAD", "/static/js/app.js", fields))
             XCTAssertFalse(response.contains("Access-Control-Allow-Origin"), response)
             XCTAssertTrue(response.contains("\r\nVary: Origin\r\n"), response)
