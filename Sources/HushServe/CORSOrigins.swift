@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 
 /// The `--cors-origin` allow-list: for each allowed origin, its `Access-Control-Allow-Origin`
@@ -33,22 +34,21 @@ struct CORSOrigins: Sendable {
     }
 
     /// The value of the first `Origin` field of a parsed head (lines end in LF or CRLF; the
-    /// parser refused obs-fold), without surrounding whitespace.
+    /// parser refused obs-fold), without surrounding whitespace. memchr from line to line.
     static func origin(in head: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer>? {
-        let name = Array("origin:".utf8)
+        guard let base = head.baseAddress else { return nil }
+        let count = head.count
         var i = 0
-        while let nl = head[i...].firstIndex(of: UInt8(ascii: "\n")) {
-            i = nl + 1
-            guard head.count - i > name.count else { return nil }
-            var matches = true
-            for (k, byte) in name.enumerated() where head[i + k] | 0x20 != byte {
-                // `| 0x20` lowercases letters and leaves `:` as it is.
-                matches = false
-                break
-            }
-            guard matches else { continue }
-            var start = i + name.count
-            var end = head[start...].firstIndex { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") } ?? head.count
+        while i < count, let found = memchr(base + i, 0x0A, count - i) {
+            i = base.distance(to: UnsafeRawPointer(found)) + 1
+            // "origin:" with its letters in either case (`| 0x20` lowercases letters, keeps `:`).
+            guard count - i > 7, head[i] | 0x20 == 0x6F, head[i + 1] | 0x20 == 0x72, head[i + 2] | 0x20 == 0x69,
+                head[i + 3] | 0x20 == 0x67, head[i + 4] | 0x20 == 0x69, head[i + 5] | 0x20 == 0x6E,
+                head[i + 6] == 0x3A
+            else { continue }
+            var start = i + 7
+            var end = start
+            while end < count, head[end] != 0x0D, head[end] != 0x0A { end += 1 }
             while start < end, head[start] == 0x20 || head[start] == 0x09 { start += 1 }
             while end > start, head[end - 1] == 0x20 || head[end - 1] == 0x09 { end -= 1 }
             return head[start..<end]
