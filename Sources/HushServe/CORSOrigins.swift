@@ -17,8 +17,9 @@ struct CORSOrigins: Sendable {
     /// is allowed.
     ///
     /// The field is looked up here rather than by the parser: only servers with an allow-list
-    /// pay for it. A field in every request head (measured with callgrind: ~110 instructions per
-    /// request, the larger head being copied at each step) would cost every server.
+    /// pay for it. A field more in every ``RequestHead`` cost every server ~400 instructions a
+    /// 304 (callgrind), the larger head being copied at each step; this lookup costs a server
+    /// with an allow-list ~300.
     func line(forHead head: UnsafeRawBufferPointer) -> ByteBuffer? {
         guard let origin = Self.origin(in: head) else { return nil }
         return line(for: origin)

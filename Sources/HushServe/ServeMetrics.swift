@@ -48,8 +48,8 @@ final class LoopCounters {
 
     static let requestSlots = (statuses.count + 1) * codingCount
     /// Requests by status slot × coding slot. Raw memory rather than an array: no uniqueness or
-    /// exclusivity check per count (callgrind: an array and `allCases` per request cost ~200
-    /// instructions, this ~20).
+    /// exclusivity check per count (callgrind, a 304: ~215 instructions a request with an array and
+    /// `allCases`, ~80 with this).
     private let requestCounts = UnsafeMutablePointer<Int>.allocate(capacity: requestSlots)
     var bodyBytes = 0
     var opened = 0
