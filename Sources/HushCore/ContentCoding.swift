@@ -64,7 +64,9 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     public static func sibling(_ path: String) -> (primary: String, coding: ContentCoding, foreign: Bool)? {
         let bytes = path.utf8
         for coding in allCases {
-            let suffixes: [(String?, Bool)] = [(coding.fileSuffix, false), (coding.entry.foreignSuffix?.description, true)]
+            let suffixes: [(String?, Bool)] = [
+                (coding.fileSuffix, false), (coding.entry.foreignSuffix?.description, true),
+            ]
             for case (let suffix?, let foreign) in suffixes {
                 let suffixBytes = suffix.utf8
                 guard bytes.count > suffixBytes.count, bytes.suffix(suffixBytes.count).elementsEqual(suffixBytes) else {

@@ -83,7 +83,9 @@ extension FileTable {
             let sib = siblings[rel] ?? [:]
             // Smallest first; equal sizes in the coding table's order.
             let encoded = ContentCoding.allCases.compactMap { coding in sib[coding].flatMap(load).map { (coding, $0) } }
-                .enumerated().sorted { ($0.element.1.fingerprint.size, $0.offset) < ($1.element.1.fingerprint.size, $1.offset) }
+                .enumerated().sorted {
+                    ($0.element.1.fingerprint.size, $0.offset) < ($1.element.1.fingerprint.size, $1.offset)
+                }
                 .map(\.element)
             let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
             let lastModified = loaded.fingerprint.modifiedSeconds

@@ -175,7 +175,8 @@ final class CompressionPipelineTests: PipelineTestCase {
     func testSkippedTypesGetNoSiblingsEvenWhenCompressible() throws {
         let text = Array(Self.cssLike(4000, seed: 9).utf8)
         let skipped = [
-            "png", "jpg", "jpeg", "gif", "webp", "woff", "woff2", "zip", "gz", "mp4", "avif", "zst", "zstd", "7z", "rar",
+            "png", "jpg", "jpeg", "gif", "webp", "woff", "woff2", "zip", "gz", "mp4", "avif", "zst", "zstd", "7z",
+            "rar",
             "mp3", "ogg", "opus", "pdf", "PNG",
         ]
         for (i, ext) in skipped.enumerated() {
@@ -276,7 +277,8 @@ final class CompressionPipelineTests: PipelineTestCase {
             XCTAssertTrue(decoded == (try bytes(p)), "\(p).zst must decode to the file's bytes")
         }
         for p in ["img/logo.png", "fonts/f.woff2", "data/noise.bin"] { XCTAssertFalse(exists(p + ".zst"), p) }
-        let br = try XCTUnwrap(size("js/app.js.br")), zstd = try XCTUnwrap(size("js/app.js.zst"))
+        let br = try XCTUnwrap(size("js/app.js.br"))
+        let zstd = try XCTUnwrap(size("js/app.js.zst"))
         let gz = try XCTUnwrap(size("js/app.js.gz"))
         XCTAssertTrue(br < zstd && zstd < gz, "br \(br) < zstd \(zstd) < gzip \(gz): the table's order")
     }

@@ -102,7 +102,9 @@ final class IncrementalTests: PipelineTestCase {
         let changed = ["css/c.css"]
         var inodes: [String: UInt64] = [:]
         for name in untouched + changed {
-            for suffix in ContentCoding.allCases.map(\.fileSuffix) { inodes[name + suffix] = try XCTUnwrap(inode(name + suffix), name + suffix) }
+            for suffix in ContentCoding.allCases.map(\.fileSuffix) {
+                inodes[name + suffix] = try XCTUnwrap(inode(name + suffix), name + suffix)
+            }
         }
         try changeC()
         try collect()

@@ -91,7 +91,10 @@ final class CompressionPolicyTests: XCTestCase {
             policy.keptCodings(originalSize: 100, compressedSizes: [.br: 80, .zstd: 85, .gzip: 90]),
             [.br, .zstd, .gzip]
         )
-        XCTAssertEqual(policy.keptCodings(originalSize: 100, compressedSizes: [.br: 80, .zstd: 96, .gzip: 90]), [.br, .gzip])
+        XCTAssertEqual(
+            policy.keptCodings(originalSize: 100, compressedSizes: [.br: 80, .zstd: 96, .gzip: 90]),
+            [.br, .gzip]
+        )
         XCTAssertEqual(policy.keptCodings(originalSize: 100, compressedSizes: [.br: 97, .zstd: 90, .gzip: 90]), [])
         XCTAssertEqual(
             CompressionPolicy(codings: [.zstd, .gzip]).keptCodings(

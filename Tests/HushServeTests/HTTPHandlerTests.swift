@@ -135,7 +135,9 @@ final class HTTPHandlerTests: XCTestCase {
         try connect()
         XCTAssertTrue(try exchange(get(Self.css, chrome)).contains("\r\nContent-Encoding: br\r\n"), "Brotli is smaller")
         XCTAssertTrue(
-            try exchange(get(Self.css, "Accept-Encoding: br;q=0.5, zstd, gzip\r\n")).contains("Content-Encoding: zstd\r\n"),
+            try exchange(get(Self.css, "Accept-Encoding: br;q=0.5, zstd, gzip\r\n")).contains(
+                "Content-Encoding: zstd\r\n"
+            ),
             "zstd is the smaller of the two the client prefers"
         )
         _ = try channel.finish(acceptAlreadyClosed: true)
