@@ -7,6 +7,8 @@
 public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     /// Brotli (RFC 7932), stored as `FILE.br`.
     case br
+    /// Zstandard (RFC 8878, with RFC 9659's 8 MiB window limit for HTTP), stored as `FILE.zst`.
+    case zstd
     /// gzip (RFC 1952), stored as `FILE.gz`.
     case gzip
 
@@ -28,11 +30,17 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// The codings collect and serve use. zstd is withheld while only HushCompress handles it:
+    /// the pipeline, the incremental cache and the manifests learn it in the next change, which
+    /// removes this list so the synthesised one (every case, in declaration order) takes over.
+    public static var allCases: [ContentCoding] { [.br, .gzip] }
+
     /// This coding's row of the table.
     @inlinable
     public var entry: Entry {
         switch self {
         case .br: return Entry(token: "br", suffix: ".br")
+        case .zstd: return Entry(token: "zstd", suffix: ".zst")
         case .gzip: return Entry(token: "gzip", suffix: ".gz", alias: "x-gzip")
         }
     }
