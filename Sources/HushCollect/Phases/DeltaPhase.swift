@@ -45,10 +45,18 @@ struct DeltaPhase {
         return pairs
     }
 
+    /// The largest dictionary + file a pair may have: both are held in memory, and beyond
+    /// 128 MiB no window a `dcz` client must accept (RFC 9842 §5.2) reaches back over both.
+    static let maxPairBytes: Int64 = 128 << 20
+
     /// Writes the deltas worth keeping into staging; returns how many.
-    func run(_ pairs: [Pair]) throws(CollectError) -> Int {
+    func run(_ all: [Pair]) throws(CollectError) -> Int {
+        let measured = all.map {
+            (pair: $0, size: Self.size(context.staged($0.target)) + Self.size(context.staged($0.dictionary)))
+        }
+        let pairs = measured.filter { $0.size <= Self.maxPairBytes }.map(\.pair)
         guard !pairs.isEmpty else { return 0 }
-        let sizes = pairs.map { Self.size(context.staged($0.target)) + Self.size(context.staged($0.dictionary)) }
+        let sizes = measured.filter { $0.size <= Self.maxPairBytes }.map(\.size)
         let done = Atomic<Int>(0)
         let kept = try context.mapInParallel(largestFirst(sizes), count: pairs.count) { i throws(CollectError) in
             let wrote = try make(pairs[i])
