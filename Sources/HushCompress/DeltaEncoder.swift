@@ -7,7 +7,7 @@ import HushCore
 /// SHA-256) followed by one zstd frame made by the same engine as the `.zst` siblings (level 19,
 /// frame checksum, content size in the header, single-threaded, so the bytes are the same on
 /// every machine) with the dictionary referenced as a raw-content prefix (`ZSTD_CCtx_refPrefix`:
-/// the bytes count as if they preceded the content, which is what RFC 9842 §5.2's "raw"
+/// the bytes count as if they preceded the content, which is what RFC 9842 §5's "raw"
 /// dictionary means; no trained-dictionary header, no dictionary ID in the frame).
 ///
 /// The window is chosen per pair by ``DictionaryCompression/windowLog(dictionarySize:contentSize:)``:
@@ -62,14 +62,14 @@ public enum DeltaEncoder {
     }
 
     /// Decodes a `dcz` stream with `dictionary`, as a browser does: the header must name this
-    /// dictionary's SHA-256, and the frame's window may not exceed what RFC 9842 §5.2 lets a
+    /// dictionary's SHA-256, and the frame's window may not exceed what RFC 9842 §5 lets a
     /// client refuse.
     ///
     /// - Throws: ``CompressError/corruptInput(coding:detail:)`` for a wrong header or dictionary,
     ///   a window over the limit, or a damaged frame.
     public static func decompress(_ stream: [UInt8], dictionary: [UInt8]) throws(CompressError) -> [UInt8] {
         guard let hash = DictionaryCompression.dictionaryHash(inHeader: stream) else {
-            throw .corruptInput(coding: .zstd, detail: "no dcz header (RFC 9842 §5.2)")
+            throw .corruptInput(coding: .zstd, detail: "no dcz header (RFC 9842 §5)")
         }
         guard hash == SHA256.digest(dictionary) else {
             throw .corruptInput(coding: .zstd, detail: "dcz header names another dictionary")

@@ -13,12 +13,12 @@
 /// whether a delta's target and dictionary are still kept, and the server confirms the
 /// dictionary from the SHA-256 in the delta's own 40-byte header.
 public enum DictionaryCompression {
-    /// The `Content-Encoding` token (RFC 9842 §5.2, "Dictionary-Compressed Zstandard").
+    /// The `Content-Encoding` token (RFC 9842 §5, "Dictionary-Compressed Zstandard").
     public static let token = "dcz"
     /// The suffix of a delta file.
     public static let fileSuffix = ".dcz"
 
-    /// RFC 9842 §5.2: the stream starts with these 8 bytes — a zstd skippable frame header
+    /// RFC 9842 §5: the stream starts with these 8 bytes — a zstd skippable frame header
     /// (magic 0x184D2A5E little-endian, then its length 32, RFC 8878 §3.1.2) — then the 32-byte
     /// SHA-256 of the dictionary, then the zstd frame.
     public static let magic: [UInt8] = [0x5E, 0x2A, 0x4D, 0x18, 0x20, 0x00, 0x00, 0x00]
@@ -134,7 +134,7 @@ public enum DictionaryCompression {
     // MARK: The zstd window
 
     /// The largest window (log2) every `dcz` client must accept for a dictionary of
-    /// `dictionarySize` bytes: RFC 9842 §5.2 — at least 8 MB or 1.25 × the dictionary, whichever
+    /// `dictionarySize` bytes: RFC 9842 §5 — at least 8 MB or 1.25 × the dictionary, whichever
     /// is greater, up to 128 MB — rounded down to a power of two (frame headers state powers of
     /// two, and "8 MB" is read as 8 MiB, RFC 9659's limit for plain zstd, so 23).
     public static func maxWindowLog(dictionarySize: Int64) -> Int {

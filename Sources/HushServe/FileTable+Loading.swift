@@ -147,7 +147,7 @@ extension FileTable {
         }
     }
 
-    /// The dictionary's SHA-256 from the 40-byte header of a `dcz` delta (RFC 9842 §5.2), or nil
+    /// The dictionary's SHA-256 from the 40-byte header of a `dcz` delta (RFC 9842 §5), or nil
     /// when the file does not start with one (it is then not served as a delta).
     private static func dictionaryHash(of file: LoadedFile) -> [UInt8]? {
         let length = DictionaryCompression.headerLength

@@ -107,7 +107,7 @@ public final class Resource: Sendable {
     }
 }
 
-/// A `dcz` representation of a resource (RFC 9842 §5.2) and the SHA-256 of the dictionary it
+/// A `dcz` representation of a resource (RFC 9842 §5) and the SHA-256 of the dictionary it
 /// needs, read from its own 40-byte header when the table was built.
 public struct DictionaryDelta: Sendable {
     public let dictionaryHash: [UInt8]

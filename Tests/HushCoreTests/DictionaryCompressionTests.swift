@@ -6,7 +6,7 @@ final class DictionaryCompressionTests: XCTestCase {
         let hash = SHA256.digest(Array("A dictionary".utf8))
         let header = DictionaryCompression.header(dictionaryHash: hash)
         XCTAssertEqual(header.count, 40)
-        // RFC 9842 §5.2: a zstd skippable frame (0x184D2A5E, little-endian) of 32 bytes.
+        // RFC 9842 §5: a zstd skippable frame (0x184D2A5E, little-endian) of 32 bytes.
         XCTAssertEqual(Array(header.prefix(8)), [0x5E, 0x2A, 0x4D, 0x18, 0x20, 0x00, 0x00, 0x00])
         XCTAssertEqual(DictionaryCompression.dictionaryHash(inHeader: header + [1, 2, 3]), hash)
         XCTAssertNil(DictionaryCompression.dictionaryHash(inHeader: Array(header.prefix(39))))

@@ -46,7 +46,7 @@ struct DeltaPhase {
     }
 
     /// The largest dictionary + file a pair may have: both are held in memory, and beyond
-    /// 128 MiB no window a `dcz` client must accept (RFC 9842 §5.2) reaches back over both.
+    /// 128 MiB no window a `dcz` client must accept (RFC 9842 §5) reaches back over both.
     static let maxPairBytes: Int64 = 128 << 20
 
     /// Writes the deltas worth keeping into staging; returns how many.
