@@ -14,13 +14,16 @@
 
 Checks: v1's bundle carries `Use-As-Dictionary: match="/static/js/app.*.js"`; v2's bundle is
 requested with `Available-Dictionary` naming v1's SHA-256 and arrives `Content-Encoding: dcz`;
-both bundles ran (each writes its version into the page); without the dictionary v2 arrives br.
+both bundles ran (each writes its version into the page); a JSON file fetch()ed by the page
+(`match-dest=()`, any destination) arrives dcz in v2 too and parses; without the dictionary v2's
+bundle arrives br.
 Prints bytes on the wire for v2's bundle with and without the dictionary. Exit 0 and one line on
 stdout, or exit 1 and one line per failure on stderr; one deadline; every process is ended.
 """
 import argparse
 import base64
 import hashlib
+import json
 import os
 import re
 import select
@@ -49,9 +52,17 @@ def bundle(version):
     return "\n".join(lines) + "\n"
 
 
-def page(version, hashed):
-    return (f"<!doctype html><title>v{version}</title><p id=out>not run</p>\n"
-            f'<script src="/static/{hashed}"></script>\n')
+def data(version):
+    """About 20 KB of JSON that fetch() loads: match-dest=() lets any destination use it."""
+    rows = [{"id": i, "name": f"item {i}", "weight": (i * 7919) % 1009} for i in range(400)]
+    return json.dumps({"release": f"{version}.0", "rows": rows}, indent=1) + "\n"
+
+
+def page(version, hashed, data_name):
+    return (f"<!doctype html><title>v{version}</title><p id=out>not run</p><p id=data>not fetched</p>\n"
+            f'<script src="/static/{hashed}"></script>\n'
+            f"<script>fetch('/static/{data_name}').then(r => r.json())"
+            f".then(j => {{ document.getElementById('data').textContent = 'data ' + j.release; }});</script>\n")
 
 
 def status(url):
@@ -64,8 +75,8 @@ def status(url):
         return None
 
 
-def hashed_name(content):
-    return "js/app." + hashlib.md5(content.encode()).hexdigest()[:12] + ".js"
+def hashed_name(content, stem="js/app", ext=".js"):
+    return stem + "." + hashlib.md5(content.encode()).hexdigest()[:12] + ext
 
 
 def collect(args, source, root, deadline):
@@ -129,13 +140,18 @@ def run(args, work, processes, deadline):
     source = os.path.join(work, "site")
     root = os.path.join(work, "staticfiles")
     os.makedirs(os.path.join(source, "js"))
+    os.makedirs(os.path.join(source, "data"))
     v1, v2 = bundle(1), bundle(2)
     h1, h2 = hashed_name(v1), hashed_name(v2)
-    for name, text in (("v1.html", page(1, h1)), ("v2.html", page(2, h2))):
+    d1, d2 = data(1), data(2)
+    j1, j2 = hashed_name(d1, "data/config", ".json"), hashed_name(d2, "data/config", ".json")
+    for name, text in (("v1.html", page(1, h1, j1)), ("v2.html", page(2, h2, j2))):
         with open(os.path.join(source, name), "w") as f:
             f.write(text)
     with open(os.path.join(source, "js", "app.js"), "w") as f:
         f.write(v1)
+    with open(os.path.join(source, "data", "config.json"), "w") as f:
+        f.write(d1)
     collect(args, source, root, deadline)
 
     hush_log = os.path.join(work, "hush.log")
@@ -171,10 +187,15 @@ def run(args, work, processes, deadline):
         failures.append(f"v1 bundle: Use-As-Dictionary {first.get('use-as-dictionary')!r}")
     if text != "bundle 1.0 ran":
         failures.append(f"v1 page: {text!r}, expected the v1 bundle to have run")
+    _, first_data, _ = exchange(events, j1)
+    if first_data.get("use-as-dictionary") != 'match="/static/data/config.*.json", match-dest=()':
+        failures.append(f"v1 data: Use-As-Dictionary {first_data.get('use-as-dictionary')!r}")
 
     # Release 2, deployed under the running server: collect, then SIGHUP reloads the table.
     with open(os.path.join(source, "js", "app.js"), "w") as f:
         f.write(v2)
+    with open(os.path.join(source, "data", "config.json"), "w") as f:
+        f.write(d2)
     summary = collect(args, source, root, deadline)
     delta = os.path.join(root, h2 + "." + h1[len("js/app."):-len(".js")] + ".dcz")
     if not os.path.isfile(delta):
@@ -196,6 +217,23 @@ def run(args, work, processes, deadline):
         failures.append(f"v2 bundle: Vary {answer.get('vary')!r}")
     if text != "bundle 2.0 ran":
         failures.append(f"v2 page: {text!r}, expected the v2 bundle (decoded from dcz) to have run")
+    # The JSON's dictionary has match-dest=() (any destination): fetch() uses it too.
+    asked_data, answer_data, _ = exchange(events, j2)
+    if answer_data.get("content-encoding") != "dcz":
+        failures.append(f"v2 data: Content-Encoding {answer_data.get('content-encoding')!r}, expected dcz "
+                        f"(Available-Dictionary {asked_data.get('available-dictionary')!r})")
+    # The fetch's promise resolves after its response finished: poll the page, bounded.
+    def fetched_text():
+        return devtools.send("Runtime.evaluate", {"returnByValue": True,
+                                                  "expression": "document.getElementById('data').textContent"},
+                             session=session, deadline=deadline)["result"].get("value")
+    fetched = fetched_text()
+    polls = 0
+    while fetched == "not fetched" and polls < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        fetched, polls = fetched_text(), polls + 1
+    if fetched != "data 2.0":
+        failures.append(f"v2 page: fetched data {fetched!r}, expected the v2 JSON (decoded from dcz)")
 
     # The same page in a context that never saw v1: no dictionary, the usual negotiation.
     context = devtools.send("Target.createBrowserContext", deadline=deadline)["browserContextId"]
@@ -210,7 +248,8 @@ def run(args, work, processes, deadline):
         raise Failure("\n".join(failures))
     return (f"browser dcz: v2 bundle ({len(v2)} B) over the wire {with_dictionary} B with the v1 dictionary "
             f"(dcz, delta file {os.path.getsize(delta)} B), {without_dictionary} B without (br, "
-            f"{os.path.getsize(os.path.join(root, h2 + '.br'))} B body); both pages ran their bundle")
+            f"{os.path.getsize(os.path.join(root, h2 + '.br'))} B body); both pages ran their bundle; "
+            f"the fetch()ed JSON (match-dest=()) arrived dcz too")
 
 
 def main():
