@@ -62,6 +62,9 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Write no .br siblings.")
     var noBrotli = false
 
+    @Flag(help: "Write no .zst siblings.")
+    var noZstd = false
+
     @Flag(help: "Write no .gz siblings.")
     var noGzip = false
 
@@ -228,6 +231,7 @@ struct CollectCommand: ParsableCommand {
         // Every coding of the table unless a flag turns it off.
         var codings = Set(ContentCoding.allCases)
         if noBrotli { codings.remove(.br) }
+        if noZstd { codings.remove(.zstd) }
         if noGzip { codings.remove(.gzip) }
         configuration.compression = CompressionPolicy(codings: codings, ratio: maxRatio)
         configuration.keepOnlyHashed = keepOnlyHashed || project?.keepOnlyHashed == true

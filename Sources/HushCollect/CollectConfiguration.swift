@@ -46,8 +46,8 @@ public struct CollectConfiguration: Sendable {
     public var dryRun = false
     /// Threads for hashing, rewriting and compressing; 0 means one per core.
     public var jobs = 0
-    /// Which pre-compressed siblings to write and keep (default: Brotli and gzip, kept when at most
-    /// 95 % of the original, WhiteNoise's rule).
+    /// Which pre-compressed siblings to write and keep (default: Brotli, zstd and gzip, kept when
+    /// at most 95 % of the original, WhiteNoise's rule).
     public var compression = CompressionPolicy()
     /// Write dictionary-compressed deltas (RFC 9842 `dcz`) of the current hashed JS/CSS/JSON/SVG/
     /// HTML/WASM files against their retained earlier versions (default on; `--no-dcz` turns it

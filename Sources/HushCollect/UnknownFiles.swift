@@ -7,8 +7,8 @@ import HushSystem
 ///
 /// Known are the two manifests, every name in `staticfiles.json` (originals and hashed copies),
 /// the hashed names of the retained manifests in `.hush/manifests/` (carried over by retention),
-/// the `.br`/`.gz` siblings of all of these, the `dcz` deltas between two of them, and Hush's own
-/// `.hush/` directory.
+/// the `.br`/`.zst`/`.gz` siblings of all of these, the `dcz` deltas between two of them, and
+/// Hush's own `.hush/` directory.
 enum UnknownFiles {
     /// Relative paths of the unknown non-directories below `previous.root`, sorted.
     static func find(in previous: PreviousRun) -> [String] {

@@ -3,12 +3,12 @@ import HushCore
 
 extension Compressor {
     /// zstd level 19, the highest level without `--ultra`. Measured with libzstd 1.5.4, windowLog
-    /// 23, content size pledged, on the 99 JS/CSS files of Django 6.1's admin (1 424 833 bytes):
-    /// level 19 writes 340 568 bytes in 1.6 s; levels 20/21/22 write 340 552/340 542/340 550
-    /// (under 0.01 % apart) in 1.6–1.9 s. (Brotli 11: 307 643 bytes, 5.4 s; gzip 9: 379 637 bytes,
-    /// 0.2 s; one core of a loaded 2-core machine.) jquery.js is 73 397 bytes at 19 and 73 395
-    /// at 22 (Brotli: 69 545). The ultra levels differ from 19 mainly in larger windows, which the
-    /// 8 MiB cap below takes away, so they buy nothing here.
+    /// 23, content size pledged, on the 99 JS/CSS files of Django 6.1's admin (1 424 833 bytes),
+    /// CPU seconds of one thread: level 19 writes 340 568 bytes in 0.67–0.75 s; levels 20/21/22
+    /// write 340 552/340 542/340 550 (under 0.01 % apart) in 0.67–0.80 s. (Brotli 11: 307 643
+    /// bytes, 2.2 s; gzip 9: 379 637 bytes, 0.09 s.) jquery.js is 73 397 bytes at 19 and 73 395
+    /// at 22 (Brotli: 69 545). The ultra levels differ from 19 mainly in larger windows and
+    /// tables, which the 8 MiB cap below takes away, so they buy nothing here.
     static let zstdLevel: Int32 = 19
     /// log2 of the largest window: 23 (8 MiB). RFC 9659 §3: a zstd-coded HTTP body must not need
     /// a window over 8 MiB, as decoders may refuse larger ones (browsers do). Smaller inputs get

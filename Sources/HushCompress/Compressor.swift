@@ -153,7 +153,7 @@ extension Compressor {
     /// A stable text naming the encoder settings and the C library versions, for the incremental
     /// cache key: output bytes are reproducible only for equal fingerprints.
     public static var fingerprint: String {
-        "encoders1;gzip=zlib\(LibraryVersions.zlib),level\(gzipLevel),wbits\(gzipWindowBits),mem8,os255,mtime0"
+        "encoders2;gzip=zlib\(LibraryVersions.zlib),level\(gzipLevel),wbits\(gzipWindowBits),mem8,os255,mtime0"
             + ";br=brotli\(LibraryVersions.brotli),q\(brotliQuality),lgwin\(brotliWindow),generic"
             + ";zstd=zstd\(LibraryVersions.zstd),level\(zstdLevel),wlog\(zstdWindowLog),check\(zstdChecksum),size,st"
     }

@@ -75,11 +75,12 @@ public struct RetentionPlan: Sendable, Equatable {
     public var keptVersions: [String]
     /// History files of the previous manifests that fell outside the policy, to delete.
     public var expiredVersions: [String]
-    /// Existing files that a kept manifest (the current one included) names, with their `.br` and
-    /// `.gz` siblings. A collector publishing through a fresh staging directory carries these over.
+    /// Existing files that a kept manifest (the current one included) names, with their `.br`,
+    /// `.zst` and `.gz` siblings. A collector publishing through a fresh staging directory
+    /// carries these over.
     public var keep: [String]
     /// Existing files to delete: named by an expired manifest, by no kept one, and not a sibling of
-    /// a kept name; with their `.br`/`.gz` siblings, and the `dcz` deltas whose target or
+    /// a kept name; with their `.br`/`.zst`/`.gz` siblings, and the `dcz` deltas whose target or
     /// dictionary goes. Sorted.
     public var delete: [String]
 

@@ -7,9 +7,11 @@ extension FileTable {
     /// Scans `configuration.root` into a table.
     ///
     /// Dotfiles and dot directories (the collector's `.hush/`) are never taken in, nor symlinks
-    /// whose target lies outside the root. `name.br` / `name.gz` (`name` + a ``ContentCoding``'s
-    /// suffix) next to `name` become its pre-compressed representations rather than URLs of their
-    /// own. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
+    /// whose target lies outside the root. `name.br` / `name.zst` / `name.gz` (`name` + a
+    /// ``ContentCoding``'s suffix) next to `name` become its pre-compressed representations rather
+    /// than URLs of their own; so does `name.zstd`, which other tools write, unless `name.zst`
+    /// exists. The representations are kept smallest first, so that negotiation prefers the
+    /// fewest bytes among codings the client accepts equally. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
     /// `previous`, files whose device, inode, size and modification time are unchanged keep their
     /// ETag without being hashed again.
     public static func load(
@@ -31,7 +33,16 @@ extension FileTable {
         for rel in found.keys {
             if let delta = DictionaryCompression.parseDeltaPath(rel), found[delta.target] != nil {
                 deltaFiles[delta.target, default: []].append(rel)
-            } else if let (primary, coding) = ContentCoding.sibling(rel), found[primary] != nil {
+            } else if let (primary, coding, foreign) = ContentCoding.sibling(rel), found[primary] != nil {
+                // The coding's own suffix wins over the foreign one (`.zst` over `.zstd`); the
+                // loser is served as a file of its own.
+                if let other = siblings[primary]?[coding] {
+                    guard !foreign else {
+                        primaries.append(rel)
+                        continue
+                    }
+                    primaries.append(other)
+                }
                 siblings[primary, default: [:]][coding] = rel
             } else {
                 primaries.append(rel)
@@ -74,7 +85,12 @@ extension FileTable {
         for rel in primaries {
             guard let loaded = load(rel) else { continue }
             let sib = siblings[rel] ?? [:]
+            // Smallest first; equal sizes in the coding table's order.
             let encoded = ContentCoding.allCases.compactMap { coding in sib[coding].flatMap(load).map { (coding, $0) } }
+                .enumerated().sorted {
+                    ($0.element.1.fingerprint.size, $0.offset) < ($1.element.1.fingerprint.size, $1.offset)
+                }
+                .map(\.element)
             let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
             let lastModified = loaded.fingerprint.modifiedSeconds
             // RFC 9842: a hashed file of a type that changes a little between releases offers

@@ -62,8 +62,8 @@ public final class FileTable: Sendable {
 public final class Resource: Sendable {
     /// The file itself.
     public let identity: Representation
-    /// The pre-compressed siblings collected (`name.br`, `name.gz`, …), in the order of
-    /// ``ContentCoding``'s cases, which is the preference on ties.
+    /// The pre-compressed siblings collected (`name.br`, `name.zst`, `name.gz`, …), smallest
+    /// first (equal sizes in the order of ``ContentCoding``'s cases): the preference on ties.
     public let variants: [Representation]
     /// The codings of ``variants``, in the same order: what negotiation chooses among.
     public let codings: [ContentCoding]
@@ -75,7 +75,7 @@ public final class Resource: Sendable {
     /// most files, so a request without `Available-Dictionary` looks no further.
     public let deltas: [DictionaryDelta]
 
-    /// - Parameter variants: representations with a coding, in ``ContentCoding`` order.
+    /// - Parameter variants: representations with a coding, in preference order (smallest first).
     init(
         identity: Representation,
         variants: [Representation],

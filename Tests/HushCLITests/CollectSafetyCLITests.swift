@@ -126,7 +126,8 @@ final class CollectSafetyCLITests: CLITestCase {
             [
                 "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename,renameat,renameat2",
                 "-e", "inject=renameat2:error=EINVAL", "-e", "inject=rename:signal=SIGKILL:when=2",
-                hushBinary, "collect", "--quiet", "--no-brotli", "--no-gzip", "--no-dcz", path("src"), "--output",
+                hushBinary, "collect", "--quiet", "--no-brotli", "--no-zstd", "--no-gzip", "--no-dcz", path("src"),
+                "--output",
                 output,
             ]
         )
