@@ -68,6 +68,9 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Write no .gz siblings.")
     var noGzip = false
 
+    @Flag(help: "Write no dictionary-compressed deltas (RFC 9842 dcz) against retained versions.")
+    var noDcz = false
+
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
@@ -233,6 +236,7 @@ struct CollectCommand: ParsableCommand {
         configuration.compression = CompressionPolicy(codings: codings, ratio: maxRatio)
         configuration.keepOnlyHashed = keepOnlyHashed || project?.keepOnlyHashed == true
         configuration.retention = retention.policy
+        configuration.dictionaryDeltas = !noDcz
         configuration.incremental = !noCache
         configuration.adopt = adopt
         configuration.discardUnknown = discardUnknown
@@ -278,7 +282,7 @@ struct CollectCommand: ParsableCommand {
             let seconds = String(format: "%.2f", summary.seconds)
             let verb = summary.dryRun ? "dry run: would collect" : "collected"
             print(
-                "hush: \(verb) \(summary.found) files into \(output) — \(summary.written) written, \(summary.hashed) hashed, \(summary.rewritten) rewritten, \(summary.shadowed.count) shadowed, \(summary.ignored) ignored in \(seconds)s"
+                "hush: \(verb) \(summary.found) files into \(output) — \(summary.written) written, \(summary.hashed) hashed, \(summary.rewritten) rewritten, \(summary.deltas) dcz deltas, \(summary.shadowed.count) shadowed, \(summary.ignored) ignored in \(seconds)s"
             )
         }
     }

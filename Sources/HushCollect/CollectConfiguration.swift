@@ -49,6 +49,10 @@ public struct CollectConfiguration: Sendable {
     /// Which pre-compressed siblings to write and keep (default: Brotli, zstd and gzip, kept when
     /// at most 95 % of the original, WhiteNoise's rule).
     public var compression = CompressionPolicy()
+    /// Write dictionary-compressed deltas (RFC 9842 `dcz`) of the current hashed JS/CSS/JSON/SVG/
+    /// HTML/WASM files against their retained earlier versions (default on; `--no-dcz` turns it
+    /// off). Needs `retention` to keep at least one version to have anything to do.
+    public var dictionaryDeltas = true
     /// Publish only the hashed copies (and their siblings); the manifest still lists every file
     /// (WhiteNoise's `KEEP_ONLY_HASHED_FILES`).
     public var keepOnlyHashed = false

@@ -71,14 +71,24 @@ public final class Resource: Sendable {
     public let isHashed: Bool
     /// Modification time of the identity file, whole seconds since the epoch (`Last-Modified`).
     public let lastModified: Int64
+    /// This version compressed against earlier ones (RFC 9842 `dcz`), by dictionary; empty for
+    /// most files, so a request without `Available-Dictionary` looks no further.
+    public let deltas: [DictionaryDelta]
 
     /// - Parameter variants: representations with a coding, in preference order (smallest first).
-    init(identity: Representation, variants: [Representation], isHashed: Bool, lastModified: Int64) {
+    init(
+        identity: Representation,
+        variants: [Representation],
+        isHashed: Bool,
+        lastModified: Int64,
+        deltas: [DictionaryDelta] = []
+    ) {
         self.identity = identity
         self.variants = variants
         self.codings = variants.compactMap(\.coding)
         self.isHashed = isHashed
         self.lastModified = lastModified
+        self.deltas = deltas
     }
 
     /// Whether any sibling exists, i.e. whether responses must say `Vary: Accept-Encoding`.
@@ -95,6 +105,13 @@ public final class Resource: Sendable {
     public func representation(for coding: ContentCoding?) -> Representation {
         coding.flatMap(variant) ?? identity
     }
+}
+
+/// A `dcz` representation of a resource (RFC 9842 §5) and the SHA-256 of the dictionary it
+/// needs, read from its own 40-byte header when the table was built.
+public struct DictionaryDelta: Sendable {
+    public let dictionaryHash: [UInt8]
+    public let representation: Representation
 }
 
 /// One sendable form of a resource (RFC 9110 §3.2), with its validators and pre-rendered heads.
@@ -144,6 +161,8 @@ public final class Representation: Sendable {
 
     /// Whether the resource has siblings, so every response says `Vary: Accept-Encoding`.
     public let varies: Bool
+    /// Whether it has `dcz` deltas too, so `Vary` names `Available-Dictionary` as well.
+    public let variesOnDictionary: Bool
     /// ETag bytes without quotes, for fast comparison with request validators.
     let opaqueTag: [UInt8]
 
@@ -156,6 +175,7 @@ public final class Representation: Sendable {
         notModifiedFields: Range<Int>,
         partialFields: Range<Int>,
         varies: Bool,
+        variesOnDictionary: Bool = false,
         opaqueTag: [UInt8]
     ) {
         self.coding = coding
@@ -166,6 +186,7 @@ public final class Representation: Sendable {
         self.notModifiedFields = notModifiedFields
         self.partialFields = partialFields
         self.varies = varies
+        self.variesOnDictionary = variesOnDictionary
         self.opaqueTag = opaqueTag
     }
 }

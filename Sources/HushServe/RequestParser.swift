@@ -137,12 +137,13 @@ enum RequestParser {
         ("connection", .connection), ("if-none-match", .ifNoneMatch), ("content-length", .contentLength),
         ("accept-encoding", .acceptEncoding), ("if-modified-since", .ifModifiedSince),
         ("transfer-encoding", .transferEncoding), ("if-unmodified-since", .ifUnmodifiedSince),
+        ("available-dictionary", .availableDictionary),
     ]
 
     /// A header field the parser records; see ``record(_:value:in:into:)`` for what each does.
     private enum KnownField {
         case host, range, ifRange, ifMatch, connection, ifNoneMatch, contentLength, acceptEncoding,
-            ifModifiedSince, transferEncoding, ifUnmodifiedSince
+            ifModifiedSince, transferEncoding, ifUnmodifiedSince, availableDictionary
     }
 
     /// The known field called `name` (compared case-insensitively, RFC 9110 §5.1), if any.
@@ -158,6 +159,7 @@ enum RequestParser {
     private struct FieldCounts {
         var hosts = 0
         var ranges = 0
+        var dictionaries = 0
         /// Repeated list fields, to be combined after the scan (RFC 9110 §5.3).
         var repeats: [(ListField, Range<Int>)] = []
     }
@@ -201,6 +203,8 @@ enum RequestParser {
         repeats = counts.repeats
         // Two Range fields cannot be combined meaningfully: ignore Range (§14.2 allows it).
         if counts.ranges > 1 { request.range = nil }
+        // RFC 9842 §2.2: one Available-Dictionary at most; several name no usable dictionary.
+        if counts.dictionaries > 1 { request.availableDictionary = nil }
         // §3.2: HTTP/1.1 needs exactly one Host; more than one is an error in any version.
         if counts.hosts > 1 || (request.versionMinor >= 1 && counts.hosts == 0) { return .failure(.badRequest) }
         if let host = request.host, !allBytes(b, in: host, satisfy: isHostByte) { return .failure(.badRequest) }
@@ -307,6 +311,9 @@ enum RequestParser {
             request.hasTransferEncoding = true
         case .ifUnmodifiedSince:
             request.ifUnmodifiedSince = value
+        case .availableDictionary:
+            counts.dictionaries += 1
+            request.availableDictionary = value
         }
         return nil
     }

@@ -156,14 +156,24 @@ struct Responder: Sendable {
 
     @inline(__always)
     private func serve(_ resource: Resource, _ request: RequestHead, _ head: UnsafeRawBufferPointer) -> Reply {
-        let coding =
-            resource.hasSiblings
-            ? FieldNegotiation.chooseCoding(
-                acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
-                available: resource.codings
-            )
-            : nil
-        let representation = resource.representation(for: coding)
+        let representation: Representation
+        // RFC 9842 §6: a delta against the dictionary the client holds, when it accepts `dcz`;
+        // a hash that matches no delta is ignored and the request negotiated as usual.
+        if let available = request.availableDictionary, !resource.deltas.isEmpty,
+            FieldNegotiation.acceptsDictionaryCoding(RequestHead.view(request.acceptEncoding, in: head)),
+            let delta = FieldNegotiation.delta(forAvailableDictionary: head[available], in: resource.deltas)
+        {
+            representation = delta
+        } else {
+            let coding =
+                resource.hasSiblings
+                ? FieldNegotiation.chooseCoding(
+                    acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
+                    available: resource.codings
+                )
+                : nil
+            representation = resource.representation(for: coding)
+        }
         if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil
             || request.ifUnmodifiedSince != nil
         {

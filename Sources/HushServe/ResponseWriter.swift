@@ -63,7 +63,12 @@ struct ResponseWriter {
             out.writeString(
                 "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */\(representation.length)\r\nContent-Length: 0\r\n"
             )
-            if representation.varies { out.writeString("Vary: Accept-Encoding\r\n") }
+            if representation.varies {
+                out.writeString(
+                    representation.variesOnDictionary
+                        ? HeadRenderer.varyOnDictionary : "Vary: Accept-Encoding\r\n"
+                )
+            }
             endHead(connection, dateLine, &out)
             return (.none, 0)
 

@@ -121,7 +121,9 @@ final class FileTableTests: XCTestCase {
             String(buffer: try XCTUnwrap(css.variant(.br)).head),
             "HTTP/1.1 200 OK\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
                 + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
-                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\nContent-Length: 12\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"#
+                + "\r\nAccept-Ranges: bytes\r\nContent-Length: 12\r\n"
         )
         XCTAssertEqual(
             String(buffer: try XCTUnwrap(css.variant(.br)).head304),
@@ -132,7 +134,9 @@ final class FileTableTests: XCTestCase {
             String(buffer: try XCTUnwrap(css.variant(.br)).head206),
             "HTTP/1.1 206 Partial Content\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
                 + "Vary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/css; charset=utf-8\r\n"
-                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"#
+                + "\r\nAccept-Ranges: bytes\r\n"
         )
         let js = try XCTUnwrap(
             try f.table {

@@ -75,6 +75,7 @@ final class HTTPHandlerTests: XCTestCase {
             "HTTP/1.1 200 OK\r\nETag: \"\(MD5.hex(Array("BROTLI-BYTES".utf8)))\"\r\n"
                 + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n"
                 + "Content-Type: text/css; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"# + "\r\n"
                 + "Accept-Ranges: bytes\r\nContent-Length: 12\r\n\r\nBROTLI-BYTES"
         )
         XCTAssertTrue(response.contains("\r\nDate: "))
@@ -125,6 +126,7 @@ final class HTTPHandlerTests: XCTestCase {
             "HTTP/1.1 200 OK\r\nETag: \"\(MD5.hex(Array(Self.zstdBytes.utf8)))\"\r\n"
                 + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n"
                 + "Content-Type: text/css; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: zstd\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"# + "\r\n"
                 + "Accept-Ranges: bytes\r\nContent-Length: 15\r\n\r\n\(Self.zstdBytes)"
         )
     }
