@@ -81,19 +81,27 @@ struct ResponseWriter {
             return (.none, 0)
 
         case .status(let status, let location):
-            let text = status.reason + "\n"
-            out.writeString(
-                "HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n"
-            )
+            let rendered = StatusResponse.of(status)
+            if location == nil {
+                // 404s and the like: one pass, as for a small file.
+                assemble(
+                    head: rendered.head,
+                    connection,
+                    dateLine,
+                    body: isHead ? nil : rendered.body,
+                    count: rendered.body.readableBytes,
+                    &out
+                )
+                return (.none, isHead ? 0 : rendered.body.readableBytes)
+            }
+            out.reserveCapacity(minimumWritableBytes: 160 + (location?.utf8.count ?? 0))
+            out.writeImmutableBuffer(rendered.lead)
             if let location { out.writeString("Location: " + location + "\r\n") }
-            if status == .methodNotAllowed { out.writeString("Allow: GET, HEAD\r\n") }
-            if status == .notFound || status == .movedPermanently { out.writeString("Cache-Control: no-cache\r\n") }
-            // A file changed on disk is being reloaded (RFC 9110 §15.6.4): ask again in a second.
-            if status == .serviceUnavailable { out.writeString("Retry-After: 1\r\nCache-Control: no-store\r\n") }
+            out.writeImmutableBuffer(rendered.trail)
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
-            out.writeString(text)
-            return (.none, text.utf8.count)
+            out.writeImmutableBuffer(rendered.body)
+            return (.none, rendered.body.readableBytes)
         }
     }
 
