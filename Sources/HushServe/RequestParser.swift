@@ -103,6 +103,7 @@ enum RequestParser {
 
     /// Parses a complete head (its lines, through the empty one). A repeated list field is
     /// combined by appending the joined value to `head`, so every range still indexes `head`.
+    @inline(__always)
     static func parseHead(_ head: inout [UInt8]) -> Result<RequestHead, Failure> {
         var repeats: [(ListField, Range<Int>)] = []
         let scanned = head.withUnsafeBytes { scan($0, repeats: &repeats) }
@@ -187,6 +188,9 @@ enum RequestParser {
     }
 
     /// One pass over the head's lines and fields, by offsets (this runs once per request).
+    /// Inlined, as are ``requestLine(_:_:)`` and ``parseHead(_:)``: the head (some 250 bytes of
+    /// ranges) was otherwise copied in and out of a `Result` at every level.
+    @inline(__always)
     private static func scan(
         _ b: UnsafeRawBufferPointer,
         repeats: inout [(ListField, Range<Int>)]
@@ -240,6 +244,7 @@ enum RequestParser {
     }
 
     /// `request-line = method SP request-target SP HTTP-version` (§3): a head with these set.
+    @inline(__always)
     private static func requestLine(_ b: UnsafeRawBufferPointer, _ line: Range<Int>) -> Result<RequestHead, Failure> {
         guard let sp1 = memchrIndex(b, sp, from: line.lowerBound, to: line.upperBound),
             let sp2 = memchrIndex(b, sp, from: sp1 + 1, to: line.upperBound)
