@@ -25,6 +25,9 @@ public final class FileTable: Sendable {
 
     /// `resources` by the bytes of their paths, for lookups straight from a request.
     let pathIndex: PathIndex<Resource>
+    /// `indexedDirectories` by the bytes of their paths: a request for a missing file asks it
+    /// whether to redirect, without building and hashing a `String`.
+    let directoryIndex: PathIndex<Bool>
 
     /// How many files (URLs) the table serves.
     public var count: Int { resources.count }
@@ -38,6 +41,10 @@ public final class FileTable: Sendable {
     /// The resource whose path is exactly these bytes (UTF-8, relative to the prefix), if any.
     @inline(__always)
     func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? { pathIndex.lookup(path) }
+
+    /// Whether these bytes name a directory that holds the index file (`indexedDirectories`).
+    @inline(__always)
+    func isIndexedDirectory(atBytes path: UnsafeRawBufferPointer) -> Bool { directoryIndex.lookup(path) != nil }
 
     init(
         root: String,
@@ -54,6 +61,7 @@ public final class FileTable: Sendable {
         self.memoryBytes = memoryBytes
         self.fingerprints = fingerprints
         self.pathIndex = PathIndex(resources)
+        self.directoryIndex = PathIndex(Dictionary(uniqueKeysWithValues: indexedDirectories.map { ($0, true) }))
     }
 }
 

@@ -32,11 +32,19 @@ struct ResponseWriter {
     ) -> (Tail, bodyBytes: Int) {
         switch reply {
         case .full(let representation):
-            // One allocation for head and copied body, rather than doubling as they are written.
-            let copied = !isHead && representation.length <= copyLimit ? representation.length : 0
-            out.reserveCapacity(minimumWritableBytes: representation.head.readableBytes + 128 + copied)
-            out.writeImmutableBuffer(representation.head)
-            endHead(connection, dateLine, &out)
+            if !isHead, representation.length <= copyLimit, case .memory(let body) = representation.body {
+                // The common response: head, request lines and body in one pass.
+                assemble(
+                    head: representation.head,
+                    connection,
+                    dateLine,
+                    body: body,
+                    count: representation.length,
+                    &out
+                )
+                return (.none, representation.length)
+            }
+            assemble(head: representation.head, connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
             return (body(representation, offset: 0, length: representation.length, &out), representation.length)
 
@@ -54,9 +62,14 @@ struct ResponseWriter {
             return (body(representation, offset: range.lowerBound, length: length, &out), length)
 
         case .notModified(let representation):
-            out.writeStaticString(Representation.status304)
-            representation.writeFields(representation.notModifiedFields, into: &out)
-            endHead(connection, dateLine, &out)
+            assemble(
+                status: Representation.status304,
+                head: representation.head,
+                fields: representation.notModifiedFields,
+                connection,
+                dateLine,
+                &out
+            )
             return (.none, 0)
 
         case .rangeNotSatisfiable(let representation):
@@ -73,19 +86,27 @@ struct ResponseWriter {
             return (.none, 0)
 
         case .status(let status, let location):
-            let text = status.reason + "\n"
-            out.writeString(
-                "HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n"
-            )
+            let rendered = StatusResponse.of(status)
+            if location == nil {
+                // 404s and the like: one pass, as for a small file.
+                assemble(
+                    head: rendered.head,
+                    connection,
+                    dateLine,
+                    body: isHead ? nil : rendered.body,
+                    count: rendered.body.readableBytes,
+                    &out
+                )
+                return (.none, isHead ? 0 : rendered.body.readableBytes)
+            }
+            out.reserveCapacity(minimumWritableBytes: 160 + (location?.utf8.count ?? 0))
+            out.writeImmutableBuffer(rendered.lead)
             if let location { out.writeString("Location: " + location + "\r\n") }
-            if status == .methodNotAllowed { out.writeString("Allow: GET, HEAD\r\n") }
-            if status == .notFound || status == .movedPermanently { out.writeString("Cache-Control: no-cache\r\n") }
-            // A file changed on disk is being reloaded (RFC 9110 §15.6.4): ask again in a second.
-            if status == .serviceUnavailable { out.writeString("Retry-After: 1\r\nCache-Control: no-store\r\n") }
+            out.writeImmutableBuffer(rendered.trail)
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
-            out.writeString(text)
-            return (.none, text.utf8.count)
+            out.writeImmutableBuffer(rendered.body)
+            return (.none, rendered.body.readableBytes)
         }
     }
 
@@ -108,6 +129,56 @@ struct ResponseWriter {
         }
         out.writeImmutableBuffer(dateLine)
         out.writeStaticString(crlf)
+    }
+
+    /// Writes a head assembled from `status` (if any), `fields` of a pre-rendered `head` (all of it
+    /// when nil), the `Connection` line, the date line and the empty line, then the first `count`
+    /// bytes of `body`, with one capacity check and plain copies: the 200s and 304s of small files
+    /// are most requests, and writing part by part cost a capacity and uniqueness check per part.
+    @inline(__always)
+    private static func assemble(
+        status: StaticString? = nil,
+        head: ByteBuffer,
+        fields: Range<Int>? = nil,
+        _ connection: ConnectionHeader,
+        _ dateLine: ByteBuffer,
+        body: ByteBuffer? = nil,
+        count: Int = 0,
+        _ out: inout ByteBuffer
+    ) {
+        let connectionLine: StaticString?
+        switch connection {
+        case .none: connectionLine = nil
+        case .keepAlive: connectionLine = connectionKeepAlive
+        case .close: connectionLine = connectionClose
+        }
+        head.withUnsafeReadableBytes { allFields in
+            let fieldBytes = fields.map { UnsafeRawBufferPointer(rebasing: allFields[$0]) } ?? allFields
+            dateLine.withUnsafeReadableBytes { date in
+                let bodyCount = min(count, body?.readableBytes ?? 0)
+                let total =
+                    (status?.utf8CodeUnitCount ?? 0) + fieldBytes.count + (connectionLine?.utf8CodeUnitCount ?? 0)
+                    + date.count + 2 + bodyCount
+                out.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { destination in
+                    var at = 0
+                    func put(_ bytes: UnsafeRawBufferPointer) {
+                        UnsafeMutableRawBufferPointer(rebasing: destination[at..<(at + bytes.count)]).copyMemory(
+                            from: bytes
+                        )
+                        at += bytes.count
+                    }
+                    status?.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+                    put(fieldBytes)
+                    connectionLine?.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+                    put(date)
+                    crlf.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+                    if bodyCount > 0, let body {
+                        body.withUnsafeReadableBytes { put(UnsafeRawBufferPointer(rebasing: $0[..<bodyCount])) }
+                    }
+                    return at
+                }
+            }
+        }
     }
 
     @inline(__always)
