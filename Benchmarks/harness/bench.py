@@ -1286,7 +1286,10 @@ def h2c_verify(res: "measure.H2loadResult", sc: dict, body_bytes: int) -> str:
     klass = f"{sc['expect'] // 100}xx"
     if res.requests == 0:
         return "no request finished"
-    if res.succeeded != res.requests or res.status.get(klass, 0) != res.requests:
+    # h2load may count the status of a response that ends after the measured period (seen: nginx,
+    # 57,848 2xx for 57,846 done), so the class must cover the requests, and no other class appear.
+    others = sum(v for k, v in res.status.items() if k != klass)
+    if res.succeeded != res.requests or res.status.get(klass, 0) < res.requests or others:
         codes = ", ".join(f"{v} {k}" for k, v in sorted(res.status.items()) if v)
         return f"{res.requests} done, {res.succeeded} succeeded, status {codes or 'none'}"
     want = body_bytes * res.requests
