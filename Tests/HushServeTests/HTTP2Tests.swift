@@ -442,6 +442,24 @@ final class HTTP2Tests: XCTestCase {
         }
     }
 
+    func testAStormOfMalformedStreamsIsStopped() async throws {
+        try await start()
+        // Each is a stream error NIO answers with RST_STREAM; past 200 in 30 s (its stream-error
+        // and glitch allowances) the peer is treated as hostile.
+        try assertClosedWithGoAway(code: 0xb) { wire in
+            var burst: [UInt8] = []
+            for _ in 0..<300 {
+                burst += HTTP2Wire.encode(
+                    type: HTTP2Wire.headers,
+                    flags: 0x5,
+                    stream: wire.takeStream(),
+                    payload: try wire.block(HTTP2Wire.get("/static/index.html", [("connection", "close")]))
+                )
+            }
+            try wire.send(burst)
+        }
+    }
+
     func testAHeaderListOverTheLimitIsRefused() async throws {
         try await start()
         let wire = try HTTP2Wire(port: port)
