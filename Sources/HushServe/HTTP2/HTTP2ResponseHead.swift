@@ -10,8 +10,9 @@ import NIOHPACK
 /// Translations are kept by the head's bytes, rendered without `Date`: a connection answering
 /// the same few files translates each head once.
 struct HTTP2ResponseHeads {
-    /// Heads kept at most per connection; past that the cache starts over.
-    static let capacity = 256
+    /// Heads kept at most per connection; past that the cache starts over. About 1 KiB each, so
+    /// a connection holds at most some 32 KiB of them however many files its client asks for.
+    static let capacity = 32
 
     private var cache: [ByteBuffer: HPACKHeaders] = [:]
     private var dateSecond: Int64 = -1
