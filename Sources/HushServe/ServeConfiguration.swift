@@ -49,6 +49,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var sendTimeout: Double = 60
     /// Seconds a graceful stop (SIGTERM/SIGINT) waits for responses in flight. Default 10.
     public var shutdownTimeout: Double = 10
+    /// HTTP/2 over cleartext (`--h2c`). Off by default.
+    public var http2 = HTTP2Configuration()
 
     /// A configuration with every default, serving `root`.
     public init(root: String) {

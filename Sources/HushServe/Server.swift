@@ -100,6 +100,16 @@ public final class Server: Sendable {
             reloadSoon: { reloader.reloadSoon(changed: $0) }
         )
         let maxConnections = configuration.maxConnections
+        // With h2c on, each connection starts with a sniffer that installs HTTP/1.1 or HTTP/2.
+        let sniffing: ProtocolSniffer.Setup? =
+            configuration.http2.enabled
+            ? ProtocolSniffer.Setup(
+                settings: settings,
+                tables: tables,
+                accessLog: accessLog,
+                http2: configuration.http2
+            )
+            : nil
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -117,6 +127,9 @@ public final class Server: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sniffing {
+                        return try channel.pipeline.syncOperations.addHandler(ProtocolSniffer(setup: sniffing))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         HTTPHandler(settings: settings, tables: tables, accessLog: accessLog)
                     )
