@@ -3,8 +3,9 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := zlib1g-dev libbrotli-dev libzstd-dev libssl-dev pkg-config
 # What the tests need beyond the build: the browser test's web stack (Tests/Support/browser_deploy.py)
-# and strace, which injects publish faults into the real binary.
-TEST_APT_PACKAGES := chromium nginx strace
+# strace, which injects publish faults into the real binary, and zstd(1), an independent decoder
+# held to the 8 MiB window that checks the .zst siblings.
+TEST_APT_PACKAGES := chromium nginx strace zstd
 DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
 DJANGO52_VERSION := 5.2.*
@@ -75,10 +76,10 @@ $(DJANGO_VENV)/.hush-packages-2:
 $(DJANGO52_VENV)/.hush-packages-2:
 	$(call django_venv,$(DJANGO52_VENV),$(DJANGO52_VERSION))
 
-# Chromium and nginx for the browser test, strace for the publish-fault test.
+# Chromium and nginx for the browser test, strace for the publish-fault test, zstd for the siblings.
 .PHONY: test-deps
 test-deps:
-	$(call apt_ensure,command -v chromium && command -v nginx && command -v strace,$(TEST_APT_PACKAGES))
+	$(call apt_ensure,command -v chromium && command -v nginx && command -v strace && command -v zstd,$(TEST_APT_PACKAGES))
 
 # What the Swift suite needs, shared by `test` and the sanitizer runs.
 SUITE_DEPS := deps test-deps $(DJANGO_VENV)/.hush-packages-2 $(DJANGO52_VENV)/.hush-packages-2

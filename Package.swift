@@ -16,6 +16,12 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
 ]
 
+// HTTP/2 over cleartext (`hush serve --h2c`): the frame layer, HPACK and its DoS limits.
+let nioHTTP2: [Target.Dependency] = [
+    .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+    .product(name: "NIOHPACK", package: "swift-nio-http2"),
+]
+
 // Hush's own targets build with warnings as errors (tools 6.2's warning control); SwiftPM applies
 // this to this package's targets only, never to the dependencies'.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
@@ -32,6 +38,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Prometheus text exposition for `--metrics-listen` (swift-metrics comes with it). Only the
         // scrape uses it: requests count into per-event-loop plain counters (see ServeMetrics).
@@ -54,7 +61,8 @@ let package = Package(
         .target(name: "HushCollect", dependencies: ["HushCore", "HushSystem", "HushCompress"], swiftSettings: strict),
         .target(
             name: "HushServe",
-            dependencies: ["HushCore", "HushSystem", .product(name: "Prometheus", package: "swift-prometheus")] + nio,
+            dependencies: ["HushCore", "HushSystem", .product(name: "Prometheus", package: "swift-prometheus")] + nio
+                + nioHTTP2,
             swiftSettings: strict
         ),
         .executableTarget(
@@ -94,7 +102,7 @@ let package = Package(
                 "HushServe", "HushCore", "HushTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ] + nio,
+            ] + nio + nioHTTP2,
             swiftSettings: strict
         ),
         .testTarget(name: "HushCLITests", dependencies: ["HushCore", "HushTestSupport"], swiftSettings: strict),

@@ -201,9 +201,11 @@ def version_of(argv: list[str]) -> str:
 class Hush(Server):
     name = "hush"
 
-    def __init__(self, work: str, binary: str):
+    def __init__(self, work: str, binary: str, speak_h2c: bool = False):
         super().__init__(work)
         self.binary = binary
+        # `--h2c` only for the h2c section: the HTTP/1.1 sections measure the default server.
+        self.speak_h2c = speak_h2c
 
     def available(self) -> str | None:
         if not (self.binary and os.path.isfile(self.binary) and os.access(self.binary, os.X_OK)):
@@ -214,7 +216,8 @@ class Hush(Server):
         return "hush: serving"
 
     def command(self, root, port):
-        return [self.binary, "serve", "--root", root, "--host", HOST, "--port", str(port), "--threads", "1"], {}
+        argv = [self.binary, "serve", "--root", root, "--host", HOST, "--port", str(port), "--threads", "1"]
+        return argv + (["--h2c"] if self.speak_h2c else []), {}
 
 
 class Ceiling(Server):

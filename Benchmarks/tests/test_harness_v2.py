@@ -182,6 +182,16 @@ class H2loadTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             measure.parse_h2load("starting benchmark...\nconnect to 127.0.0.1:1 failed\n")
 
+    def test_an_h2c_run_counts_only_with_the_expected_status_and_bytes(self):
+        css = {"name": "css-3KB", "expect": 200}
+        good = measure.parse_h2load(H2LOAD_FAST)
+        self.assertEqual(bench.h2c_verify(good, css, 798), "")
+        # Errors or another status under load: not ranked.
+        self.assertIn("10 4xx", bench.h2c_verify(measure.parse_h2load(H2LOAD_H1), css, 6))
+        self.assertIn("status 1 2xx", bench.h2c_verify(good, {"name": "304", "expect": 304}, 0))
+        # The right status with other bodies (a smaller representation, an empty body).
+        self.assertIn("798 body bytes", bench.h2c_verify(good, css, 3000))
+
     def test_log_file_gives_sorted_latencies(self):
         log = "1796104921577182\t200\t2764\n1796104921577194\t200\t1000\nbad line\n1796104921577188\t404\t500\n"
         self.assertEqual(measure.parse_h2load_log(log), [0.5, 1.0, 2.764])

@@ -12,7 +12,7 @@ struct CleanCommand: ParsableCommand {
         discussion: """
             Keeps the current staticfiles.json and the --keep-versions most recent earlier manifests \
             (and any retired within --max-age-days); removes every file only expired manifests name, \
-            with its .br/.gz siblings, printing each path.
+            with its .br/.zst/.gz siblings, printing each path.
             """
     )
 

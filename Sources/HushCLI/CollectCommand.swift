@@ -62,8 +62,14 @@ struct CollectCommand: ParsableCommand {
     @Flag(help: "Write no .br siblings.")
     var noBrotli = false
 
+    @Flag(help: "Write no .zst siblings.")
+    var noZstd = false
+
     @Flag(help: "Write no .gz siblings.")
     var noGzip = false
+
+    @Flag(help: "Write no dictionary-compressed deltas (RFC 9842 dcz) against retained versions.")
+    var noDcz = false
 
     @Option(
         parsing: .unconditional,
@@ -225,10 +231,12 @@ struct CollectCommand: ParsableCommand {
         // Every coding of the table unless a flag turns it off.
         var codings = Set(ContentCoding.allCases)
         if noBrotli { codings.remove(.br) }
+        if noZstd { codings.remove(.zstd) }
         if noGzip { codings.remove(.gzip) }
         configuration.compression = CompressionPolicy(codings: codings, ratio: maxRatio)
         configuration.keepOnlyHashed = keepOnlyHashed || project?.keepOnlyHashed == true
         configuration.retention = retention.policy
+        configuration.dictionaryDeltas = !noDcz
         configuration.incremental = !noCache
         configuration.adopt = adopt
         configuration.discardUnknown = discardUnknown
@@ -274,7 +282,7 @@ struct CollectCommand: ParsableCommand {
             let seconds = String(format: "%.2f", summary.seconds)
             let verb = summary.dryRun ? "dry run: would collect" : "collected"
             print(
-                "hush: \(verb) \(summary.found) files into \(output) — \(summary.written) written, \(summary.hashed) hashed, \(summary.rewritten) rewritten, \(summary.shadowed.count) shadowed, \(summary.ignored) ignored in \(seconds)s"
+                "hush: \(verb) \(summary.found) files into \(output) — \(summary.written) written, \(summary.hashed) hashed, \(summary.rewritten) rewritten, \(summary.deltas) dcz deltas, \(summary.shadowed.count) shadowed, \(summary.ignored) ignored in \(seconds)s"
             )
         }
     }

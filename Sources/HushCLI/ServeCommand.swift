@@ -10,7 +10,7 @@ import HushSystem
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a collected STATIC_ROOT over HTTP/1.1.",
+        abstract: "Serve a collected STATIC_ROOT over HTTP/1.1 (and HTTP/2 cleartext with --h2c).",
         discussion: """
             Every option can also be set from the environment as HUSH_<NAME> (HUSH_ROOT, HUSH_PORT, \
             HUSH_MAX_AGE, HUSH_NO_NOSNIFF=1, ...); PORT is honoured after HUSH_PORT. SIGHUP rescans the \
@@ -73,6 +73,7 @@ struct ServeCommand: ParsableCommand {
     )
     var shutdownTimeout: Double?
     @OptionGroup var operationsOptions: OperationsOptions
+    @OptionGroup var http2: HTTP2Options
 
     func run() throws {
         let configuration = try makeConfiguration(environment: Self.environment())
@@ -140,6 +141,7 @@ struct ServeCommand: ParsableCommand {
         if let v = try idleTimeout ?? Self.double(env, "HUSH_IDLE_TIMEOUT") { c.idleTimeout = v }
         if let v = try sendTimeout ?? Self.double(env, "HUSH_SEND_TIMEOUT") { c.sendTimeout = v }
         if let v = try shutdownTimeout ?? Self.double(env, "HUSH_SHUTDOWN_TIMEOUT") { c.shutdownTimeout = v }
+        c.http2 = try http2.configuration(environment: env)
         for (name, value) in [
             ("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout),
             ("--send-timeout", c.sendTimeout), ("--shutdown-timeout", c.shutdownTimeout),

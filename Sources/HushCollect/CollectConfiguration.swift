@@ -46,9 +46,13 @@ public struct CollectConfiguration: Sendable {
     public var dryRun = false
     /// Threads for hashing, rewriting and compressing; 0 means one per core.
     public var jobs = 0
-    /// Which pre-compressed siblings to write and keep (default: Brotli and gzip, kept when at most
-    /// 95 % of the original, WhiteNoise's rule).
+    /// Which pre-compressed siblings to write and keep (default: Brotli, zstd and gzip, kept when
+    /// at most 95 % of the original, WhiteNoise's rule).
     public var compression = CompressionPolicy()
+    /// Write dictionary-compressed deltas (RFC 9842 `dcz`) of the current hashed JS/CSS/JSON/SVG/
+    /// HTML/WASM files against their retained earlier versions (default on; `--no-dcz` turns it
+    /// off). Needs `retention` to keep at least one version to have anything to do.
+    public var dictionaryDeltas = true
     /// Publish only the hashed copies (and their siblings); the manifest still lists every file
     /// (WhiteNoise's `KEEP_ONLY_HASHED_FILES`).
     public var keepOnlyHashed = false

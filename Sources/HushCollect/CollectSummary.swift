@@ -10,6 +10,8 @@ public struct CollectSummary: Sendable {
     public var hashed = 0
     /// Files rewritten because they reference others.
     public var rewritten = 0
+    /// Dictionary-compressed deltas (RFC 9842 `dcz`) written against retained versions.
+    public var deltas = 0
     public var shadowed: [ShadowedFile] = []
     /// Files and directories skipped by ignore patterns.
     public var ignored = 0

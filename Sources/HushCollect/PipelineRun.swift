@@ -1,7 +1,7 @@
 import HushCore
 
 /// One run, phase by phase: copy and hash → rewrite → hashed copies and manifest → compress →
-/// integrity manifest → retention → cache. Every phase writes only into staging and sees only its
+/// integrity manifest → retention → dictionary deltas → cache. Every phase writes only into staging and sees only its
 /// inputs; each hands the next a typed result (``CopiedFile``, ``HashedFile``, ``PublishedFile``)
 /// in file order. What may be reused from the previous run is ``ReusePolicy``'s to say.
 struct PipelineRun {
@@ -66,6 +66,12 @@ struct PipelineRun {
         }
         let carried = try RetentionPhase(context: context, previous: previous, policy: configuration.retention)
             .carryOverEarlierVersions(current: manifest)
+        if configuration.dictionaryDeltas {
+            let pairs = DeltaPhase.pairs(current: manifest, kept: carried.manifests) {
+                FileSystem.exists(context.staged($0))
+            }
+            summary.deltas = try DeltaPhase(context: context, compressionCache: compressionCache).run(pairs)
+        }
         summary.hashed = files.count
 
         let (state, written) = try CollectCache.recording(
@@ -76,10 +82,10 @@ struct PipelineRun {
             published: published,
             contents: contents,
             rewrites: outcome.records,
-            carried: carried,
+            carried: carried.paths,
             reuse: reuse
         )
-        summary.written = written
+        summary.written = written + summary.deltas
         summary.warnings = outcome.missingMaps.sorted { $0.key < $1.key }.flatMap { i, maps in
             maps.map { map in
                 "\(files[i].sourcePath):\(map.line): \(RewritePhase.oneLine(map.reference)) — source map \(map.target) is in no source; left as written"

@@ -7,7 +7,8 @@ import HushSystem
 ///
 /// Known are the two manifests, every name in `staticfiles.json` (originals and hashed copies),
 /// the hashed names of the retained manifests in `.hush/manifests/` (carried over by retention),
-/// the `.br`/`.gz` siblings of all of these, and Hush's own `.hush/` directory.
+/// the `.br`/`.zst`/`.gz` siblings of all of these, the `dcz` deltas between two of them, and
+/// Hush's own `.hush/` directory.
 enum UnknownFiles {
     /// Relative paths of the unknown non-directories below `previous.root`, sorted.
     static func find(in previous: PreviousRun) -> [String] {
@@ -32,10 +33,17 @@ enum UnknownFiles {
             // Django's clean_name turns `\` into `/` in manifest names; the file keeps its own.
             if type != .directory && !known.contains(relative)
                 && !known.contains(PythonString.replaceBackslashes(relative))
+                && !isDeltaOfKnown(relative)
             {
                 unknown.append(relative)
             }
         }
         return unknown.sorted()
+
+        /// A `dcz` delta (``DictionaryCompression``) of a known file against another is Hush's.
+        func isDeltaOfKnown(_ relative: String) -> Bool {
+            guard let delta = DictionaryCompression.parseDeltaPath(relative) else { return false }
+            return known.contains(delta.target) && known.contains(delta.dictionary)
+        }
     }
 }

@@ -25,6 +25,7 @@ public func compressFile(
     var compressor = try Compressor(coding: coding)
     var output = try OutputFile(finalPath: destination)
     do throws(CompressError) {
+        try compressor.pledgeSize(input.size)
         var buffer = [UInt8](repeating: 0, count: fileChunkSize)
         var pending: [UInt8] = []
         pending.reserveCapacity(fileChunkSize)
@@ -45,7 +46,7 @@ public func compressFile(
         return try output.commit()
     } catch {
         output.discard()
-        throw error
+        throw input.explain(error)
     }
 }
 
@@ -86,18 +87,15 @@ public func compressSiblings(
     }
     let input = try InputFile(path: source)
     defer { input.close() }
-    // At most one stream per coding; optionals because non-copyable values cannot live in arrays.
-    var brotli: SiblingStream? = nil
-    var gzip: SiblingStream? = nil
+    // One stream per enabled coding, in the policy's order; every chunk read feeds them all.
+    var streams: [SiblingStream] = []
     do throws(CompressError) {
         for coding in policy.codings {
             let stream = try SiblingStream(coding: coding, output: try OutputFile(finalPath: base + coding.fileSuffix))
-            switch coding {
-            case .br: brotli = consume stream
-            case .gzip: gzip = consume stream
-            }
+            streams.append(stream)
+            stream.compressor.expectSize(input.size)
+            try stream.compressor.pledgeSize(input.size)
         }
-        brotli?.compressor.expectSize(input.size)
         // One chunk of look-ahead: the last chunk goes in with the finishing call, so a file that
         // fits in one chunk is compressed as a one-shot call would compress it.
         var current = [UInt8](repeating: 0, count: fileChunkSize)
@@ -107,34 +105,32 @@ public func compressSiblings(
         while true {
             let nextCount = count == 0 ? 0 : try input.read(into: &next)
             if nextCount == 0 {
-                try brotli?.finish(last: current, count: count, source: source)
-                try gzip?.finish(last: current, count: count, source: source)
+                for stream in streams { try stream.finish(last: current, count: count, source: source) }
                 break
             }
-            try brotli?.feed(current, count: count, source: source)
-            try gzip?.feed(current, count: count, source: source)
+            for stream in streams { try stream.feed(current, count: count, source: source) }
             swap(&current, &next)
             count = nextCount
             total += Int64(count)
         }
         try input.checkUnchanged()
         var sizes: [ContentCoding: Int64] = [:]
-        if let size = brotli?.output.written { sizes[.br] = size }
-        if let size = gzip?.output.written { sizes[.gzip] = size }
+        for stream in streams { sizes[stream.coding] = stream.output.written }
         let keep = policy.keptCodings(originalSize: total, compressedSizes: sizes)
         var kept: [ContentCoding: Int64] = [:]
-        if let size = try brotli?.settle(keep: keep.contains(.br)) { kept[.br] = size }
-        if let size = try gzip?.settle(keep: keep.contains(.gzip)) { kept[.gzip] = size }
+        for stream in streams {
+            if let size = try stream.settle(keep: keep.contains(stream.coding)) { kept[stream.coding] = size }
+        }
         return CompressedSiblings(originalSize: total, compressedSizes: sizes, kept: kept)
     } catch {
-        brotli?.output.discard()
-        gzip?.output.discard()
-        throw error
+        for stream in streams { stream.output.discard() }
+        throw input.explain(error)
     }
 }
 
-/// One coding's encoder and its temporary output file.
-private struct SiblingStream: ~Copyable {
+/// One coding's encoder and its temporary output file. A class, so that the streams of all
+/// codings fit in one array (the encoder and the file are non-copyable).
+private final class SiblingStream {
     let coding: ContentCoding
     var compressor: Compressor
     var output: OutputFile
@@ -146,7 +142,7 @@ private struct SiblingStream: ~Copyable {
         self.output = output
     }
 
-    mutating func feed(_ buffer: [UInt8], count: Int, source: String) throws(CompressError) {
+    func feed(_ buffer: [UInt8], count: Int, source: String) throws(CompressError) {
         let result = buffer.withUnsafeBytes { raw in
             Result { () throws(CompressError) in
                 try compressor.compress(UnsafeRawBufferPointer(rebasing: raw[..<count]), into: &pending)
@@ -157,7 +153,7 @@ private struct SiblingStream: ~Copyable {
     }
 
     /// Renames the sibling into place when `keep`, returning its size; otherwise removes it.
-    mutating func settle(keep: Bool) throws(CompressError) -> Int64? {
+    func settle(keep: Bool) throws(CompressError) -> Int64? {
         guard keep else {
             output.discard()
             return nil
@@ -165,7 +161,7 @@ private struct SiblingStream: ~Copyable {
         return try output.commit()
     }
 
-    mutating func finish(last buffer: [UInt8], count: Int, source: String) throws(CompressError) {
+    func finish(last buffer: [UInt8], count: Int, source: String) throws(CompressError) {
         let result = buffer.withUnsafeBytes { raw in
             Result { () throws(CompressError) in
                 try compressor.finish(last: UnsafeRawBufferPointer(rebasing: raw[..<count]), into: &pending)

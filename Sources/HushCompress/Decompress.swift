@@ -1,18 +1,22 @@
 import CBrotli
 import CZlib
+import CZstd
 import HushCore
 
-/// Decodes a complete gzip (single member, RFC 1952) or Brotli (RFC 7932) stream.
+/// Decodes a complete gzip (single member, RFC 1952), Brotli (RFC 7932) or zstd (RFC 8878, one
+/// or more frames) stream.
 ///
 /// Meant for tests and for verifying siblings, not for untrusted input of unbounded size: the
 /// whole output is held in memory.
 ///
 /// - Throws: ``CompressError/corruptInput(coding:detail:)`` when the stream is invalid, truncated
-///   or followed by extra bytes.
+///   or followed by extra bytes, and for zstd when a frame needs a window over 8 MiB (the
+///   limit RFC 9659 §3 sets for HTTP, as a browser enforces it).
 public func decompress(_ bytes: [UInt8], coding: ContentCoding) throws(CompressError) -> [UInt8] {
     switch coding {
     case .gzip: return try inflateGzip(bytes)
     case .br: return try decodeBrotli(bytes)
+    case .zstd: return try decodeZstd(bytes, windowLogMax: Compressor.zstdWindowLog)
     }
 }
 
@@ -102,6 +106,46 @@ private func decodeBrotli(_ bytes: [UInt8]) throws(CompressError) -> [UInt8] {
                 return .failure(.corruptInput(coding: .br, detail: name))
             }
         }
+    }
+    try result.get()
+    return output
+}
+
+/// Decodes every frame in `bytes` with a decoder that refuses windows over 2^`windowLogMax` bytes
+/// (`ZSTD_d_windowLogMax`).
+func decodeZstd(_ bytes: [UInt8], windowLogMax: Int32) throws(CompressError) -> [UInt8] {
+    guard let context = ZSTD_createDCtx() else {
+        throw .corruptInput(coding: .zstd, detail: "ZSTD_createDCtx returned NULL (out of memory)")
+    }
+    defer { ZSTD_freeDCtx(context) }
+    let setting = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, windowLogMax)
+    if ZSTD_isError(setting) != 0 {
+        throw .corruptInput(coding: .zstd, detail: "ZSTD_d_windowLogMax \(windowLogMax): \(zstdErrorName(setting))")
+    }
+    let scratchSize = 64 * 1024
+    let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchSize)
+    defer { scratch.deallocate() }
+    var output: [UInt8] = []
+    let result: Result<Void, CompressError> = bytes.withUnsafeBytes { raw in
+        var source = ZSTD_inBuffer(src: raw.baseAddress, size: raw.count, pos: 0)
+        // 0 once a frame is complete; otherwise a hint of how much input the frame still needs.
+        var needed = 1
+        while true {
+            var sink = ZSTD_outBuffer(dst: scratch, size: scratchSize, pos: 0)
+            let consumed = source.pos
+            needed = ZSTD_decompressStream(context, &sink, &source)
+            if ZSTD_isError(needed) != 0 {
+                return .failure(.corruptInput(coding: .zstd, detail: zstdErrorName(needed)))
+            }
+            if sink.pos > 0 { output.append(contentsOf: UnsafeBufferPointer(start: scratch, count: sink.pos)) }
+            // Done when every frame is decoded and flushed; stuck when a call moves nothing.
+            if source.pos == source.size && needed == 0 { break }
+            if source.pos == consumed && sink.pos == 0 { break }
+        }
+        guard needed == 0, !bytes.isEmpty else {
+            return .failure(.corruptInput(coding: .zstd, detail: "truncated (the stream does not end)"))
+        }
+        return .success(())
     }
     try result.get()
     return output

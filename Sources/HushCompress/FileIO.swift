@@ -42,6 +42,15 @@ struct InputFile {
         if !now.sameContentStamp(before) { throw .changedWhileReading(path: path) }
     }
 
+    /// `error`, or ``CompressError/changedWhileReading(path:)`` when the encoder failed because
+    /// the file changed under it: a zstd stream whose pledged size no longer matches the bytes
+    /// read fails before ``checkUnchanged()`` would have said why.
+    func explain(_ failure: CompressError) -> CompressError {
+        guard case .encoderFailed = failure else { return failure }
+        do { try checkUnchanged() } catch { return error }
+        return failure
+    }
+
     func close() { try? Syscall.close(descriptor) }
 }
 

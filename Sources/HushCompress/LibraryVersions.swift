@@ -1,5 +1,6 @@
 import CBrotli
 import CZlib
+import CZstd
 
 /// The versions of the C compression libraries linked into this binary, as they report
 /// themselves at run time (not the headers Hush was compiled against).
@@ -12,4 +13,7 @@ public enum LibraryVersions {
         let packed = BrotliEncoderVersion()
         return "\(packed >> 24).\((packed >> 12) & 0xfff).\(packed & 0xfff)"
     }
+
+    /// libzstd's `ZSTD_versionString()`, e.g. `1.5.4`.
+    public static var zstd: String { ZSTD_versionString().map { String(cString: $0) } ?? "unknown" }
 }

@@ -6,6 +6,7 @@ import HushCore
 /// large files.
 public func compress(_ bytes: [UInt8], coding: ContentCoding) throws(CompressError) -> [UInt8] {
     var compressor = try Compressor(coding: coding)
+    try compressor.pledgeSize(Int64(bytes.count))
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count / 3 + 64)
     try compressor.compress(bytes, into: &output)

@@ -3,7 +3,7 @@
 ///
 /// The defaults reproduce WhiteNoise 6's `whitenoise.compress.Compressor` (as used by
 /// `CompressedManifestStaticFilesStorage`), extended with a few more already-compressed formats.
-/// Build one in the CLI from `--no-brotli`, `--no-gzip` and the threshold flag; it is a plain
+/// Build one in the CLI from `--no-brotli`, `--no-zstd`, `--no-gzip` and the threshold flag; it is a plain
 /// value, safe to share between worker threads.
 public struct CompressionPolicy: Sendable, Equatable {
     /// WhiteNoise's `Compressor.SKIP_COMPRESS_EXTENSIONS`: images, archives, Flash, fonts, video.
@@ -16,7 +16,9 @@ public struct CompressionPolicy: Sendable, Equatable {
     ]
 
     /// Formats that are compressed already and that WhiteNoise's list misses.
-    public static let additionalSkippedExtensions: [String] = ["avif", "zst", "7z", "rar", "mp3", "ogg", "opus", "pdf"]
+    public static let additionalSkippedExtensions: [String] = [
+        "avif", "zst", "zstd", "7z", "rar", "mp3", "ogg", "opus", "pdf",
+    ]
 
     /// The default skip list: WhiteNoise's plus ``additionalSkippedExtensions``.
     public static let defaultSkippedExtensions: Set<String> =
@@ -27,14 +29,16 @@ public struct CompressionPolicy: Sendable, Equatable {
 
     /// Extensions (without the dot, lowercase ASCII) whose files are never compressed.
     public var skippedExtensions: Set<String>
-    /// The codings to produce, Brotli first (the order WhiteNoise tries them in; see
-    /// ``keptCodings(originalSize:compressedSizes:)``). Empty when both are disabled.
+    /// The codings to produce, in ``ContentCoding`` order: Brotli first (the order WhiteNoise tries
+    /// them in; see ``keptCodings(originalSize:compressedSizes:)``), then zstd, then gzip. Empty
+    /// when all are disabled.
     public private(set) var codings: [ContentCoding]
     /// A sibling is kept only when `compressed / original <= ratio`. Default 0.95.
     public var ratio: Double
 
     /// - Parameters:
-    ///   - codings: the codings to produce; default all (`--no-brotli` / `--no-gzip` remove one).
+    ///   - codings: the codings to produce; default all (`--no-brotli` / `--no-zstd` / `--no-gzip`
+    ///     remove one).
     ///   - ratio: the keep threshold; default 0.95 as WhiteNoise.
     ///   - skippedExtensions: extensions never compressed, matched case-insensitively; default
     ///     ``defaultSkippedExtensions``.
@@ -78,8 +82,9 @@ public struct CompressionPolicy: Sendable, Equatable {
     ///
     /// WhiteNoise (`Compressor.compress`) tries Brotli first and, when Brotli is not effective,
     /// does not write a gzip sibling either ("if Brotli compression wasn't effective gzip won't be
-    /// either"); Hush does the same so that the set of siblings matches WhiteNoise's. With Brotli
-    /// disabled, gzip is judged on its own. A coding missing from `compressedSizes` is not kept.
+    /// either"); Hush does the same so that the set of siblings matches WhiteNoise's, and applies
+    /// it to zstd too (which WhiteNoise does not write). With Brotli disabled, each other coding
+    /// is judged on its own. A coding missing from `compressedSizes` is not kept.
     public func keptCodings(originalSize: Int64, compressedSizes: [ContentCoding: Int64]) -> Set<ContentCoding> {
         var kept: Set<ContentCoding> = []
         for coding in codings {

@@ -1,12 +1,15 @@
 /// The content codings Hush pre-compresses into and serves (RFC 9110 §8.4.1).
 ///
 /// The coding table: everything that differs between codings is in ``entry``. Adding a coding is
-/// a case here, its entry, and its encoder in HushCompress; the server's file table, negotiation
-/// and headers iterate `allCases`. The order of the cases is the preference when a client accepts
-/// several equally (smallest output first).
+/// a case here, its entry, and its encoder in HushCompress; collect (siblings, cache, manifests,
+/// retention), the server's file table, negotiation and headers iterate `allCases`. The order of
+/// the cases is the order siblings are made in and the preference between equal sizes: usually
+/// smallest output first (Brotli beats zstd by about 10 % on JS/CSS, zstd beats gzip by 10 %).
 public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     /// Brotli (RFC 7932), stored as `FILE.br`.
     case br
+    /// Zstandard (RFC 8878, with RFC 9659's 8 MiB window limit for HTTP), stored as `FILE.zst`.
+    case zstd
     /// gzip (RFC 1952), stored as `FILE.gz`.
     case gzip
 
@@ -19,12 +22,21 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
         public let suffix: StaticString
         /// Another token that names it in `Accept-Encoding`, lowercase (`x-gzip`, RFC 9110 §8.4.1.3).
         public let alias: StaticString?
+        /// Another suffix other tools give the sibling (`.zstd`): the server reads it when there is
+        /// no sibling under ``suffix``; Hush never writes it.
+        public let foreignSuffix: StaticString?
 
         @inlinable
-        init(token: StaticString, suffix: StaticString, alias: StaticString? = nil) {
+        init(
+            token: StaticString,
+            suffix: StaticString,
+            alias: StaticString? = nil,
+            foreignSuffix: StaticString? = nil
+        ) {
             self.token = token
             self.suffix = suffix
             self.alias = alias
+            self.foreignSuffix = foreignSuffix
         }
     }
 
@@ -33,6 +45,7 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     public var entry: Entry {
         switch self {
         case .br: return Entry(token: "br", suffix: ".br")
+        case .zstd: return Entry(token: "zstd", suffix: ".zst", foreignSuffix: ".zstd")
         case .gzip: return Entry(token: "gzip", suffix: ".gz", alias: "x-gzip")
         }
     }
@@ -45,13 +58,22 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
 
     /// The primary file and coding of a pre-compressed sibling's path (`a.css.br` → `a.css`,
     /// `.br`), or nil when `path` ends in no coding's suffix or is nothing but the suffix.
-    /// Compares bytes, as the collector builds sibling names by appending the suffix.
-    public static func sibling(_ path: String) -> (primary: String, coding: ContentCoding)? {
+    /// `foreign` is true when the path ends in the coding's ``Entry/foreignSuffix`` (`a.js.zstd`),
+    /// which yields to a sibling under the coding's own suffix. Compares bytes, as the collector
+    /// builds sibling names by appending the suffix.
+    public static func sibling(_ path: String) -> (primary: String, coding: ContentCoding, foreign: Bool)? {
         let bytes = path.utf8
         for coding in allCases {
-            let suffix = coding.fileSuffix.utf8
-            guard bytes.count > suffix.count, bytes.suffix(suffix.count).elementsEqual(suffix) else { continue }
-            return (String(decoding: bytes.dropLast(suffix.count), as: UTF8.self), coding)
+            let suffixes: [(String?, Bool)] = [
+                (coding.fileSuffix, false), (coding.entry.foreignSuffix?.description, true),
+            ]
+            for case (let suffix?, let foreign) in suffixes {
+                let suffixBytes = suffix.utf8
+                guard bytes.count > suffixBytes.count, bytes.suffix(suffixBytes.count).elementsEqual(suffixBytes) else {
+                    continue
+                }
+                return (String(decoding: bytes.dropLast(suffixBytes.count), as: UTF8.self), coding, foreign)
+            }
         }
         return nil
     }

@@ -28,13 +28,18 @@ public struct IntegrityManifest: Sendable, Equatable {
         for (index, (path, entry)) in sorted.enumerated() {
             out += index == 0 ? "\n" : ",\n"
             out += "    " + PythonJSON.string(path) + ": {\n"
-            // Keys in sorted order: br, contentType, gzip, hashed, integrity, size.
-            out += "      \"br\": " + Self.number(entry.compressedSizes[.br]) + ",\n"
-            out += "      \"contentType\": " + PythonJSON.string(entry.contentType) + ",\n"
-            out += "      \"gzip\": " + Self.number(entry.compressedSizes[.gzip]) + ",\n"
-            out += "      \"hashed\": " + PythonJSON.string(entry.hashedName) + ",\n"
-            out += "      \"integrity\": " + PythonJSON.string(entry.integrity) + ",\n"
-            out += "      \"size\": \(entry.size)\n"
+            // One key per coding of the table (its token), beside the fixed ones.
+            var fields: [(key: String, value: String)] = [
+                ("contentType", PythonJSON.string(entry.contentType)),
+                ("hashed", PythonJSON.string(entry.hashedName)),
+                ("integrity", PythonJSON.string(entry.integrity)),
+                ("size", String(entry.size)),
+            ]
+            for coding in ContentCoding.allCases {
+                fields.append((coding.token, Self.number(entry.compressedSizes[coding])))
+            }
+            fields.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            out += fields.map { "      \"\($0.key)\": \($0.value)" }.joined(separator: ",\n") + "\n"
             out += "    }"
         }
         out += sorted.isEmpty ? "},\n" : "\n  },\n"
@@ -74,19 +79,16 @@ public struct IntegrityManifest: Sendable, Equatable {
         }
         var files: [String: IntegrityEntry] = [:]
         for (path, entry) in wire.files {
-            for (key, value) in [("size", entry.size), ("br", entry.br ?? 0), ("gzip", entry.gzip ?? 0)] where value < 0
-            {
-                throw .malformed("\"\(path)\": \"\(key)\" is negative")
+            if entry.size < 0 { throw .malformed("\"\(path)\": \"size\" is negative") }
+            for coding in ContentCoding.allCases where (entry.compressed[coding] ?? 0) < 0 {
+                throw .malformed("\"\(path)\": \"\(coding.token)\" is negative")
             }
-            var compressed: [ContentCoding: Int64] = [:]
-            compressed[.br] = entry.br
-            compressed[.gzip] = entry.gzip
             files[path] = IntegrityEntry(
                 hashedName: entry.hashed,
                 size: entry.size,
                 contentType: entry.contentType,
                 integrity: entry.integrity,
-                compressedSizes: compressed
+                compressedSizes: entry.compressed
             )
         }
         return IntegrityManifest(files: files)
@@ -112,8 +114,29 @@ private struct EntryWire: Decodable {
     let size: Int64
     let contentType: String
     let integrity: String
-    let br: Int64?
-    let gzip: Int64?
+    /// The sibling sizes, keyed in the file by coding token; an absent key reads as null.
+    let compressed: [ContentCoding: Int64]
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.init(stringValue) }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        hashed = try container.decode(String.self, forKey: Key("hashed"))
+        size = try container.decode(Int64.self, forKey: Key("size"))
+        contentType = try container.decode(String.self, forKey: Key("contentType"))
+        integrity = try container.decode(String.self, forKey: Key("integrity"))
+        var compressed: [ContentCoding: Int64] = [:]
+        for coding in ContentCoding.allCases {
+            compressed[coding] = try container.decodeIfPresent(Int64.self, forKey: Key(coding.token))
+        }
+        self.compressed = compressed
+    }
 }
 
 /// One file's line in ``IntegrityManifest``. Every field describes the file published under
@@ -127,7 +150,7 @@ public struct IntegrityEntry: Sendable, Equatable {
     public var contentType: String
     /// Its Subresource Integrity value, `sha384-` + base64 (see ``SHA384/subresourceIntegrity``).
     public var integrity: String
-    /// Sizes in bytes of the siblings kept on disk (`FILE.br`, `FILE.gz`); a coding is absent
+    /// Sizes in bytes of the siblings kept on disk (`FILE.br`, `FILE.zst`, `FILE.gz`); a coding is absent
     /// when no sibling was kept (skipped type, not worth it, or disabled).
     public var compressedSizes: [ContentCoding: Int64]
 

@@ -75,11 +75,13 @@ public struct RetentionPlan: Sendable, Equatable {
     public var keptVersions: [String]
     /// History files of the previous manifests that fell outside the policy, to delete.
     public var expiredVersions: [String]
-    /// Existing files that a kept manifest (the current one included) names, with their `.br` and
-    /// `.gz` siblings. A collector publishing through a fresh staging directory carries these over.
+    /// Existing files that a kept manifest (the current one included) names, with their `.br`,
+    /// `.zst` and `.gz` siblings. A collector publishing through a fresh staging directory
+    /// carries these over.
     public var keep: [String]
     /// Existing files to delete: named by an expired manifest, by no kept one, and not a sibling of
-    /// a kept name; with their `.br`/`.gz` siblings. Sorted.
+    /// a kept name; with their `.br`/`.zst`/`.gz` siblings, and the `dcz` deltas whose target or
+    /// dictionary goes. Sorted.
     public var delete: [String]
 
     public init(keptVersions: [String], expiredVersions: [String], keep: [String], delete: [String]) {
@@ -147,6 +149,21 @@ public enum Retention {
                 where existingFiles.contains(path) && !protected.contains(path) {
                     doomed.insert(path)
                 }
+            }
+        }
+        // Dictionary-compressed deltas (`target.<dictionary hash>.dcz`, ``DictionaryCompression``)
+        // go with whichever of their two files goes first: a delta is useless without its target,
+        // and no browser can hold a dictionary the server stopped publishing for long.
+        var expiredNames: Set<String> = []
+        for version in expired { expiredNames.formUnion(names(version.manifest)) }
+        for path in existingFiles {
+            guard let delta = DictionaryCompression.parseDeltaPath(path) else { continue }
+            if keptNames.contains(delta.target) && keptNames.contains(delta.dictionary) {
+                protected.insert(path)
+            } else if [delta.target, delta.dictionary].contains(where: {
+                expiredNames.contains($0) && !keptNames.contains($0)
+            }) {
+                doomed.insert(path)
             }
         }
         let keep = existingFiles.filter { protected.contains($0) }

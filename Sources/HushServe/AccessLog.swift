@@ -71,7 +71,8 @@ public final class AccessLog: Sendable {
         target: ArraySlice<UInt8>,
         versionMinor: Int,
         status: Int,
-        bytes: Int
+        bytes: Int,
+        http2: Bool = false
     ) {
         let now = Int64(time(nil))
         let pending: [UInt8]? = state.withLockedValue { s in
@@ -96,7 +97,8 @@ public final class AccessLog: Sendable {
                 if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { s.buffer.append(UInt8(ascii: "\\")) }
                 s.buffer.append(b)
             }
-            s.buffer += " HTTP/1.\(versionMinor)\" \(status) \(bytes > 0 ? String(bytes) : "-")\n".utf8
+            s.buffer += (http2 ? " HTTP/2.0" : " HTTP/1.\(versionMinor)").utf8
+            s.buffer += "\" \(status) \(bytes > 0 ? String(bytes) : "-")\n".utf8
             return s.buffer.count >= Self.flushThreshold ? Self.take(&s.buffer) : nil
         }
         if let pending { writeAll(pending) }

@@ -93,14 +93,21 @@ final class BurstWriter {
         if filesInFlight.isEmpty { setCork(false, context) }
     }
 
-    /// Hands what the burst gathered to the channel (without flushing). Returns whether the
-    /// burst wrote anything since the last call.
-    func handOver(_ context: ChannelHandlerContext) -> Bool {
+    /// Hands what the burst gathered to the channel, flushing it too when `flush` is set (one
+    /// pass through the pipeline instead of a write and a flush). Returns whether the burst wrote
+    /// anything since the last call.
+    func handOver(_ context: ChannelHandlerContext, flush: Bool) -> Bool {
         guard hasWrites else { return false }
         hasWrites = false
         if let out = pending.take() {
-            context.write(Self.outbound(.byteBuffer(out)), promise: nil)
+            if flush {
+                context.writeAndFlush(Self.outbound(.byteBuffer(out)), promise: nil)
+            } else {
+                context.write(Self.outbound(.byteBuffer(out)), promise: nil)
+            }
             keepSpare(out)
+        } else if flush {
+            context.flush()
         }
         return true
     }

@@ -7,9 +7,11 @@ extension FileTable {
     /// Scans `configuration.root` into a table.
     ///
     /// Dotfiles and dot directories (the collector's `.hush/`) are never taken in, nor symlinks
-    /// whose target lies outside the root. `name.br` / `name.gz` (`name` + a ``ContentCoding``'s
-    /// suffix) next to `name` become its pre-compressed representations rather than URLs of their
-    /// own. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
+    /// whose target lies outside the root. `name.br` / `name.zst` / `name.gz` (`name` + a
+    /// ``ContentCoding``'s suffix) next to `name` become its pre-compressed representations rather
+    /// than URLs of their own; so does `name.zstd`, which other tools write, unless `name.zst`
+    /// exists. The representations are kept smallest first, so that negotiation prefers the
+    /// fewest bytes among codings the client accepts equally. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
     /// `previous`, files whose device, inode, size and modification time are unchanged keep their
     /// ETag without being hashed again.
     public static func load(
@@ -27,8 +29,20 @@ extension FileTable {
         let hashedNames = try manifestValues(realRoot: realRoot, found: found)
         var primaries: [String] = []
         var siblings: [String: [ContentCoding: String]] = [:]  // primary → coding → sibling path
+        var deltaFiles: [String: [String]] = [:]  // primary → its `dcz` deltas (RFC 9842)
         for rel in found.keys {
-            if let (primary, coding) = ContentCoding.sibling(rel), found[primary] != nil {
+            if let delta = DictionaryCompression.parseDeltaPath(rel), found[delta.target] != nil {
+                deltaFiles[delta.target, default: []].append(rel)
+            } else if let (primary, coding, foreign) = ContentCoding.sibling(rel), found[primary] != nil {
+                // The coding's own suffix wins over the foreign one (`.zst` over `.zstd`); the
+                // loser is served as a file of its own.
+                if let other = siblings[primary]?[coding] {
+                    guard !foreign else {
+                        primaries.append(rel)
+                        continue
+                    }
+                    primaries.append(other)
+                }
                 siblings[primary, default: [:]][coding] = rel
             } else {
                 primaries.append(rel)
@@ -66,21 +80,41 @@ extension FileTable {
         var fingerprints: [String: FileFingerprint] = [:]
         var indexed: Set<String> = []
         var memoryBytes = 0
-        let renderer = HeadRenderer(maxAge: configuration.maxAge, headers: configuration.headers)
+        var renderer = HeadRenderer(maxAge: configuration.maxAge, headers: configuration.headers)
+        renderer.prefix = configuration.prefix
         for rel in primaries {
             guard let loaded = load(rel) else { continue }
             let sib = siblings[rel] ?? [:]
+            // Smallest first; equal sizes in the coding table's order.
             let encoded = ContentCoding.allCases.compactMap { coding in sib[coding].flatMap(load).map { (coding, $0) } }
+                .enumerated().sorted {
+                    ($0.element.1.fingerprint.size, $0.offset) < ($1.element.1.fingerprint.size, $1.offset)
+                }
+                .map(\.element)
             let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
             let lastModified = loaded.fingerprint.modifiedSeconds
+            // RFC 9842: a hashed file of a type that changes a little between releases offers
+            // itself as the dictionary for its later versions, and its deltas against earlier
+            // ones are served by the dictionary hash in their headers.
+            let useAsDictionary =
+                isHashed ? DictionaryCompression.useAsDictionary(prefix: renderer.prefix, path: rel) : nil
+            let deltas: [(hash: [UInt8], file: LoadedFile)] =
+                useAsDictionary == nil
+                ? []
+                : (deltaFiles[rel] ?? []).sorted().compactMap { name in
+                    guard let file = load(name), let hash = dictionaryHash(of: file) else { return nil }
+                    return (hash, file)
+                }
             let meta = HeadRenderer.Metadata(
                 contentType: MediaType.contentType(forFileName: rel),
                 isHashed: isHashed,
                 hasSiblings: !encoded.isEmpty,
                 lastModified: lastModified,
+                hasDeltas: !deltas.isEmpty,
+                useAsDictionary: useAsDictionary,
                 ruleFields: renderer.ruleFields(path: rel)
             )
-            func representation(_ file: LoadedFile, _ coding: ContentCoding?) -> Representation {
+            func representation(_ file: LoadedFile, _ coding: ContentCoding?, delta: Bool = false) -> Representation {
                 fingerprints[file.rel] = file.fingerprint
                 if case .memory(let buffer) = file.body { memoryBytes += buffer.readableBytes }
                 return renderer.representation(
@@ -88,14 +122,18 @@ extension FileTable {
                     coding: coding,
                     length: file.fingerprint.size,
                     digest: file.fingerprint.digest,
-                    body: file.body
+                    body: file.body,
+                    dictionaryCompressed: delta
                 )
             }
             resources[rel] = Resource(
                 identity: representation(loaded, nil),
                 variants: encoded.map { representation($0.1, $0.0) },
                 isHashed: isHashed,
-                lastModified: lastModified
+                lastModified: lastModified,
+                deltas: deltas.map {
+                    DictionaryDelta(dictionaryHash: $0.hash, representation: representation($0.file, nil, delta: true))
+                }
             )
             if !configuration.index.isEmpty {
                 let slash = rel.lastIndex(of: "/")
@@ -124,6 +162,24 @@ extension FileTable {
             return Set(try Manifest.decode(bytes).paths.values)
         } catch {
             throw .badManifest(path: path, reason: error.description)
+        }
+    }
+
+    /// The dictionary's SHA-256 from the 40-byte header of a `dcz` delta (RFC 9842 §5), or nil
+    /// when the file does not start with one (it is then not served as a delta).
+    private static func dictionaryHash(of file: LoadedFile) -> [UInt8]? {
+        let length = DictionaryCompression.headerLength
+        switch file.body {
+        case .memory(let buffer):
+            guard let header = buffer.getBytes(at: buffer.readerIndex, length: length) else { return nil }
+            return DictionaryCompression.dictionaryHash(inHeader: header)
+        case .file(let open):
+            var header = [UInt8](repeating: 0, count: length)
+            let read = header.withUnsafeMutableBytes {
+                try? Syscall.preadFully(open.descriptor, into: $0, at: 0, path: file.rel)
+            }
+            guard read == length else { return nil }
+            return DictionaryCompression.dictionaryHash(inHeader: header)
         }
     }
 

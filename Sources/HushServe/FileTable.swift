@@ -27,6 +27,9 @@ public final class FileTable: Sendable {
 
     /// `resources` by the bytes of their paths, for lookups straight from a request.
     let pathIndex: PathIndex<Resource>
+    /// `indexedDirectories` by the bytes of their paths: a request for a missing file asks it
+    /// whether to redirect, without building and hashing a `String`.
+    let directoryIndex: PathIndex<Bool>
 
     /// How many files (URLs) the table serves.
     public var count: Int { resources.count }
@@ -40,6 +43,10 @@ public final class FileTable: Sendable {
     /// The resource whose path is exactly these bytes (UTF-8, relative to the prefix), if any.
     @inline(__always)
     func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? { pathIndex.lookup(path) }
+
+    /// Whether these bytes name a directory that holds the index file (`indexedDirectories`).
+    @inline(__always)
+    func isIndexedDirectory(atBytes path: UnsafeRawBufferPointer) -> Bool { directoryIndex.lookup(path) != nil }
 
     init(
         root: String,
@@ -58,6 +65,7 @@ public final class FileTable: Sendable {
         self.memoryBytes = memoryBytes
         self.fingerprints = fingerprints
         self.pathIndex = PathIndex(resources)
+        self.directoryIndex = PathIndex(Dictionary(uniqueKeysWithValues: indexedDirectories.map { ($0, true) }))
     }
 }
 
@@ -66,8 +74,8 @@ public final class FileTable: Sendable {
 public final class Resource: Sendable {
     /// The file itself.
     public let identity: Representation
-    /// The pre-compressed siblings collected (`name.br`, `name.gz`, …), in the order of
-    /// ``ContentCoding``'s cases, which is the preference on ties.
+    /// The pre-compressed siblings collected (`name.br`, `name.zst`, `name.gz`, …), smallest
+    /// first (equal sizes in the order of ``ContentCoding``'s cases): the preference on ties.
     public let variants: [Representation]
     /// The codings of ``variants``, in the same order: what negotiation chooses among.
     public let codings: [ContentCoding]
@@ -75,14 +83,24 @@ public final class Resource: Sendable {
     public let isHashed: Bool
     /// Modification time of the identity file, whole seconds since the epoch (`Last-Modified`).
     public let lastModified: Int64
+    /// This version compressed against earlier ones (RFC 9842 `dcz`), by dictionary; empty for
+    /// most files, so a request without `Available-Dictionary` looks no further.
+    public let deltas: [DictionaryDelta]
 
-    /// - Parameter variants: representations with a coding, in ``ContentCoding`` order.
-    init(identity: Representation, variants: [Representation], isHashed: Bool, lastModified: Int64) {
+    /// - Parameter variants: representations with a coding, in preference order (smallest first).
+    init(
+        identity: Representation,
+        variants: [Representation],
+        isHashed: Bool,
+        lastModified: Int64,
+        deltas: [DictionaryDelta] = []
+    ) {
         self.identity = identity
         self.variants = variants
         self.codings = variants.compactMap(\.coding)
         self.isHashed = isHashed
         self.lastModified = lastModified
+        self.deltas = deltas
     }
 
     /// Whether any sibling exists, i.e. whether responses must say `Vary: Accept-Encoding`.
@@ -99,6 +117,13 @@ public final class Resource: Sendable {
     public func representation(for coding: ContentCoding?) -> Representation {
         coding.flatMap(variant) ?? identity
     }
+}
+
+/// A `dcz` representation of a resource (RFC 9842 §5) and the SHA-256 of the dictionary it
+/// needs, read from its own 40-byte header when the table was built.
+public struct DictionaryDelta: Sendable {
+    public let dictionaryHash: [UInt8]
+    public let representation: Representation
 }
 
 /// One sendable form of a resource (RFC 9110 §3.2), with its validators and pre-rendered heads.
@@ -148,6 +173,8 @@ public final class Representation: Sendable {
 
     /// Whether the resource has siblings, so every response says `Vary: Accept-Encoding`.
     public let varies: Bool
+    /// Whether it has `dcz` deltas too, so `Vary` names `Available-Dictionary` as well.
+    public let variesOnDictionary: Bool
     /// ETag bytes without quotes, for fast comparison with request validators.
     let opaqueTag: [UInt8]
 
@@ -160,6 +187,7 @@ public final class Representation: Sendable {
         notModifiedFields: Range<Int>,
         partialFields: Range<Int>,
         varies: Bool,
+        variesOnDictionary: Bool = false,
         opaqueTag: [UInt8]
     ) {
         self.coding = coding
@@ -170,6 +198,7 @@ public final class Representation: Sendable {
         self.notModifiedFields = notModifiedFields
         self.partialFields = partialFields
         self.varies = varies
+        self.variesOnDictionary = variesOnDictionary
         self.opaqueTag = opaqueTag
     }
 }

@@ -294,15 +294,16 @@ final class HTTPHandler: ChannelInboundHandler {
     /// Hands the burst to the channel with one flush. Only a burst after which the connection
     /// closes carries a promise; keep-alive bursts cost no allocation beyond their buffer.
     private func flushBurst(_ context: ChannelHandlerContext) {
-        guard writer.handOver(context) else { return }
+        // A connection that closes flushes behind its answers (``closeBehindWrites(_:)``).
+        let closing = state == .closing
+        guard writer.handOver(context, flush: !closing) else { return }
         // Every flush counts as progress, and the idle deadline moves with every response:
         // the timer notices when it fires.
         let now = context.eventLoop.now
         timer.flushed(at: now)
-        if state == .closing {
+        if closing {
             closeBehindWrites(context)
         } else {
-            context.flush()
             state.answersFlushed(at: now, idleTimeout: settings.timeouts.idle)
         }
         // Only answers that did not leave with the flush (two cheap checks on the hot path).

@@ -90,6 +90,13 @@ extension FieldNegotiation {
     {
         let s = FieldBytes.trimmed(field)
         if s.count == 1, s.first == UInt8(ascii: "*") { return true }
+        // What a revalidating client sends back: exactly our strong tag. Our tags are hex, valid
+        // etagc, so this is the member-by-member answer without the pass (a 304 costs it per request).
+        if s.count == opaqueTag.count + 2, s[s.startIndex] == FieldBytes.quote, s[s.endIndex - 1] == FieldBytes.quote,
+            equal(s[(s.startIndex + 1)..<(s.endIndex - 1)], opaqueTag)
+        {
+            return true
+        }
         // One pass over the members, no arrays; an entity-tag may contain a comma (etagc allows
         // it), so only commas outside quotes separate members.
         var start = s.startIndex

@@ -3,8 +3,9 @@ import HushCore
 extension Negotiation {
     /// Chooses the content coding to send (RFC 9110 §12.5.3) among the available siblings.
     ///
-    /// - Highest q-value wins; ties prefer the order of ``ContentCoding``'s cases (br, then gzip),
-    ///   then identity (smallest first).
+    /// - Highest q-value wins; ties prefer the order of ``ContentCoding``'s cases (br, zstd, gzip:
+    ///   usually smallest first), then identity. The server passes each resource's codings
+    ///   smallest first instead (``Resource/codings``), so there the fewest bytes win a tie.
     /// - `q=0` excludes a coding; `*` gives its q to every coding not named; an alias names its
     ///   coding (`x-gzip` is gzip, RFC 9110 §8.4.1.3).
     /// - Identity is acceptable unless excluded by `identity;q=0` or `*;q=0`; when not named it
@@ -45,8 +46,8 @@ extension Negotiation {
 
 extension FieldNegotiation {
     /// ``Negotiation/chooseCoding(acceptEncoding:available:)-(ArraySlice<UInt8>?,_)`` over any field
-    /// bytes, with `available` in preference order (as ``Resource/codings`` keeps them): on equal
-    /// q-values the first wins.
+    /// bytes, with `available` in preference order (as ``Resource/codings`` keeps them, smallest
+    /// first): on equal q-values the first wins.
     static func chooseCoding<Bytes: FieldValueBytes>(
         acceptEncoding: Bytes?,
         available: [ContentCoding]

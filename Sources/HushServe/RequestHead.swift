@@ -24,6 +24,8 @@ struct RequestHead: Sendable {
     var ifModifiedSince: Range<Int>?
     var ifMatch: Range<Int>?
     var ifUnmodifiedSince: Range<Int>?
+    /// RFC 9842 §2.2; nil when absent or sent more than once (a client sends one at most).
+    var availableDictionary: Range<Int>?
     /// `Connection: close` was sent.
     var connectionClose = false
     /// `Connection: keep-alive` was sent (matters for HTTP/1.0).

@@ -103,6 +103,7 @@ enum RequestParser {
 
     /// Parses a complete head (its lines, through the empty one). A repeated list field is
     /// combined by appending the joined value to `head`, so every range still indexes `head`.
+    @inline(__always)
     static func parseHead(_ head: inout [UInt8]) -> Result<RequestHead, Failure> {
         var repeats: [(ListField, Range<Int>)] = []
         let scanned = head.withUnsafeBytes { scan($0, repeats: &repeats) }
@@ -130,39 +131,69 @@ enum RequestParser {
         return .success(request)
     }
 
-    /// The header fields serving reads (RFC 9110, RFC 9112), by lowercase name; every other field
-    /// is skipped. A lookup compares lengths first, so most unknown names cost a few comparisons.
-    private static let knownFields: [(name: StaticString, field: KnownField)] = [
-        ("host", .host), ("range", .range), ("if-range", .ifRange), ("if-match", .ifMatch),
-        ("connection", .connection), ("if-none-match", .ifNoneMatch), ("content-length", .contentLength),
-        ("accept-encoding", .acceptEncoding), ("if-modified-since", .ifModifiedSince),
-        ("transfer-encoding", .transferEncoding), ("if-unmodified-since", .ifUnmodifiedSince),
-    ]
-
     /// A header field the parser records; see ``record(_:value:in:into:)`` for what each does.
     private enum KnownField {
         case host, range, ifRange, ifMatch, connection, ifNoneMatch, contentLength, acceptEncoding,
-            ifModifiedSince, transferEncoding, ifUnmodifiedSince
+            ifModifiedSince, transferEncoding, ifUnmodifiedSince, availableDictionary
+
+        /// The field name, lowercase.
+        var name: StaticString {
+            switch self {
+            case .host: return "host"
+            case .range: return "range"
+            case .ifRange: return "if-range"
+            case .ifMatch: return "if-match"
+            case .connection: return "connection"
+            case .ifNoneMatch: return "if-none-match"
+            case .contentLength: return "content-length"
+            case .acceptEncoding: return "accept-encoding"
+            case .ifModifiedSince: return "if-modified-since"
+            case .transferEncoding: return "transfer-encoding"
+            case .ifUnmodifiedSince: return "if-unmodified-since"
+            case .availableDictionary: return "available-dictionary"
+            }
+        }
     }
 
-    /// The known field called `name` (compared case-insensitively, RFC 9110 §5.1), if any.
+    /// The known field called `name` (compared case-insensitively, RFC 9110 §5.1), if any. The
+    /// length picks the one or two candidates, so an unknown name costs a switch.
     @inline(__always)
     private static func knownField(_ name: Slice<UnsafeRawBufferPointer>) -> KnownField? {
-        for known in knownFields where known.name.utf8CodeUnitCount == name.count {
-            if FieldBytes.equalsLowercase(name, known.name) { return known.field }
+        let candidate: KnownField
+        switch name.count {
+        case 4: candidate = .host
+        case 5: candidate = .range
+        case 8:
+            // if-range, if-match: the fourth byte tells them apart.
+            candidate = FieldBytes.lower(name[name.startIndex + 3]) == UInt8(ascii: "r") ? .ifRange : .ifMatch
+        case 10: candidate = .connection
+        case 13: candidate = .ifNoneMatch
+        case 14: candidate = .contentLength
+        case 15: candidate = .acceptEncoding
+        case 17:
+            // if-modified-since, transfer-encoding
+            candidate =
+                FieldBytes.lower(name[name.startIndex]) == UInt8(ascii: "i") ? .ifModifiedSince : .transferEncoding
+        case 19: candidate = .ifUnmodifiedSince
+        case 20: candidate = .availableDictionary
+        default: return nil
         }
-        return nil
+        return FieldBytes.equalsLowercase(name, candidate.name) ? candidate : nil
     }
 
     /// What a request head's fields said beyond the head itself: counts that decide afterwards.
     private struct FieldCounts {
         var hosts = 0
         var ranges = 0
+        var dictionaries = 0
         /// Repeated list fields, to be combined after the scan (RFC 9110 §5.3).
         var repeats: [(ListField, Range<Int>)] = []
     }
 
     /// One pass over the head's lines and fields, by offsets (this runs once per request).
+    /// Inlined, as are ``requestLine(_:_:)`` and ``parseHead(_:)``: the head (some 250 bytes of
+    /// ranges) was otherwise copied in and out of a `Result` at every level.
+    @inline(__always)
     private static func scan(
         _ b: UnsafeRawBufferPointer,
         repeats: inout [(ListField, Range<Int>)]
@@ -177,21 +208,18 @@ enum RequestParser {
         var counts = FieldCounts()
         while let field = nextLine(b, &cursor) {
             if field.isEmpty { break }
-            // obs-fold (§5.2) and whitespace before the colon (§5.1) are rejected with 400.
-            let first = b[field.lowerBound]
-            guard first != sp, first != tab,
-                let colon = memchrIndex(b, colon, from: field.lowerBound, to: field.upperBound),
-                colon > field.lowerBound
-            else { return .failure(.badRequest) }
-            guard allBytes(b, in: field.lowerBound..<colon, satisfy: isTokenByte) else { return .failure(.badRequest) }
+            // field-name = token, then the colon at once: obs-fold (§5.2), whitespace before the
+            // colon (§5.1), an empty name or no colon at all are rejected with 400. One pass: the
+            // first byte that is not a tchar must be the colon.
+            var colon = field.lowerBound
+            while colon < field.upperBound, isTokenByte(b[colon]) { colon += 1 }
+            guard colon > field.lowerBound, colon < field.upperBound, b[colon] == Self.colon else {
+                return .failure(.badRequest)
+            }
             let valueBytes = FieldBytes.trimmed(b[(colon + 1)..<field.upperBound])
             // No NUL, bare CR or other controls but HTAB in a value (§5.5).
             guard
-                allBytes(
-                    b,
-                    in: valueBytes.startIndex..<valueBytes.endIndex,
-                    satisfy: { $0 >= 0x20 ? $0 != 0x7f : $0 == tab }
-                )
+                allBytes(b, in: valueBytes.startIndex..<valueBytes.endIndex, noneBelow: 0x20, satisfy: isFieldValueByte)
             else {
                 return .failure(.badRequest)
             }
@@ -201,6 +229,8 @@ enum RequestParser {
         repeats = counts.repeats
         // Two Range fields cannot be combined meaningfully: ignore Range (§14.2 allows it).
         if counts.ranges > 1 { request.range = nil }
+        // RFC 9842 §2.2: one Available-Dictionary at most; several name no usable dictionary.
+        if counts.dictionaries > 1 { request.availableDictionary = nil }
         // §3.2: HTTP/1.1 needs exactly one Host; more than one is an error in any version.
         if counts.hosts > 1 || (request.versionMinor >= 1 && counts.hosts == 0) { return .failure(.badRequest) }
         if let host = request.host, !allBytes(b, in: host, satisfy: isHostByte) { return .failure(.badRequest) }
@@ -219,6 +249,7 @@ enum RequestParser {
     }
 
     /// `request-line = method SP request-target SP HTTP-version` (§3): a head with these set.
+    @inline(__always)
     private static func requestLine(_ b: UnsafeRawBufferPointer, _ line: Range<Int>) -> Result<RequestHead, Failure> {
         guard let sp1 = memchrIndex(b, sp, from: line.lowerBound, to: line.upperBound),
             let sp2 = memchrIndex(b, sp, from: sp1 + 1, to: line.upperBound)
@@ -228,7 +259,7 @@ enum RequestParser {
         let version = (sp2 + 1)..<line.upperBound
         guard !method.isEmpty, !target.isEmpty else { return .failure(.badRequest) }
         guard allBytes(b, in: method, satisfy: isTokenByte),
-            allBytes(b, in: target, satisfy: { $0 > 0x20 && $0 != 0x7f })
+            allBytes(b, in: target, noneBelow: 0x21, satisfy: { $0 > 0x20 && $0 != 0x7f })
         else {
             return .failure(.badRequest)
         }
@@ -307,6 +338,9 @@ enum RequestParser {
             request.hasTransferEncoding = true
         case .ifUnmodifiedSince:
             request.ifUnmodifiedSince = value
+        case .availableDictionary:
+            counts.dictionaries += 1
+            request.availableDictionary = value
         }
         return nil
     }
@@ -325,26 +359,56 @@ enum RequestParser {
         return true
     }
 
+    /// Whether every byte of `b[range]` satisfies `test`, which must accept every byte from
+    /// `noneBelow` up but DEL (0x7f), and may accept some below it (HTAB in field values). Eight
+    /// bytes at a time: a word with no byte below `noneBelow` and no DEL needs no closer look, so a
+    /// browser's few hundred bytes of field values cost a few instructions per word, not per byte.
+    @inline(__always)
+    static func allBytes(
+        _ b: UnsafeRawBufferPointer,
+        in range: Range<Int>,
+        noneBelow: UInt8,
+        satisfy test: (UInt8) -> Bool
+    ) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let below = ones &* UInt64(noneBelow)
+        let del = ones &* 0x7f
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let word = b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Nonzero exactly when some byte is below `noneBelow` (at most 0x80), or is DEL
+            // (a zero byte after XOR): the classic has-less-than and has-zero-byte tests.
+            let x = word ^ del
+            if (word &- below) & ~word & highBits != 0 || (x &- ones) & ~x & highBits != 0 {
+                for j in i..<(i + 8) where !test(b[j]) { return false }
+            }
+            i += 8
+        }
+        while i < range.upperBound {
+            if !test(b[i]) { return false }
+            i += 1
+        }
+        return true
+    }
+
     @inline(__always)
     private static func digit(_ b: UInt8) -> Int? { b >= 0x30 && b <= 0x39 ? Int(b - 0x30) : nil }
 
-    /// tchar (RFC 9110 §5.6.2).
+    /// tchar (RFC 9110 §5.6.2): letters, digits and fifteen punctuation marks, as a 128-bit mask
+    /// so a byte costs a shift and a test (every byte of every field name is checked).
     @inline(__always)
     static func isTokenByte(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"),
-            UInt8(ascii: "_"),
-            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
+        // Bits 0-63: ! # $ % & ' * + - . 0-9; bits 64-127: A-Z ^ _ ` a-z | ~.
+        let low: UInt64 = 0x03ff_6cfa_0000_0000
+        let high: UInt64 = 0x57ff_ffff_c7ff_fffe
+        if b < 64 { return low >> b & 1 != 0 }
+        return b < 128 && high >> (b - 64) & 1 != 0
     }
+
+    /// field-vchar, SP or HTAB (RFC 9110 §5.5): anything but controls other than HTAB, and DEL.
+    @inline(__always)
+    private static func isFieldValueByte(_ b: UInt8) -> Bool { b >= 0x20 ? b != 0x7f : b == tab }
 
     /// Bytes allowed in a Host value: uri-host [":" port] (RFC 3986 reg-name, IP literals).
     private static func isHostByte(_ b: UInt8) -> Bool {

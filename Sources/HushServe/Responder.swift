@@ -53,7 +53,7 @@ enum Reply {
 }
 
 /// Statuses Hush sends besides 200/206/304/416, with the body each carries.
-enum Status: Int, Sendable {
+enum Status: Int, Sendable, CaseIterable {
     case movedPermanently = 301
     case badRequest = 400
     case notFound = 404
@@ -68,6 +68,22 @@ enum Status: Int, Sendable {
     case versionNotSupported = 505
 
     var code: Int { rawValue }
+
+    /// Its position in `allCases`: where ``StatusResponse/all`` keeps its bytes.
+    var ordinal: Int {
+        switch self {
+        case .movedPermanently: return 0
+        case .badRequest: return 1
+        case .notFound: return 2
+        case .methodNotAllowed: return 3
+        case .requestTimeout: return 4
+        case .preconditionFailed: return 5
+        case .uriTooLong: return 6
+        case .headerFieldsTooLarge: return 7
+        case .serviceUnavailable: return 8
+        case .versionNotSupported: return 9
+        }
+    }
 
     var reason: String {
         switch self {
@@ -164,7 +180,7 @@ struct Responder: Sendable {
             return serve(resource, request, head)
         }
         // A directory URL without its slash: redirect so relative links inside resolve.
-        if table.indexedDirectories.contains(String(decoding: relative, as: UTF8.self)) {
+        if table.isIndexedDirectory(atBytes: relative) {
             return .status(
                 .movedPermanently,
                 location: String(decoding: rawPath, as: UTF8.self) + "/" + String(decoding: query, as: UTF8.self)
@@ -197,14 +213,24 @@ struct Responder: Sendable {
 
     @inline(__always)
     private func serve(_ resource: Resource, _ request: RequestHead, _ head: UnsafeRawBufferPointer) -> Reply {
-        let coding =
-            resource.hasSiblings
-            ? FieldNegotiation.chooseCoding(
-                acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
-                available: resource.codings
-            )
-            : nil
-        let representation = resource.representation(for: coding)
+        let representation: Representation
+        // RFC 9842 §6: a delta against the dictionary the client holds, when it accepts `dcz`;
+        // a hash that matches no delta is ignored and the request negotiated as usual.
+        if let available = request.availableDictionary, !resource.deltas.isEmpty,
+            FieldNegotiation.acceptsDictionaryCoding(RequestHead.view(request.acceptEncoding, in: head)),
+            let delta = FieldNegotiation.delta(forAvailableDictionary: head[available], in: resource.deltas)
+        {
+            representation = delta
+        } else {
+            let coding =
+                resource.hasSiblings
+                ? FieldNegotiation.chooseCoding(
+                    acceptEncoding: RequestHead.view(request.acceptEncoding, in: head),
+                    available: resource.codings
+                )
+                : nil
+            representation = resource.representation(for: coding)
+        }
         if request.ifNoneMatch != nil || request.ifModifiedSince != nil || request.ifMatch != nil
             || request.ifUnmodifiedSince != nil
         {

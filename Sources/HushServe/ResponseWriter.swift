@@ -35,12 +35,26 @@ struct ResponseWriter {
     ) -> (Tail, bodyBytes: Int) {
         switch reply {
         case .full(let representation):
-            // One allocation for head and copied body, rather than doubling as they are written.
-            let copied = !isHead && representation.length <= copyLimit ? representation.length : 0
-            out.reserveCapacity(minimumWritableBytes: representation.head.readableBytes + 128 + copied)
-            out.writeImmutableBuffer(representation.head)
-            if let cors { out.writeImmutableBuffer(cors) }
-            endHead(connection, dateLine, &out)
+            if cors == nil, !isHead, representation.length <= copyLimit, case .memory(let body) = representation.body {
+                // The common response: head, request lines and body in one pass.
+                assemble(
+                    head: representation.head,
+                    connection,
+                    dateLine,
+                    body: body,
+                    count: representation.length,
+                    &out
+                )
+                return (.none, representation.length)
+            }
+            if let cors {
+                // An echoed allow-listed Origin: the one case a file's head is not used as is.
+                out.writeImmutableBuffer(representation.head)
+                out.writeImmutableBuffer(cors)
+                endHead(connection, dateLine, &out)
+            } else {
+                assemble(head: representation.head, connection, dateLine, &out)
+            }
             guard !isHead else { return (.none, 0) }
             return (body(representation, offset: 0, length: representation.length, &out), representation.length)
 
@@ -59,34 +73,58 @@ struct ResponseWriter {
             return (body(representation, offset: range.lowerBound, length: length, &out), length)
 
         case .notModified(let representation):
-            out.writeStaticString(Representation.status304)
-            representation.writeFields(representation.notModifiedFields, into: &out)
-            if let cors { out.writeImmutableBuffer(cors) }
-            endHead(connection, dateLine, &out)
+            if let cors {
+                out.writeStaticString(Representation.status304)
+                representation.writeFields(representation.notModifiedFields, into: &out)
+                out.writeImmutableBuffer(cors)
+                endHead(connection, dateLine, &out)
+            } else {
+                assemble(
+                    status: Representation.status304,
+                    head: representation.head,
+                    fields: representation.notModifiedFields,
+                    connection,
+                    dateLine,
+                    &out
+                )
+            }
             return (.none, 0)
 
         case .rangeNotSatisfiable(let representation):
             out.writeString(
                 "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */\(representation.length)\r\nContent-Length: 0\r\n"
             )
-            if representation.varies { out.writeString("Vary: Accept-Encoding\r\n") }
+            if representation.varies {
+                out.writeString(
+                    representation.variesOnDictionary
+                        ? HeadRenderer.varyOnDictionary : "Vary: Accept-Encoding\r\n"
+                )
+            }
             endHead(connection, dateLine, &out)
             return (.none, 0)
 
         case .status(let status, let location):
-            let text = status.reason + "\n"
-            out.writeString(
-                "HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n"
-            )
+            let rendered = StatusResponse.of(status)
+            if location == nil {
+                // 404s and the like: one pass, as for a small file.
+                assemble(
+                    head: rendered.head,
+                    connection,
+                    dateLine,
+                    body: isHead ? nil : rendered.body,
+                    count: rendered.body.readableBytes,
+                    &out
+                )
+                return (.none, isHead ? 0 : rendered.body.readableBytes)
+            }
+            out.reserveCapacity(minimumWritableBytes: 160 + (location?.utf8.count ?? 0))
+            out.writeImmutableBuffer(rendered.lead)
             if let location { out.writeString("Location: " + location + "\r\n") }
-            if status == .methodNotAllowed { out.writeString("Allow: GET, HEAD\r\n") }
-            if status == .notFound || status == .movedPermanently { out.writeString("Cache-Control: no-cache\r\n") }
-            // A file changed on disk is being reloaded (RFC 9110 §15.6.4): ask again in a second.
-            if status == .serviceUnavailable { out.writeString("Retry-After: 1\r\nCache-Control: no-store\r\n") }
+            out.writeImmutableBuffer(rendered.trail)
             endHead(connection, dateLine, &out)
             guard !isHead else { return (.none, 0) }
-            out.writeString(text)
-            return (.none, text.utf8.count)
+            out.writeImmutableBuffer(rendered.body)
+            return (.none, rendered.body.readableBytes)
 
         case .page(let page):
             out.writeImmutableBuffer(page.head)
@@ -132,6 +170,56 @@ struct ResponseWriter {
         }
         out.writeImmutableBuffer(dateLine)
         out.writeStaticString(crlf)
+    }
+
+    /// Writes a head assembled from `status` (if any), `fields` of a pre-rendered `head` (all of it
+    /// when nil), the `Connection` line, the date line and the empty line, then the first `count`
+    /// bytes of `body`, with one capacity check and plain copies: the 200s and 304s of small files
+    /// are most requests, and writing part by part cost a capacity and uniqueness check per part.
+    @inline(__always)
+    private static func assemble(
+        status: StaticString? = nil,
+        head: ByteBuffer,
+        fields: Range<Int>? = nil,
+        _ connection: ConnectionHeader,
+        _ dateLine: ByteBuffer,
+        body: ByteBuffer? = nil,
+        count: Int = 0,
+        _ out: inout ByteBuffer
+    ) {
+        let connectionLine: StaticString?
+        switch connection {
+        case .none: connectionLine = nil
+        case .keepAlive: connectionLine = connectionKeepAlive
+        case .close: connectionLine = connectionClose
+        }
+        head.withUnsafeReadableBytes { allFields in
+            let fieldBytes = fields.map { UnsafeRawBufferPointer(rebasing: allFields[$0]) } ?? allFields
+            dateLine.withUnsafeReadableBytes { date in
+                let bodyCount = min(count, body?.readableBytes ?? 0)
+                let total =
+                    (status?.utf8CodeUnitCount ?? 0) + fieldBytes.count + (connectionLine?.utf8CodeUnitCount ?? 0)
+                    + date.count + 2 + bodyCount
+                out.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { destination in
+                    var at = 0
+                    func put(_ bytes: UnsafeRawBufferPointer) {
+                        UnsafeMutableRawBufferPointer(rebasing: destination[at..<(at + bytes.count)]).copyMemory(
+                            from: bytes
+                        )
+                        at += bytes.count
+                    }
+                    status?.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+                    put(fieldBytes)
+                    connectionLine?.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+                    put(date)
+                    crlf.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+                    if bodyCount > 0, let body {
+                        body.withUnsafeReadableBytes { put(UnsafeRawBufferPointer(rebasing: $0[..<bodyCount])) }
+                    }
+                    return at
+                }
+            }
+        }
     }
 
     @inline(__always)

@@ -51,6 +51,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var shutdownTimeout: Double = 10
     /// Health path and metrics listener.
     public var operations = OperationsConfiguration()
+    /// HTTP/2 over cleartext (`--h2c`). Off by default.
+    public var http2 = HTTP2Configuration()
 
     /// A configuration with every default, serving `root`.
     public init(root: String) {

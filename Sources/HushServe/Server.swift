@@ -112,6 +112,16 @@ public final class Server: Sendable {
             health: health
         )
         let maxConnections = configuration.maxConnections
+        // With h2c on, each connection starts with a sniffer that installs HTTP/1.1 or HTTP/2.
+        let sniffing: ProtocolSniffer.Setup? =
+            configuration.http2.enabled
+            ? ProtocolSniffer.Setup(
+                settings: settings,
+                tables: tables,
+                accessLog: accessLog,
+                http2: configuration.http2
+            )
+            : nil
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let metrics = configuration.operations.metricsListen.map { _ in
             ServeMetrics(loops: Array(group.makeIterator()), reloads: reloader.history, tables: tables)
@@ -132,6 +142,9 @@ public final class Server: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sniffing {
+                        return try channel.pipeline.syncOperations.addHandler(ProtocolSniffer(setup: sniffing))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         HTTPHandler(
                             settings: settings,

@@ -39,7 +39,7 @@ final class CollectCLITests: CLITestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "", "no progress line when stderr is not a terminal")
         let pattern =
-            #"^hush: collected 2 files into \#(NSRegularExpression.escapedPattern(for: output)) — [0-9]+ written, 2 hashed, 1 rewritten, 0 shadowed, 1 ignored in [0-9]+\.[0-9]{2}s\n$"#
+            #"^hush: collected 2 files into \#(NSRegularExpression.escapedPattern(for: output)) — [0-9]+ written, 2 hashed, 1 rewritten, 0 dcz deltas, 0 shadowed, 1 ignored in [0-9]+\.[0-9]{2}s\n$"#
         XCTAssertNotNil(result.stdout.range(of: pattern, options: .regularExpression), result.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/img/a.\(Self.md5("a")).png"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/staticfiles.json"))

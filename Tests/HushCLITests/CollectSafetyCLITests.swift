@@ -119,14 +119,16 @@ final class CollectSafetyCLITests: CLITestCase {
         XCTAssertEqual(try collect().status, 0)
         let before = try snapshot(output)
         try root.write("src/img/a.png", "new")
-        // Without siblings the publish makes the only renames (compression renames each sibling
-        // into place), so the second rename is the one that puts the new tree in place.
+        // Without siblings and deltas the publish makes the only renames (compression renames each
+        // sibling and delta into place), so the second rename is the one that puts the new tree in place.
         let killed = try runProcess(
             strace,
             [
                 "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename,renameat,renameat2",
                 "-e", "inject=renameat2:error=EINVAL", "-e", "inject=rename:signal=SIGKILL:when=2",
-                hushBinary, "collect", "--quiet", "--no-brotli", "--no-gzip", path("src"), "--output", output,
+                hushBinary, "collect", "--quiet", "--no-brotli", "--no-zstd", "--no-gzip", "--no-dcz", path("src"),
+                "--output",
+                output,
             ]
         )
         XCTAssertNotEqual(killed.status, 0, "premise: the run was killed\n\(killed.stderr)")

@@ -2,7 +2,7 @@ import Foundation
 import HushCore
 import XCTest
 
-/// The production collect flags end to end with the real binary: `--no-brotli --no-gzip --max-ratio
+/// The production collect flags end to end with the real binary: `--no-brotli --no-zstd --no-gzip --max-ratio
 /// --keep-only-hashed --keep-versions --max-age-days --no-cache --jobs`, and `hush clean`.
 final class ProductionCLITests: CLITestCase {
     override class var rootLabel: String { "hush-production-cli" }
@@ -68,18 +68,26 @@ final class ProductionCLITests: CLITestCase {
 
     // MARK: - Compression flags
 
-    func testDefaultWritesBothSiblingsAndTheCodingFlagsRemoveThem() throws {
+    func testDefaultWritesEverySiblingAndTheCodingFlagsRemoveThem() throws {
         try writeSite()
-        try collect(["--quiet"], into: path("both"))
-        try collect(["--quiet", "--no-brotli"], into: path("gz"))
-        try collect(["--quiet", "--no-gzip"], into: path("br"))
-        try collect(["--quiet", "--no-brotli", "--no-gzip"], into: path("none"))
-        for name in ["notes.txt", "css/app.css", try manifestPaths(path("both"))["css/app.css"]!] {
-            XCTAssertTrue(exists(name + ".br", in: path("both")) && exists(name + ".gz", in: path("both")), name)
-            XCTAssertTrue(!exists(name + ".br", in: path("gz")) && exists(name + ".gz", in: path("gz")), name)
-            XCTAssertTrue(exists(name + ".br", in: path("br")) && !exists(name + ".gz", in: path("br")), name)
+        try collect(["--quiet"], into: path("all"))
+        // Each flag removes its own coding and only it.
+        let flags: [ContentCoding: String] = [.br: "--no-brotli", .zstd: "--no-zstd", .gzip: "--no-gzip"]
+        for (coding, flag) in flags { try collect(["--quiet", flag], into: path(coding.token)) }
+        try collect(["--quiet"] + ContentCoding.allCases.compactMap { flags[$0] }, into: path("none"))
+        for name in ["notes.txt", "css/app.css", try manifestPaths(path("all"))["css/app.css"]!] {
+            for coding in ContentCoding.allCases {
+                XCTAssertTrue(exists(name + coding.fileSuffix, in: path("all")), name + coding.fileSuffix)
+                for other in ContentCoding.allCases {
+                    XCTAssertEqual(
+                        exists(name + other.fileSuffix, in: path(coding.token)),
+                        other != coding,
+                        "\(flags[coding] ?? ""): \(name)\(other.fileSuffix)"
+                    )
+                }
+            }
         }
-        XCTAssertFalse(try files(path("none")).contains { $0.hasSuffix(".br") || $0.hasSuffix(".gz") })
+        XCTAssertFalse(try files(path("none")).contains { ContentCoding.sibling($0) != nil })
     }
 
     func testMaxRatioFlagChangesWhichSiblingsAreKept() throws {
@@ -186,8 +194,8 @@ final class ProductionCLITests: CLITestCase {
         XCTAssertFalse(exists(first), "--keep-versions 0 drops every previous version")
         XCTAssertEqual(
             try files().filter { $0.hasPrefix("css/app.") && !$0.hasPrefix("css/app.css") }.count,
-            3,
-            "only the current app.css hashed copy and its two siblings"
+            1 + ContentCoding.allCases.count,
+            "only the current app.css hashed copy and its siblings"
         )
     }
 
@@ -228,11 +236,18 @@ final class ProductionCLITests: CLITestCase {
         let before = try snapshot(output)
         // Expected independently: every file neither manifest-named now (with siblings) nor Hush's own.
         var named: Set<String> = ["staticfiles.json", "hush-manifest.json"]
-        for name in Array(current.keys) + Array(current.values) { named.formUnion([name, name + ".br", name + ".gz"]) }
+        for name in Array(current.keys) + Array(current.values) {
+            named.formUnion([name] + ContentCoding.allCases.map { name + $0.fileSuffix })
+        }
         let stale = Set(before.keys.filter { !named.contains($0) && !$0.hasPrefix(".hush/") })
+        // …and the new app.css compressed against it (RFC 9842 dcz), which goes with its dictionary.
+        let oldHash = first["css/app.css"]!.dropFirst("css/app.".count).prefix(12)
         XCTAssertEqual(
             stale,
-            Set([first["css/app.css"]!, first["css/app.css"]! + ".br", first["css/app.css"]! + ".gz"]),
+            Set(
+                [first["css/app.css"]!] + ContentCoding.allCases.map { first["css/app.css"]! + $0.fileSuffix }
+                    + [current["css/app.css"]! + "." + oldHash + ".dcz"]
+            ),
             "premise: the previous app.css (and siblings) was carried over"
         )
         let history = try FileManager.default.contentsOfDirectory(atPath: output + "/.hush/manifests")

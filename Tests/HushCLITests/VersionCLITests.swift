@@ -26,7 +26,8 @@ final class VersionCLITests: CLITestCase {
         // The libraries are the ones installed for the build (pkg-config reports the same versions).
         let zlib = try runShell("pkg-config --modversion zlib")
         let brotli = try runShell("pkg-config --modversion libbrotlienc")
-        let expected = "zlib \(text(zlib)), brotli \(text(brotli))"
+        let zstd = try runShell("pkg-config --modversion libzstd")
+        let expected = "zlib \(text(zlib)), brotli \(text(brotli)), zstd \(text(zstd))"
         XCTAssertEqual(lines.last, expected)
     }
 

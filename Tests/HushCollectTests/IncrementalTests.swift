@@ -49,7 +49,7 @@ final class IncrementalTests: PipelineTestCase {
         let paths = try manifestPaths()
         var named: Set<String> = ["staticfiles.json", "hush-manifest.json"]
         for name in Array(paths.keys) + Array(paths.values) {
-            named.formUnion([name, name + ".br", name + ".gz"])
+            named.formUnion([name] + ContentCoding.allCases.map { name + $0.fileSuffix })
         }
         return try tree().filter { named.contains($0.key) }
     }
@@ -102,12 +102,14 @@ final class IncrementalTests: PipelineTestCase {
         let changed = ["css/c.css"]
         var inodes: [String: UInt64] = [:]
         for name in untouched + changed {
-            for suffix in [".br", ".gz"] { inodes[name + suffix] = try XCTUnwrap(inode(name + suffix), name + suffix) }
+            for suffix in ContentCoding.allCases.map(\.fileSuffix) {
+                inodes[name + suffix] = try XCTUnwrap(inode(name + suffix), name + suffix)
+            }
         }
         try changeC()
         try collect()
         for name in untouched {
-            for suffix in [".br", ".gz"] {
+            for suffix in ContentCoding.allCases.map(\.fileSuffix) {
                 XCTAssertEqual(
                     inode(name + suffix),
                     inodes[name + suffix],
@@ -116,7 +118,7 @@ final class IncrementalTests: PipelineTestCase {
             }
         }
         for name in changed {
-            for suffix in [".br", ".gz"] {
+            for suffix in ContentCoding.allCases.map(\.fileSuffix) {
                 XCTAssertNotEqual(
                     inode(name + suffix),
                     inodes[name + suffix],

@@ -55,7 +55,7 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
             XCTAssertEqual(entry["hashed"] as? String, hashed, original, file: file, line: line)
             XCTAssertEqual((entry["size"] as? NSNumber)?.int64Value, size(hashed), original, file: file, line: line)
             XCTAssertEqual(entry["integrity"] as? String, sri[hashed], original, file: file, line: line)
-            for (key, suffix) in [("br", ".br"), ("gzip", ".gz")] {
+            for (key, suffix) in ContentCoding.allCases.map({ ($0.token, $0.fileSuffix) }) {
                 let onDisk = size(hashed + suffix)
                 if let onDisk {
                     XCTAssertEqual(
@@ -86,6 +86,8 @@ final class IntegrityManifestPipelineTests: PipelineTestCase {
         XCTAssertTrue(files["img/logo.png"]?["br"] is NSNull)
         XCTAssertTrue(files["tiny.txt"]?["gzip"] is NSNull, "a 1-byte file never compresses effectively")
         XCTAssertNotNil(files["css/app.css"]?["br"] as? NSNumber)
+        XCTAssertNotNil(files["css/app.css"]?["zstd"] as? NSNumber, "the zstd sibling's size is listed")
+        XCTAssertTrue(files["tiny.txt"]?["zstd"] is NSNull)
     }
 
     /// The rewritten CSS differs from its unhashed original: the entry describes the hashed file.

@@ -89,6 +89,24 @@ final class RetentionFileSystemTests: XCTestCase {
         XCTAssertEqual(printed, [])
     }
 
+    func testCleanRemovesTheDeltasOfAnExpiredDictionaryAndKeepsTheOthers() throws {
+        let v1 = Manifest(paths: ["app.js": "app.111111111111.js"])
+        let v2 = Manifest(paths: ["app.js": "app.222222222222.js"])
+        let v3 = Manifest(paths: ["app.js": "app.333333333333.js"])
+        try publish(v1, retiredAt: now.addingTimeInterval(-300))
+        try publish(v2, retiredAt: now.addingTimeInterval(-200))
+        try publish(v3, retiredAt: now.addingTimeInterval(-100))
+        try touch("app.333333333333.js.111111111111.dcz")
+        try touch("app.333333333333.js.222222222222.dcz")
+        var removed: [String] = []
+        try StaticRootCleaner.clean(staticRoot: root, policy: RetentionPolicy(keepVersions: 1), now: now) {
+            removed.append($0)
+        }
+        XCTAssertTrue(removed.contains("removed app.333333333333.js.111111111111.dcz"), "\(removed)")
+        XCTAssertFalse(files().contains("app.333333333333.js.111111111111.dcz"))
+        XCTAssertTrue(files().contains("app.333333333333.js.222222222222.dcz"))
+    }
+
     func testDryRunReportsButRemovesNothing() throws {
         try publish(Manifest(paths: ["a.js": "a.111111111111.js"]), retiredAt: now)
         try publish(Manifest(paths: ["a.js": "a.222222222222.js"]), retiredAt: now)

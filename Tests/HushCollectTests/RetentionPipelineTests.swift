@@ -52,12 +52,14 @@ final class RetentionPipelineTests: PipelineTestCase {
         let names = try (1...4).map { try deploy($0) }
         XCTAssertEqual(Set(names).count, 4)
         XCTAssertFalse(exists(names[0]), "run 1's hashed file is beyond keep-versions 2")
-        XCTAssertFalse(exists(names[0] + ".br"))
-        XCTAssertFalse(exists(names[0] + ".gz"))
+        for coding in ContentCoding.allCases {
+            XCTAssertFalse(exists(names[0] + coding.fileSuffix), names[0] + coding.fileSuffix)
+        }
         for name in names[1...] {
             XCTAssertTrue(exists(name), name)
-            XCTAssertTrue(exists(name + ".br"), name + ".br")
-            XCTAssertTrue(exists(name + ".gz"), name + ".gz")
+            for coding in ContentCoding.allCases {
+                XCTAssertTrue(exists(name + coding.fileSuffix), name + coding.fileSuffix)
+            }
         }
         let history = try historyFiles()
         XCTAssertEqual(history.count, 2, "\(history)")

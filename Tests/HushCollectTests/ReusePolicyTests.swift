@@ -1,4 +1,5 @@
 import Foundation
+import HushCompress
 import HushCore
 import HushSystem
 import XCTest
@@ -279,5 +280,24 @@ final class ReusePolicyTests: XCTestCase {
             [.br: 4, .gzip: 6],
             "premise: the same record in the current format is read"
         )
+    }
+
+    /// Format 4 knew no zstd: a content it recorded as compressed never got a `.zst`, so its
+    /// record must not stand for this run's siblings. The whole state is ignored.
+    func testStateFromBeforeZstdIsIgnored() {
+        let body = "settings\ts\ntree\tt\nc\t\(Self.rewrittenMD5)\t1\tsha384-x\t+\(Self.hashedName)\tbr\t4\tgzip\t6\n"
+        func state(_ format: String) -> [UInt8] {
+            let text = format + "\n" + body
+            return Array(text.utf8) + Array("end\t\(MD5.hex(Array(text.utf8)))\n".utf8)
+        }
+        XCTAssertNil(CollectCache.decode(state("hush-cache 4"), settings: "s"))
+        XCTAssertEqual(CollectCache.formatLine, "hush-cache 5")
+        XCTAssertEqual(
+            CollectCache.decode(state(CollectCache.formatLine), settings: "s")?.contents[Self.rewrittenMD5]?.siblings,
+            [.br: 4, .gzip: 6],
+            "premise: the same state under the current format line is read"
+        )
+        // The encoder fingerprint that goes into the settings line names zstd's settings too.
+        XCTAssertTrue(Compressor.fingerprint.hasPrefix("encoders2;"), Compressor.fingerprint)
     }
 }

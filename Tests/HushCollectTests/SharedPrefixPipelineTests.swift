@@ -35,6 +35,10 @@ final class SharedPrefixPipelineTests: XCTestCase {
             XCTAssertEqual(try decompress(brotli, coding: .br), content, path)
             let gzip = Array(try Data(contentsOf: URL(fileURLWithPath: output + "/" + path + ".gz")))
             XCTAssertEqual(try decompress(gzip, coding: .gzip), content, path)
+            // The other codings come beside the shared Brotli stream, each a plain stream.
+            let zstd = Array(try Data(contentsOf: URL(fileURLWithPath: output + "/" + path + ".zst")))
+            XCTAssertEqual(try decompress(zstd, coding: .zstd), content, path)
+            XCTAssertEqual(zstd, try compress(content, coding: .zstd), path)
             streams.append(brotli)
         }
         // The shared part: everything but the raw tail (a few dozen bytes) and the closing byte.

@@ -40,6 +40,7 @@ final class DeterminismTests: XCTestCase {
             let whole = try compress(input, coding: coding)
             for chunk in [1_000, 65_536, 262_144] {
                 var compressor = try Compressor(coding: coding)
+                try compressor.pledgeSize(Int64(input.count))  // as the one-shot call does
                 var packed: [UInt8] = []
                 var offset = 0
                 while offset < input.count {

@@ -27,7 +27,7 @@ final class FileCompressionTests: XCTestCase {
             XCTAssertEqual(onDisk, try compress(input, coding: coding), "\(coding)")
             XCTAssertEqual(size, Int64(onDisk.count))
         }
-        XCTAssertEqual(try entries(dir), ["app.js", "app.js.br", "app.js.gz"], "no temporary files left")
+        XCTAssertEqual(try entries(dir), ["app.js", "app.js.br", "app.js.gz", "app.js.zst"], "no temporary files left")
     }
 
     func testCompressFileOfAMissingSourceNamesItAndLeavesNothing() throws {
@@ -59,19 +59,24 @@ final class FileCompressionTests: XCTestCase {
         try write(input, to: dir + "/app.js")
         let result = try compressSiblings(of: dir + "/app.js", policy: CompressionPolicy())
         XCTAssertEqual(result.originalSize, Int64(input.count))
-        XCTAssertEqual(Set(result.kept.keys), [.br, .gzip])
+        XCTAssertEqual(Set(result.kept.keys), [.br, .zstd, .gzip])
         XCTAssertEqual(result.kept, result.compressedSizes)
         for coding in ContentCoding.allCases {
             XCTAssertEqual(try decompress(try read(dir + "/app.js" + coding.fileSuffix), coding: coding), input)
         }
-        XCTAssertEqual(try entries(dir), ["app.js", "app.js.br", "app.js.gz"])
+        XCTAssertEqual(try entries(dir), ["app.js", "app.js.br", "app.js.gz", "app.js.zst"])
+        // The zstd sibling is the frame a one-shot call writes: content size pledged.
+        XCTAssertEqual(try read(dir + "/app.js.zst"), try compress(input, coding: .zstd))
     }
 
     func testSiblingsCanBePlacedNextToAnotherCopy() throws {
         let dir = try makeTemporaryDirectory(self)
         try write(javaScriptLikeText(5_000), to: dir + "/app.js")
         _ = try compressSiblings(of: dir + "/app.js", nextTo: dir + "/app.0123456789ab.js", policy: CompressionPolicy())
-        XCTAssertEqual(try entries(dir), ["app.0123456789ab.js.br", "app.0123456789ab.js.gz", "app.js"])
+        XCTAssertEqual(
+            try entries(dir),
+            ["app.0123456789ab.js.br", "app.0123456789ab.js.gz", "app.0123456789ab.js.zst", "app.js"]
+        )
     }
 
     func testIncompressibleFileGetsNoSiblingsAndNoLeftovers() throws {
@@ -79,7 +84,7 @@ final class FileCompressionTests: XCTestCase {
         try write(randomBytes(50_000), to: dir + "/blob.bin")
         let result = try compressSiblings(of: dir + "/blob.bin", policy: CompressionPolicy())
         XCTAssertEqual(result.kept, [:])
-        XCTAssertEqual(Set(result.compressedSizes.keys), [.br, .gzip])
+        XCTAssertEqual(Set(result.compressedSizes.keys), [.br, .zstd, .gzip])
         XCTAssertEqual(try entries(dir), ["blob.bin"])
     }
 
@@ -127,5 +132,22 @@ final class InputFileTests: XCTestCase {
             XCTAssertEqual(error as? CompressError, .changedWhileReading(path: path))
             XCTAssertEqual("\(error)", path + ": changed while being read; run again once it is stable")
         }
+    }
+
+    func testAnEncoderFailureOnAFileThatChangedIsReportedAsTheChange() throws {
+        // zstd fails its pledged size before checkUnchanged() runs: the user should hear why.
+        let dir = try makeTemporaryDirectory(self)
+        let path = dir + "/app.js"
+        try Data("let a = 1;\n".utf8).write(to: URL(fileURLWithPath: path))
+        let input = try InputFile(path: path)
+        defer { input.close() }
+        let failure = CompressError.encoderFailed(coding: .zstd, path: path, detail: "Src size is incorrect")
+        XCTAssertEqual(input.explain(failure), failure, "unchanged: the encoder's own error")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("let b = 2;\n".utf8))
+        try handle.close()
+        XCTAssertEqual(input.explain(failure), .changedWhileReading(path: path))
+        XCTAssertEqual(input.explain(.cannotRead(path: path, errno: 5)), .cannotRead(path: path, errno: 5))
     }
 }

@@ -30,7 +30,8 @@ final class CompressionPolicyTests: XCTestCase {
     }
 
     func testCodingsKeepBrotliFirstWhateverTheSetOrder() {
-        XCTAssertEqual(CompressionPolicy().codings, [.br, .gzip])
+        XCTAssertEqual(CompressionPolicy().codings, [.br, .zstd, .gzip])
+        XCTAssertEqual(CompressionPolicy(codings: [.gzip, .zstd]).codings, [.zstd, .gzip])
         XCTAssertEqual(CompressionPolicy(codings: [.gzip]).codings, [.gzip])
         XCTAssertEqual(CompressionPolicy(codings: [.br]).codings, [.br])
     }
@@ -84,16 +85,44 @@ final class CompressionPolicyTests: XCTestCase {
         XCTAssertEqual(policy.keptCodings(originalSize: 0, compressedSizes: [.br: 0, .gzip: 0]), [])
     }
 
+    func testZstdFollowsTheSameRuleAndYieldsToAnIneffectiveBrotli() {
+        let policy = CompressionPolicy()
+        XCTAssertEqual(
+            policy.keptCodings(originalSize: 100, compressedSizes: [.br: 80, .zstd: 85, .gzip: 90]),
+            [.br, .zstd, .gzip]
+        )
+        XCTAssertEqual(
+            policy.keptCodings(originalSize: 100, compressedSizes: [.br: 80, .zstd: 96, .gzip: 90]),
+            [.br, .gzip]
+        )
+        XCTAssertEqual(policy.keptCodings(originalSize: 100, compressedSizes: [.br: 97, .zstd: 90, .gzip: 90]), [])
+        XCTAssertEqual(
+            CompressionPolicy(codings: [.zstd, .gzip]).keptCodings(
+                originalSize: 100,
+                compressedSizes: [.zstd: 95, .gzip: 96]
+            ),
+            [.zstd]
+        )
+    }
+
+    func testZstdFilesAreNotCompressedAgain() {
+        let policy = CompressionPolicy()
+        for name in ["bundle.js.zst", "data.ZST", "archive.tar.zstd"] {
+            XCTAssertFalse(policy.shouldCompress(path: name), name)
+        }
+    }
+
     func testFingerprintIsStableAndChangesWithEverySetting() {
         let base = CompressionPolicy()
         XCTAssertEqual(base.fingerprint, CompressionPolicy().fingerprint)
         XCTAssertTrue(
-            base.fingerprint.hasPrefix("policy1;codings=br,gzip;ratio=0.95;skip=3gp,3gpp,7z,asf,"),
+            base.fingerprint.hasPrefix("policy1;codings=br,zstd,gzip;ratio=0.95;skip=3gp,3gpp,7z,asf,"),
             base.fingerprint
         )
         let variants = [
             CompressionPolicy(codings: [.gzip]),
             CompressionPolicy(codings: [.br]),
+            CompressionPolicy(codings: [.br, .gzip]),
             CompressionPolicy(ratio: 0.9),
             CompressionPolicy(skippedExtensions: ["png"]),
         ]

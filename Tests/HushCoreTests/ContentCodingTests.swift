@@ -3,8 +3,8 @@ import XCTest
 
 final class ContentCodingTests: XCTestCase {
     func testEachEntryNamesItsCaseAndItsSuffix() {
-        XCTAssertEqual(ContentCoding.allCases.map(\.token), ["br", "gzip"])
-        XCTAssertEqual(ContentCoding.allCases.map(\.fileSuffix), [".br", ".gz"])
+        XCTAssertEqual(ContentCoding.allCases.map(\.token), ["br", "zstd", "gzip"])
+        XCTAssertEqual(ContentCoding.allCases.map(\.fileSuffix), [".br", ".zst", ".gz"])
         for coding in ContentCoding.allCases {
             XCTAssertEqual(coding.entry.token.description, coding.token, "the entry's token is the case's raw value")
             XCTAssertEqual(coding.entry.token.description, coding.entry.token.description.lowercased())
@@ -14,7 +14,7 @@ final class ContentCodingTests: XCTestCase {
     }
 
     func testTheCaseOrderIsThePreferenceBrotliFirst() {
-        XCTAssertEqual(ContentCoding.allCases, [.br, .gzip])
+        XCTAssertEqual(ContentCoding.allCases, [.br, .zstd, .gzip])
     }
 
     func testNoSuffixEndsAnother() {
@@ -37,6 +37,17 @@ final class ContentCodingTests: XCTestCase {
         XCTAssertNil(ContentCoding.sibling("a.BR"), "suffixes are compared as bytes")
         for coding in ContentCoding.allCases {
             XCTAssertEqual(ContentCoding.sibling("x" + coding.fileSuffix)?.coding, coding)
+            XCTAssertEqual(ContentCoding.sibling("x" + coding.fileSuffix)?.foreign, false)
         }
+    }
+
+    func testTheForeignZstdSuffixNamesZstdToo() {
+        XCTAssertEqual(ContentCoding.zstd.entry.foreignSuffix?.description, ".zstd")
+        let sibling = ContentCoding.sibling("js/app.js.zstd")
+        XCTAssertEqual(sibling?.primary, "js/app.js")
+        XCTAssertEqual(sibling?.coding, .zstd)
+        XCTAssertEqual(sibling?.foreign, true)
+        XCTAssertEqual(ContentCoding.sibling("js/app.js.zst")?.foreign, false)
+        XCTAssertNil(ContentCoding.sibling(".zstd"), "nothing but the suffix")
     }
 }

@@ -14,7 +14,7 @@ final class IntegrityManifestTests: XCTestCase {
             size: 5678,
             contentType: "text/css; charset=utf-8",
             integrity: "sha384-abc",
-            compressedSizes: [.br: 1234, .gzip: 1500]
+            compressedSizes: [.br: 1234, .zstd: 1300, .gzip: 1500]
         ),
     ])
 
@@ -28,7 +28,8 @@ final class IntegrityManifestTests: XCTestCase {
               "gzip": 1500,
               "hashed": "css/app.4f3a2b1c9d8e.css",
               "integrity": "sha384-abc",
-              "size": 5678
+              "size": 5678,
+              "zstd": 1300
             },
             "img/caf\\u00e9.png": {
               "br": null,
@@ -36,7 +37,8 @@ final class IntegrityManifestTests: XCTestCase {
               "gzip": null,
               "hashed": "img/caf\\u00e9.0123456789ab.png",
               "integrity": "sha384-xyz",
-              "size": 10
+              "size": 10,
+              "zstd": null
             }
           },
           "version": 1

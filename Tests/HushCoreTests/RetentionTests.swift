@@ -229,3 +229,42 @@ final class RetentionTests: XCTestCase {
         }
     }
 }
+
+final class RetentionDeltaTests: XCTestCase {
+    private let now = Date(timeIntervalSince1970: 1_795_593_600)
+
+    private func version(_ js: String, daysAgo: Double) -> ManifestVersion {
+        let manifest = Manifest(paths: ["app.js": "app.\(js).js"])
+        let retired = now.addingTimeInterval(-daysAgo * 86_400)
+        return ManifestVersion(
+            fileName: ManifestHistory.fileName(retiredAt: retired, manifest: manifest),
+            retiredAt: retired,
+            manifest: manifest
+        )
+    }
+
+    func testDeltasGoWithTheirDictionaryOrTargetAndStayWhileBothAreKept() {
+        let current = Manifest(paths: ["app.js": "app.cccccccccccc.js"])
+        let history = [version("bbbbbbbbbbbb", daysAgo: 1), version("aaaaaaaaaaaa", daysAgo: 2)]
+        let files: Set<String> = [
+            "app.cccccccccccc.js", "app.bbbbbbbbbbbb.js", "app.aaaaaaaaaaaa.js",
+            "app.cccccccccccc.js.bbbbbbbbbbbb.dcz", "app.cccccccccccc.js.aaaaaaaaaaaa.dcz",
+            "app.bbbbbbbbbbbb.js.aaaaaaaaaaaa.dcz",
+            // A delta whose files no manifest names: not Hush's to judge.
+            "app.dddddddddddd.js.eeeeeeeeeeee.dcz",
+        ]
+        let plan = Retention.plan(
+            current: current,
+            history: history,
+            existingFiles: files,
+            policy: RetentionPolicy(keepVersions: 1),
+            now: now
+        )
+        XCTAssertEqual(
+            plan.delete,
+            ["app.aaaaaaaaaaaa.js", "app.bbbbbbbbbbbb.js.aaaaaaaaaaaa.dcz", "app.cccccccccccc.js.aaaaaaaaaaaa.dcz"]
+        )
+        XCTAssertTrue(plan.keep.contains("app.cccccccccccc.js.bbbbbbbbbbbb.dcz"))
+        XCTAssertFalse(plan.keep.contains("app.dddddddddddd.js.eeeeeeeeeeee.dcz"))
+    }
+}

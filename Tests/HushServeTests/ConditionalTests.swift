@@ -30,6 +30,17 @@ final class ConditionalTests: XCTestCase {
         XCTAssertEqual(evaluate(inm: "\"xyz\""), .proceed)
     }
 
+    func testExactTagAndItsNearMisses() {
+        // The single strong tag a revalidating client sends back is matched without the list pass;
+        // anything of the same length that is not exactly it must not match.
+        XCTAssertEqual(evaluate(inm: " \"abc\"\t"), .notModified)
+        XCTAssertEqual(evaluate(im: "\"abc\""), .proceed)
+        for miss in ["\"abx\"", "xabcx", "\"abc ", " abc\"", "\"ab\"", "\"abcd\"", "W/\"ab\""] {
+            XCTAssertEqual(evaluate(inm: miss), .proceed, miss)
+            XCTAssertEqual(evaluate(im: miss), .preconditionFailed, miss)
+        }
+    }
+
     func testIfNoneMatchListsAndStar() {
         XCTAssertEqual(evaluate(inm: "\"x\", W/\"y\" ,\"abc\""), .notModified)
         XCTAssertEqual(evaluate(inm: "*"), .notModified)

@@ -16,7 +16,7 @@ final class EncodingNegotiationTests: XCTestCase {
         XCTAssertNil(choose(""))
     }
 
-    func testTiesPreferBrotliThenGzip() {
+    func testTiesPreferBrotliThenGzipInTheTableOrder() {
         XCTAssertEqual(choose("gzip, br"), .br)
         XCTAssertEqual(choose("gzip, deflate, br, zstd"), .br)
         XCTAssertEqual(choose("gzip, br", br: false), .gzip)
@@ -88,6 +88,29 @@ final class EncodingNegotiationTests: XCTestCase {
                 )
             )
         }
+    }
+
+    func testZstdIsNegotiatedBetweenBrotliAndGzipWithQValues() {
+        let all = ContentCoding.allCases
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "gzip, deflate, br, zstd", available: all), .br)
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "gzip, zstd", available: all), .zstd)
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "br;q=0.5, zstd", available: all), .zstd)
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "zstd;q=0.4, gzip;q=0.5", available: all), .gzip)
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "*;q=0.5, zstd;q=0", available: [.zstd, .gzip]), .gzip)
+        XCTAssertEqual(Negotiation.chooseCoding(acceptEncoding: "zstd", available: [.br, .gzip]), nil)
+    }
+
+    func testEqualQValuesGoToTheFirstAvailableWhichTheServerSortsSmallestFirst() {
+        // The server hands each resource's codings smallest first (Resource.codings): whichever
+        // coding that puts first wins a tie, and only a tie.
+        func choose(_ field: String, _ available: [ContentCoding]) -> ContentCoding? {
+            FieldNegotiation.chooseCoding(acceptEncoding: ArraySlice(field.utf8), available: available)
+        }
+        XCTAssertEqual(choose("gzip, deflate, br, zstd", [.zstd, .br, .gzip]), .zstd)
+        XCTAssertEqual(choose("gzip, deflate, br, zstd", [.br, .zstd, .gzip]), .br)
+        XCTAssertEqual(choose("*", [.gzip, .br]), .gzip)
+        XCTAssertEqual(choose("zstd;q=0.9, br", [.zstd, .br, .gzip]), .br, "a higher q beats a smaller size")
+        XCTAssertEqual(choose("zstd, br;q=0.9", [.br, .zstd]), .zstd)
     }
 
     func testTheCodingTableFitsTheNegotiationsFixedArray() {

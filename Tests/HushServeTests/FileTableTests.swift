@@ -19,7 +19,7 @@ final class FileTableTests: XCTestCase {
         )
         let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
         XCTAssertEqual(css.variant(.br)?.length, "BROTLI-BYTES".utf8.count)
-        XCTAssertEqual(css.variant(.gzip)?.length, "GZIP-BYTES".utf8.count)
+        XCTAssertEqual(css.variant(.gzip)?.length, "GZIP-MEMBER-BYTES".utf8.count)
         XCTAssertNil(table.resource(at: "css/app.0123456789ab.css.br"), "siblings are not URLs of their own")
         XCTAssertEqual(table.indexedDirectories, ["", "docs"])
     }
@@ -28,6 +28,8 @@ final class FileTableTests: XCTestCase {
         let f = try Fixture.site()
         try f.write("js/lonely.js.gz", "GZ")
         try f.write("js/app.js.br", "BR")
+        // Between the Brotli (12 bytes) and gzip (17 bytes) siblings, as zstd usually is.
+        try f.write("css/app.0123456789ab.css.zst", "ZSTD-FRAMEBYTES")
         let table = try f.table()
         let css = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css"))
         XCTAssertEqual(css.codings, ContentCoding.allCases)
@@ -46,6 +48,35 @@ final class FileTableTests: XCTestCase {
         XCTAssertEqual(js.codings, [.br])
         XCTAssertTrue(js.representation(for: .gzip) === js.identity, "a coding without its sibling is identity")
         XCTAssertNotNil(table.resource(at: "js/lonely.js.gz"), "a sibling without its file is a URL of its own")
+    }
+
+    func testVariantsAreOrderedSmallestFirstWithTiesInTableOrder() throws {
+        let f = try Fixture.site()
+        try f.write("css/app.0123456789ab.css.zst", "ZSTD")  // smaller than the Brotli sibling
+        try f.write("js/app.js.br", "SAME")
+        try f.write("js/app.js.zst", "SAME")
+        try f.write("js/app.js.gz", "SAME")
+        let table = try f.table()
+        XCTAssertEqual(table.resource(at: "css/app.0123456789ab.css")?.codings, [.zstd, .br, .gzip])
+        XCTAssertEqual(table.resource(at: "js/app.js")?.codings, [.br, .zstd, .gzip])
+    }
+
+    func testForeignZstdSuffixIsReadOnlyWithoutTheOwnOne() throws {
+        let f = try Fixture.site()
+        try f.write("js/app.js.zstd", "FROM-ANOTHER-TOOL")
+        var table = try f.table()
+        let js = try XCTUnwrap(table.resource(at: "js/app.js"))
+        XCTAssertEqual(js.codings, [.zstd])
+        XCTAssertEqual(js.variant(.zstd)?.etag, "\"" + MD5.hex(Array("FROM-ANOTHER-TOOL".utf8)) + "\"")
+        XCTAssertNil(table.resource(at: "js/app.js.zstd"), "a sibling, not a URL of its own")
+
+        try f.write("js/app.js.zst", "FROM-HUSH")
+        table = try f.table()
+        let both = try XCTUnwrap(table.resource(at: "js/app.js"))
+        XCTAssertEqual(both.codings, [.zstd])
+        XCTAssertEqual(both.variant(.zstd)?.etag, "\"" + MD5.hex(Array("FROM-HUSH".utf8)) + "\"", ".zst wins")
+        XCTAssertNotNil(table.resource(at: "js/app.js.zstd"), "the losing .zstd is a file of its own")
+        XCTAssertNil(table.resource(at: "js/app.js.zst"))
     }
 
     func testNeverTakesInDotfilesOrSymlinksLeavingTheRoot() throws {
@@ -90,8 +121,9 @@ final class FileTableTests: XCTestCase {
             String(buffer: try XCTUnwrap(css.variant(.br)).head),
             "HTTP/1.1 200 OK\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
                 + "Vary: Accept-Encoding\r\nContent-Type: text/css; charset=utf-8\r\n"
-                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n"
-                + "X-Content-Type-Options: nosniff\r\nContent-Length: 12\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"#
+                + "\r\nAccept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 12\r\n"
         )
         XCTAssertEqual(
             String(buffer: try XCTUnwrap(css.variant(.br)).head304),
@@ -102,8 +134,9 @@ final class FileTableTests: XCTestCase {
             String(buffer: try XCTUnwrap(css.variant(.br)).head206),
             "HTTP/1.1 206 Partial Content\r\nETag: \(etag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
                 + "Vary: Accept-Encoding\r\nContent-Type: text/css; charset=utf-8\r\n"
-                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\nAccept-Ranges: bytes\r\n"
-                + "X-Content-Type-Options: nosniff\r\n"
+                + "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"#
+                + "\r\nAccept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\n"
         )
         let js = try XCTUnwrap(
             try f.table {

@@ -61,7 +61,8 @@ final class Fixture {
         let f = try Fixture()
         try f.write("css/app.0123456789ab.css", "body{color:red}\n", modified: 784_111_777)
         try f.write("css/app.0123456789ab.css.br", "BROTLI-BYTES", modified: 784_111_777)
-        try f.write("css/app.0123456789ab.css.gz", "GZIP-BYTES", modified: 784_111_777)
+        // Sizes as real siblings have them: Brotli smallest, gzip largest.
+        try f.write("css/app.0123456789ab.css.gz", "GZIP-MEMBER-BYTES", modified: 784_111_777)
         try f.write("css/app.css", "body{color:red}\n", modified: 784_111_777)
         try f.write("js/app.js", String(repeating: "x", count: 1000), modified: 784_111_777)
         try f.write("index.html", "<h1>home</h1>\n")

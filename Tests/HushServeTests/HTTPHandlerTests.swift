@@ -75,6 +75,7 @@ final class HTTPHandlerTests: XCTestCase {
             "HTTP/1.1 200 OK\r\nETag: \"\(MD5.hex(Array("BROTLI-BYTES".utf8)))\"\r\n"
                 + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\n"
                 + "Content-Type: text/css; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: br\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"# + "\r\n"
                 + "Accept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 12\r\n\r\nBROTLI-BYTES"
         )
         XCTAssertTrue(response.contains("\r\nDate: "))
@@ -89,7 +90,7 @@ final class HTTPHandlerTests: XCTestCase {
 
     func testNotModifiedCarriesValidatorsAndVary() throws {
         try connect()
-        let etag = "\"" + MD5.hex(Array("GZIP-BYTES".utf8)) + "\""
+        let etag = "\"" + MD5.hex(Array("GZIP-MEMBER-BYTES".utf8)) + "\""
         let response = try exchange(
             get("/static/css/app.0123456789ab.css", "Accept-Encoding: gzip\r\nIf-None-Match: \(etag)\r\n")
         )
@@ -108,6 +109,78 @@ final class HTTPHandlerTests: XCTestCase {
         XCTAssertTrue(response.hasPrefix("HTTP/1.1 206 Partial Content\r\n"), response)
         XCTAssertTrue(response.contains("\r\nContent-Range: bytes 7-11/12\r\nContent-Length: 5\r\n"), response)
         XCTAssertTrue(response.hasSuffix("\r\n\r\nBYTES"), response)
+    }
+
+    // MARK: zstd representations
+
+    private static let css = "/static/css/app.0123456789ab.css"
+    /// A zstd sibling between the Brotli (12 bytes) and gzip (17 bytes) ones, as usual in size.
+    private static let zstdBytes = "ZSTD-FRAMEBYTES"
+
+    func testServesTheZstdSiblingWithItsOwnETagAndEncoding() throws {
+        try fixture.write("css/app.0123456789ab.css.zst", Self.zstdBytes, modified: 784_111_777)
+        try connect()
+        let response = try exchange(get(Self.css, "Accept-Encoding: zstd\r\n"))
+        XCTAssertEqual(
+            withoutDate(response),
+            "HTTP/1.1 200 OK\r\nETag: \"\(MD5.hex(Array(Self.zstdBytes.utf8)))\"\r\n"
+                + "Cache-Control: public, max-age=315360000, immutable\r\nVary: Accept-Encoding\r\n"
+                + "Content-Type: text/css; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Encoding: zstd\r\n"
+                + #"Use-As-Dictionary: match="/static/css/app.*.css", match-dest=("style")"# + "\r\n"
+                + "Accept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 15\r\n\r\n\(Self.zstdBytes)"
+        )
+    }
+
+    func testEqualQValuesGetTheSmallestRepresentation() throws {
+        let chrome = "Accept-Encoding: gzip, deflate, br, zstd\r\n"
+        try fixture.write("css/app.0123456789ab.css.zst", Self.zstdBytes)
+        try connect()
+        XCTAssertTrue(try exchange(get(Self.css, chrome)).contains("\r\nContent-Encoding: br\r\n"), "Brotli is smaller")
+        XCTAssertTrue(
+            try exchange(get(Self.css, "Accept-Encoding: br;q=0.5, zstd, gzip\r\n")).contains(
+                "Content-Encoding: zstd\r\n"
+            ),
+            "zstd is the smaller of the two the client prefers"
+        )
+        _ = try channel.finish(acceptAlreadyClosed: true)
+
+        try fixture.write("css/app.0123456789ab.css.zst", "ZST")  // now smaller than Brotli
+        try connect()
+        XCTAssertTrue(try exchange(get(Self.css, chrome)).contains("\r\nContent-Encoding: zstd\r\n"), "zstd is smaller")
+        XCTAssertTrue(
+            try exchange(get(Self.css, "Accept-Encoding: zstd;q=0.9, br\r\n")).contains("Content-Encoding: br\r\n"),
+            "a higher q wins over a smaller size"
+        )
+    }
+
+    func testNotModifiedForTheZstdRepresentationOnlyWithItsOwnTag() throws {
+        try fixture.write("css/app.0123456789ab.css.zst", Self.zstdBytes)
+        try connect()
+        let zstdTag = "\"" + MD5.hex(Array(Self.zstdBytes.utf8)) + "\""
+        let brotliTag = "\"" + MD5.hex(Array("BROTLI-BYTES".utf8)) + "\""
+        let response = try exchange(get(Self.css, "Accept-Encoding: zstd\r\nIf-None-Match: \(zstdTag)\r\n"))
+        XCTAssertEqual(
+            withoutDate(response),
+            "HTTP/1.1 304 Not Modified\r\nETag: \(zstdTag)\r\nCache-Control: public, max-age=315360000, immutable\r\n"
+                + "Vary: Accept-Encoding\r\n\r\n"
+        )
+        let other = try exchange(get(Self.css, "Accept-Encoding: zstd\r\nIf-None-Match: \(brotliTag)\r\n"))
+        XCTAssertTrue(other.hasPrefix("HTTP/1.1 200 OK\r\n"), "another representation's tag does not match")
+        XCTAssertTrue(other.hasSuffix("\r\n\r\n" + Self.zstdBytes), other)
+    }
+
+    func testRangeAndHeadOfTheZstdRepresentation() throws {
+        try fixture.write("css/app.0123456789ab.css.zst", Self.zstdBytes)
+        try connect()
+        let ranged = try exchange(get(Self.css, "Accept-Encoding: zstd\r\nRange: bytes=-5\r\n"))
+        XCTAssertTrue(ranged.hasPrefix("HTTP/1.1 206 Partial Content\r\n"), ranged)
+        XCTAssertTrue(ranged.contains("\r\nContent-Encoding: zstd\r\n"), ranged)
+        XCTAssertTrue(ranged.contains("\r\nContent-Range: bytes 10-14/15\r\nContent-Length: 5\r\n"), ranged)
+        XCTAssertTrue(ranged.hasSuffix("\r\n\r\nBYTES"), ranged)
+
+        let full = try exchange(get(Self.css, "Accept-Encoding: zstd\r\n"))
+        let head = try exchange("HEAD \(Self.css) HTTP/1.1\r\nHost: t\r\nAccept-Encoding: zstd\r\n\r\n")
+        XCTAssertEqual(withoutDate(head) + Self.zstdBytes, withoutDate(full))
     }
 
     func testUnsatisfiableRangeIs416WithLength() throws {

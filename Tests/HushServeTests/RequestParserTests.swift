@@ -179,4 +179,73 @@ final class RequestParserTests: XCTestCase {
         else { return XCTFail("not a complete head") }
         XCTAssertTrue(chunked.hasTransferEncoding)
     }
+
+    func testTokenBytesAreExactlyTheTChars() {
+        // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+        // "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA.
+        let tchars = Set(Array("!#$%&'*+-.^_`|~0123456789".utf8) + Array("abcdefghijklmnopqrstuvwxyz".utf8))
+            .union(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8))
+        for byte in UInt8.min...UInt8.max {
+            XCTAssertEqual(RequestParser.isTokenByte(byte), tchars.contains(byte), "byte \(byte)")
+        }
+    }
+
+    func testNamesThatOnlyLookLikeKnownFieldsAreIgnored() throws {
+        // Same lengths as known fields, one byte off: none may be taken for them.
+        let lookalikes = [
+            "Hots", "Rangx", "If-Rangx", "If-Matcx", "Connectiox", "If-None-Matcx", "Content-Lengtx",
+            "Accept-Encodinx", "If-Modified-Sincx", "Transfer-Encodinx", "If-Unmodified-Sincx", "If-Mange",
+        ]
+        let text =
+            "GET / HTTP/1.1\r\nHost: h\r\n" + lookalikes.map { "\($0): \"v\"\r\n" }.joined() + "\r\n"
+        var scratch: [UInt8] = []
+        guard
+            case .complete(let h, _) = Array(text.utf8).withUnsafeBytes({ RequestParser.parse($0, reusing: &scratch) })
+        else {
+            return XCTFail("not a complete head")
+        }
+        XCTAssertNil(h.range)
+        XCTAssertNil(h.ifRange)
+        XCTAssertNil(h.ifMatch)
+        XCTAssertNil(h.ifNoneMatch)
+        XCTAssertNil(h.contentLength)
+        XCTAssertNil(h.acceptEncoding)
+        XCTAssertNil(h.ifModifiedSince)
+        XCTAssertNil(h.ifUnmodifiedSince)
+        XCTAssertFalse(h.hasTransferEncoding)
+        XCTAssertFalse(h.connectionClose)
+        XCTAssertEqual(h.host.map { String(decoding: scratch[$0], as: UTF8.self) }, "h")
+    }
+
+    func testWordAtATimeCheckAgreesWithTheByteRule() {
+        // Every offset and length over bytes that mix the edges of both rules: controls, HTAB,
+        // SP, `!`, DEL, obs-text.
+        let edges: [UInt8] = [0x00, 0x09, 0x1f, 0x20, 0x21, 0x41, 0x7e, 0x7f, 0x80, 0xff]
+        var generator = SystemRandomNumberGenerator()
+        let value: (UInt8) -> Bool = { $0 >= 0x20 ? $0 != 0x7f : $0 == 0x09 }
+        let target: (UInt8) -> Bool = { $0 > 0x20 && $0 != 0x7f }
+        for _ in 0..<300 {
+            // Mostly plain bytes, so that words without any edge byte are common too.
+            let bytes: [UInt8] = (0..<40).map { _ in
+                Int.random(in: 0..<6, using: &generator) == 0
+                    ? edges.randomElement(using: &generator) ?? 0 : UInt8.random(in: 0x41...0x5a, using: &generator)
+            }
+            bytes.withUnsafeBytes { b in
+                for start in 0..<20 {
+                    for end in start..<b.count {
+                        let slice = b[start..<end]
+                        XCTAssertEqual(
+                            RequestParser.allBytes(b, in: start..<end, noneBelow: 0x20, satisfy: value),
+                            slice.allSatisfy(value),
+                            "\(bytes) \(start)..<\(end)"
+                        )
+                        XCTAssertEqual(
+                            RequestParser.allBytes(b, in: start..<end, noneBelow: 0x21, satisfy: target),
+                            slice.allSatisfy(target)
+                        )
+                    }
+                }
+            }
+        }
+    }
 }

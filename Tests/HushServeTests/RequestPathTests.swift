@@ -71,6 +71,37 @@ final class RequestPathTests: XCTestCase {
         XCTAssertEqual(resolve("/static/a#frag"), .badRequest)
     }
 
+    func testDotSegmentsAnywhereAreRefusedButDottedNamesAreNot() {
+        // The fast path finds dot-segments in the same pass as the query and escapes: first,
+        // middle and last segment, and a last one followed by a query.
+        for target in ["/static/./a", "/static/a/../b", "/static/a/..", "/static/a/.", "/static/a/..?x", "/static/.."] {
+            XCTAssertEqual(resolve(target), .notFound, target)
+        }
+        for name in [".well-known/a", "a..b", "...", "a/.b", "a/..b", "a/b."] {
+            XCTAssertEqual(
+                resolve("/static/" + name),
+                .path(name, query: ArraySlice("".utf8), rawPath: ArraySlice(("/static/" + name).utf8)),
+                name
+            )
+        }
+        // `#` and `\` are only looked for in the path, not in the query.
+        XCTAssertEqual(
+            resolve("/static/a?b#c\\d"),
+            .path("a", query: ArraySlice("?b#c\\d".utf8), rawPath: ArraySlice("/static/a".utf8))
+        )
+    }
+
+    func testRawNonASCIIPathsMustBeUTF8() {
+        let valid: [UInt8] = Array("/static/caf".utf8) + [0xC3, 0xA9]
+        let invalid: [UInt8] = Array("/static/caf".utf8) + [0xC3, 0x28]
+        guard case .path(let relative, _, _) = RequestPath.locate(target: valid[...], prefix: Array("/static/".utf8))
+        else { return XCTFail("valid UTF-8 refused") }
+        XCTAssertEqual(String(decoding: relative, as: UTF8.self), "café")
+        guard case .badRequest = RequestPath.locate(target: invalid[...], prefix: Array("/static/".utf8)) else {
+            return XCTFail("invalid UTF-8 accepted")
+        }
+    }
+
     func testOutsidePrefixIsNotFoundAndBarePrefixRedirects() {
         XCTAssertEqual(resolve("/other/a.css"), .notFound)
         XCTAssertEqual(resolve("/staticx/a.css"), .notFound)

@@ -62,7 +62,7 @@ final class ServerIntegrationTests: XCTestCase {
                 [("Accept-Encoding", "gzip")]
             )
             XCTAssertEqual(gz.headers["Content-Encoding"], ["gzip"])
-            XCTAssertEqual(String(decoding: gzBody, as: UTF8.self), "GZIP-BYTES")
+            XCTAssertEqual(String(decoding: gzBody, as: UTF8.self), "GZIP-MEMBER-BYTES")
 
             let (plain, plainBody) = try await fetch(client, "/static/css/app.css")
             XCTAssertEqual(plain.headers["Cache-Control"], ["public, max-age=60"])

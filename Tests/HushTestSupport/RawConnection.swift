@@ -151,6 +151,13 @@ public final class RawConnection {
         }
     }
 
+    /// The next `count` bytes as received (an HTTP/2 frame header, say).
+    public func readBytes(_ count: Int) throws -> [UInt8] {
+        try waitForBytes(count)
+        defer { pending.removeFirst(count) }
+        return Array(pending[..<count])
+    }
+
     /// Whether the server closed the connection (reads to end of stream, dropping bytes).
     public func readUntilClosed() throws -> Bool {
         while try fill() { pending.removeAll() }

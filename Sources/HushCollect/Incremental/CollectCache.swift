@@ -19,9 +19,10 @@ import HushSystem
 /// The format is line-based text (one record per line, tab-separated, `\\`, tab and newline
 /// escaped), which reads several times faster than JSON for thousands of entries.
 struct CollectCache: Sendable {
-    // 4: sibling sizes keyed by content-coding token (`br`, `gzip`) instead of file suffix. Any
-    // other first line is a state this build cannot read: it is ignored, never misread.
-    static let formatLine = "hush-cache 4"
+    // 4: sibling sizes keyed by content-coding token (`br`, `gzip`) instead of file suffix.
+    // 5: zstd siblings (`zstd`); a state written before them never recorded any, so it is not
+    // trusted. Any other first line is a state this build cannot read: it is ignored, never misread.
+    static let formatLine = "hush-cache 5"
 
     /// The settings the outputs were produced with (see ``ReusePolicy/settingsFingerprint(_:)``).
     var settings: String

@@ -218,8 +218,9 @@ struct CompressPhase {
         }
     }
 
-    /// Writes the precomputed Brotli sibling and a freshly compressed gzip one next to `path`,
-    /// keeping each as the policy says; returns the kept sizes.
+    /// Writes the precomputed Brotli sibling, and the other enabled codings' from the compression
+    /// cache or freshly compressed, next to `path`, keeping each as the policy says; returns the
+    /// kept sizes.
     private func writeSiblings(
         brotli: [UInt8],
         of path: String,
@@ -228,31 +229,25 @@ struct CompressPhase {
     ) throws(CollectError) -> [ContentCoding: Int64] {
         let target = context.staged(path)
         var sizes: [ContentCoding: Int64] = [.br: Int64(brotli.count)]
-        if policy.codings.contains(.gzip) {
+        for coding in policy.codings where coding != .br {
             let key = CompressionCache.Key(
-                coding: .gzip,
+                coding: coding,
                 variant: CompressionCache.Key.plain,
                 integrity: integrity,
                 length: size
             )
             if let entry = compressionCache?.lookup(key), entry.payload != nil {
-                try CompressionCache.publish(entry, to: target + ContentCoding.gzip.fileSuffix)
-                sizes[.gzip] = entry.size
-            } else {
-                do throws(CompressError) {
-                    sizes[.gzip] = try compressFile(
-                        at: target,
-                        to: target + ContentCoding.gzip.fileSuffix,
-                        coding: .gzip
-                    )
-                } catch {
-                    throw .compressionFailed(error.description)
-                }
-                if let cache = compressionCache,
-                    let payload = try? FileSystem.readAll(target + ContentCoding.gzip.fileSuffix)
-                {
-                    cache.store(key, CompressionCache.Entry(size: Int64(payload.count), payload: payload))
-                }
+                try CompressionCache.publish(entry, to: target + coding.fileSuffix)
+                sizes[coding] = entry.size
+                continue
+            }
+            do throws(CompressError) {
+                sizes[coding] = try compressFile(at: target, to: target + coding.fileSuffix, coding: coding)
+            } catch {
+                throw .compressionFailed(error.description)
+            }
+            if let cache = compressionCache, let payload = try? FileSystem.readAll(target + coding.fileSuffix) {
+                cache.store(key, CompressionCache.Entry(size: Int64(payload.count), payload: payload))
             }
         }
         let kept = policy.keptCodings(originalSize: size, compressedSizes: sizes)

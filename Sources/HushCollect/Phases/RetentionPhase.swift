@@ -9,8 +9,16 @@ struct RetentionPhase {
     let previous: PreviousRun
     let policy: RetentionPolicy
 
-    /// The relative paths carried over.
-    func carryOverEarlierVersions(current: Manifest) throws(CollectError) -> [String] {
+    /// What the new tree keeps of earlier versions.
+    struct Carried {
+        /// The relative paths carried over.
+        var paths: [String] = []
+        /// The manifests of the versions kept, newest first (the dictionaries of ``DeltaPhase``).
+        var manifests: [Manifest] = []
+    }
+
+    /// Links the kept versions' files and history records into staging.
+    func carryOverEarlierVersions(current: Manifest) throws(CollectError) -> Carried {
         let staging = context.staging
         // History file names have one-second resolution: a version retired within the same second
         // as the newest recorded one is dated one second later, so order stays newest first.
@@ -23,7 +31,7 @@ struct RetentionPhase {
             history.append(ManifestVersion(fileName: name, retiredAt: now, manifest: manifest))
             retiring = (name, bytes)
         }
-        guard !history.isEmpty else { return [] }
+        guard !history.isEmpty else { return Carried() }
         let plan = Retention.plan(current: current, history: history, existingFiles: [], policy: policy, now: now)
         let kept = Set(plan.keptVersions)
         let currentNames = Set(current.entries.map { Array($0.value.utf8) })
@@ -49,6 +57,7 @@ struct RetentionPhase {
         if let retiring, kept.contains(retiring.name) {
             try FileSystem.write(retiring.bytes, to: staging + "/" + ManifestHistory.directory + "/" + retiring.name)
         }
-        return carried
+        let byName = Dictionary(history.map { ($0.fileName, $0.manifest) }, uniquingKeysWith: { a, _ in a })
+        return Carried(paths: carried, manifests: plan.keptVersions.compactMap { byName[$0] })
     }
 }
