@@ -49,6 +49,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var sendTimeout: Double = 60
     /// Seconds a graceful stop (SIGTERM/SIGINT) waits for responses in flight. Default 10.
     public var shutdownTimeout: Double = 10
+    /// Behind a proxy: unix socket or socket activation, trusted proxies, log format.
+    public var proxy = ProxyConfiguration()
 
     /// A configuration with every default, serving `root`.
     public init(root: String) {
