@@ -102,10 +102,11 @@ struct ListenSocket {
     }
 
     /// Removes the socket file this server created, if the file at its path is still that one
-    /// (a newer server may have replaced it meanwhile).
+    /// (a newer server may have replaced it meanwhile): same device, inode and change time — the
+    /// time too, because the replaced file's inode number is free for the new one to reuse.
     func removeFile() {
         guard let (path, identity) = createdFile, let now = FileIdentity(path: path, follow: false),
-            now.device == identity.device, now.inode == identity.inode
+            now.device == identity.device, now.inode == identity.inode, now.changed == identity.changed
         else { return }
         unlink(path)
     }
