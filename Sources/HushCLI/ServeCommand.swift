@@ -75,6 +75,8 @@ struct ServeCommand: ParsableCommand {
     var shutdownTimeout: Double?
     @OptionGroup(title: "Behind a proxy")
     var proxy: ProxyOptions
+    @OptionGroup(title: "ETag digests")
+    var digests: DigestOptions
 
     func run() throws {
         let configuration = try makeConfiguration(environment: Self.environment())
@@ -140,6 +142,7 @@ struct ServeCommand: ParsableCommand {
         if let v = try sendTimeout ?? Self.double(env, "HUSH_SEND_TIMEOUT") { c.sendTimeout = v }
         if let v = try shutdownTimeout ?? Self.double(env, "HUSH_SHUTDOWN_TIMEOUT") { c.shutdownTimeout = v }
         c.proxy = try proxy.makeConfiguration(environment: env, processID: getpid())
+        c.digests = digests.makeConfiguration(root: root, environment: env)
         for (name, value) in [
             ("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout),
             ("--send-timeout", c.sendTimeout), ("--shutdown-timeout", c.shutdownTimeout),

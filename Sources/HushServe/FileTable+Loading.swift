@@ -7,124 +7,67 @@ extension FileTable {
     /// Scans `configuration.root` into a table.
     ///
     /// Dotfiles and dot directories (the collector's `.hush/`) are never taken in, nor symlinks
-    /// whose target lies outside the root. `name.br` / `name.zst` / `name.gz` (`name` + a
-    /// ``ContentCoding``'s suffix) next to `name` become its pre-compressed representations rather
-    /// than URLs of their own; so does `name.zstd`, which other tools write, unless `name.zst`
-    /// exists. The representations are kept smallest first, so that negotiation prefers the
-    /// fewest bytes among codings the client accepts equally. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
-    /// `previous`, files whose device, inode, size and modification time are unchanged keep their
-    /// ETag without being hashed again.
+    /// whose target lies outside the root. `name.br` / `name.gz` (`name` + a ``ContentCoding``'s
+    /// suffix) next to `name` become its pre-compressed representations rather than URLs of their
+    /// own. The scan reads directories only: each file is opened, and hashed for its ETag unless
+    /// `digests` knows its identity, on its first request (``EntryLoader``). A table loaded with
+    /// `previous` shares its digest store, so unchanged files are not hashed again.
     public static func load(
         configuration: ServeConfiguration,
         previous: FileTable? = nil
     ) throws(ServeError) -> FileTable {
+        try load(configuration: configuration, digests: previous?.loader.digests ?? DigestStore())
+    }
+
+    /// Scans `configuration.root` into a table whose files take their digests from `digests`.
+    static func load(configuration: ServeConfiguration, digests: DigestStore) throws(ServeError) -> FileTable {
         guard let realRoot = realPath(configuration.root) else { throw .rootNotADirectory(configuration.root) }
         guard let info = try? Syscall.stat(realRoot), FileType(mode: info.st_mode) == .directory else {
             throw .rootNotADirectory(configuration.root)
         }
-        var found: [String: FoundFile] = [:]  // relative path → where and how big
+        var found: [String: FoundFile] = [:]  // relative path → where it is opened
         var visited: Set<[UInt64]> = [[UInt64(info.st_dev), UInt64(info.st_ino)]]
         try walk(directory: realRoot, relative: "", realRoot: realRoot, into: &found, visited: &visited)
 
         let hashedNames = try manifestValues(realRoot: realRoot, found: found)
+        var siblings: [String: [ContentCoding]] = [:]  // primary → codings with a sibling
         var primaries: [String] = []
-        var siblings: [String: [ContentCoding: String]] = [:]  // primary → coding → sibling path
+        primaries.reserveCapacity(found.count)
         for rel in found.keys {
-            if let (primary, coding, foreign) = ContentCoding.sibling(rel), found[primary] != nil {
-                // The coding's own suffix wins over the foreign one (`.zst` over `.zstd`); the
-                // loser is served as a file of its own.
-                if let other = siblings[primary]?[coding] {
-                    guard !foreign else {
-                        primaries.append(rel)
-                        continue
-                    }
-                    primaries.append(other)
-                }
-                siblings[primary, default: [:]][coding] = rel
+            if let (primary, coding) = ContentCoding.sibling(rel), found[primary] != nil {
+                siblings[primary, default: []].append(coding)
             } else {
                 primaries.append(rel)
             }
         }
-
-        // Smallest files first into memory until the budget is spent: many small files gain the
-        // most from skipping a sendfile call each.
-        var sizes = found.map { (rel: $0.key, size: $0.value.size) }
-        sizes.sort { $0.size != $1.size ? $0.size < $1.size : $0.rel < $1.rel }
-        // They are read before anything else, back to back into the arena.
-        var budget = configuration.memoryCacheBytes
-        var arena = MemoryArena()
-        var inMemory: [String: (fingerprint: FileFingerprint, placement: MemoryArena.Placement)] = [:]
-        for (rel, size) in sizes where size <= configuration.memoryFileLimit && size <= budget {
-            budget -= size
-            guard let file = found[rel],
-                let loaded = loadIntoMemory(rel: rel, found: file, arena: &arena, previous: previous)
-            else { continue }
-            inMemory[rel] = loaded
-        }
-        /// A file's bytes and fingerprint, from memory or from its open descriptor.
-        func load(_ rel: String) -> LoadedFile? {
-            if let memory = inMemory[rel] {
-                return LoadedFile(
-                    rel: rel,
-                    fingerprint: memory.fingerprint,
-                    body: .memory(arena.bytes(memory.placement))
-                )
-            }
-            return openOnDisk(rel: rel, found: found[rel], previous: previous)
-        }
-
-        var resources: [String: Resource] = [:]
-        var fingerprints: [String: FileFingerprint] = [:]
+        var entries: [String: TableEntry] = [:]
+        entries.reserveCapacity(primaries.count)
         var indexed: Set<String> = []
-        var memoryBytes = 0
-        let renderer = HeadRenderer(maxAge: configuration.maxAge, cors: configuration.cors)
         for rel in primaries {
-            guard let loaded = load(rel) else { continue }
-            let sib = siblings[rel] ?? [:]
-            // Smallest first; equal sizes in the coding table's order.
-            let encoded = ContentCoding.allCases.compactMap { coding in sib[coding].flatMap(load).map { (coding, $0) } }
-                .enumerated().sorted {
-                    ($0.element.1.fingerprint.size, $0.offset) < ($1.element.1.fingerprint.size, $1.offset)
-                }
-                .map(\.element)
             let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
-            let lastModified = loaded.fingerprint.modifiedSeconds
-            let meta = HeadRenderer.Metadata(
-                contentType: MediaType.contentType(forFileName: rel),
-                isHashed: isHashed,
-                hasSiblings: !encoded.isEmpty,
-                lastModified: lastModified
-            )
-            func representation(_ file: LoadedFile, _ coding: ContentCoding?) -> Representation {
-                fingerprints[file.rel] = file.fingerprint
-                if case .memory(let buffer) = file.body { memoryBytes += buffer.readableBytes }
-                return renderer.representation(
-                    meta: meta,
-                    coding: coding,
-                    length: file.fingerprint.size,
-                    digest: file.fingerprint.digest,
-                    body: file.body
-                )
-            }
-            resources[rel] = Resource(
-                identity: representation(loaded, nil),
-                variants: encoded.map { representation($0.1, $0.0) },
-                isHashed: isHashed,
-                lastModified: lastModified
-            )
+            entries[rel] = TableEntry(rel: rel, siblings: siblings[rel] ?? [], isHashed: isHashed)
             if !configuration.index.isEmpty {
                 let slash = rel.lastIndex(of: "/")
                 let name = slash.map { String(rel[rel.index(after: $0)...]) } ?? rel
                 if name == configuration.index { indexed.insert(slash.map { String(rel[..<$0]) } ?? "") }
             }
         }
+        var targets: [String: String] = [:]
+        for (rel, file) in found where file.path != realRoot + "/" + rel { targets[rel] = file.path }
+        let loader = EntryLoader(
+            realRoot: realRoot,
+            symlinkTargets: targets,
+            renderer: HeadRenderer(maxAge: configuration.maxAge, cors: configuration.cors),
+            memoryBudget: configuration.memoryCacheBytes,
+            memoryFileLimit: configuration.memoryFileLimit,
+            digests: digests
+        )
         return FileTable(
             root: configuration.root,
-            resources: resources,
+            entries: entries,
             indexedDirectories: indexed,
             indexName: configuration.index,
-            memoryBytes: memoryBytes,
-            fingerprints: fingerprints
+            loader: loader
         )
     }
 
@@ -143,83 +86,8 @@ extension FileTable {
 
     /// A regular file the scan found.
     struct FoundFile {
+        /// Where it is opened: below the root, or a symlink's checked target.
         var path: String
-        /// Its size when listed (the body read later may differ; what is read is what is served).
-        var size: Int
-    }
-
-    private struct LoadedFile {
-        var rel: String
-        var fingerprint: FileFingerprint
-        var body: Body
-    }
-
-    /// Opens and checks one file: its descriptor, its fingerprint (digest empty) and the digest a
-    /// previous table computed for the same bytes, if any. Nil when it vanished or is no longer a
-    /// regular file (it is left out).
-    static func openChecked(rel: String, found: FoundFile, previous: FileTable?) -> (CInt, FileFingerprint, String?)? {
-        guard let (fd, s) = try? openRegularFile(found.path) else { return nil }
-        let fingerprint = FileFingerprint(identity: FileIdentity(s), digest: "")
-        var known = previous?.fingerprints[rel]
-        known?.digest = ""
-        return (fd, fingerprint, known == fingerprint ? previous?.fingerprints[rel]?.digest : nil)
-    }
-
-    /// Reads one file into the arena and hashes it; nil when it cannot be read.
-    private static func loadIntoMemory(
-        rel: String,
-        found: FoundFile,
-        arena: inout MemoryArena,
-        previous: FileTable?
-    ) -> (fingerprint: FileFingerprint, placement: MemoryArena.Placement)? {
-        guard let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else { return nil }
-        let placed = arena.load(fd, expectedSize: opened.size)
-        try? Syscall.close(fd)
-        guard let placement = placed else { return nil }
-        var fingerprint = opened
-        fingerprint.size = placement.length
-        if let reuse, placement.length == opened.size {
-            fingerprint.digest = reuse
-        } else {
-            var md5 = MD5()
-            arena.withBytes(placement) { md5.update($0) }
-            fingerprint.digest = md5.hexDigest()
-        }
-        return (fingerprint, placement)
-    }
-
-    /// Opens one file to be sent with sendfile, hashing it unless a previous table did.
-    private static func openOnDisk(rel: String, found: FoundFile?, previous: FileTable?) -> LoadedFile? {
-        guard let found, let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else {
-            return nil
-        }
-        var fingerprint = opened
-        if let reuse {
-            fingerprint.digest = reuse
-        } else {
-            var md5 = MD5()
-            var chunk = [UInt8](repeating: 0, count: 256 << 10)
-            var offset: Int64 = 0
-            while true {
-                guard
-                    let r = chunk.withUnsafeMutableBytes({
-                        try? Syscall.preadFully(fd, into: $0, at: offset, path: found.path)
-                    })
-                else {
-                    try? Syscall.close(fd)
-                    return nil
-                }
-                if r == 0 { break }
-                chunk.withUnsafeBytes { md5.update(UnsafeRawBufferPointer(rebasing: $0[..<r])) }
-                offset += Int64(r)
-            }
-            fingerprint.digest = md5.hexDigest()
-        }
-        return LoadedFile(
-            rel: rel,
-            fingerprint: fingerprint,
-            body: .file(OpenFile(descriptor: fd, name: rel, fingerprint: fingerprint))
-        )
     }
 
     /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
@@ -240,6 +108,13 @@ extension FileTable {
             guard let name = entry.name, !name.isEmpty, !name.hasPrefix(".") else { continue }
             let path = directory + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
+            // What the directory entry says is enough for a regular file: no stat, so a scan
+            // of a hundred thousand files is a walk of their directories (directories are still
+            // stat'ed below, for the loop check).
+            if entry.type == .regular {
+                found[rel] = FoundFile(path: path)
+                continue
+            }
             guard var s = try? Syscall.stat(path, follow: false) else { continue }
             var opened = path
             if (s.st_mode & S_IFMT) == S_IFLNK {
@@ -260,7 +135,7 @@ extension FileTable {
                 guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
                 try walk(directory: path, relative: rel, realRoot: realRoot, into: &found, visited: &visited)
             case S_IFREG:
-                found[rel] = FoundFile(path: opened, size: Int(s.st_size))
+                found[rel] = FoundFile(path: opened)
             default:
                 continue
             }

@@ -52,6 +52,9 @@ struct PathIndex<Value: Sendable>: Sendable {
         self.mask = mask
     }
 
+    /// Every value, in no particular order.
+    var allValues: [Value] { values }
+
     /// The value whose key is exactly `key`, if any.
     func lookup(_ key: UnsafeRawBufferPointer) -> Value? {
         let hash = Self.hash(key)

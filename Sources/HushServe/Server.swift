@@ -103,7 +103,12 @@ public final class Server: Sendable {
         guard configuration.maxConnections >= 1 else {
             throw ServeError.invalidConfiguration("the connection cap must be at least 1")
         }
-        let table = try table ?? FileTable.load(configuration: configuration)
+        let table =
+            try table
+            ?? FileTable.load(
+                configuration: configuration,
+                digests: DigestStore.load(from: configuration.digests.cacheFile)
+            )
         let accessLog = try AccessLog.open(configuration.accessLog, format: configuration.proxy.logFormat, warn: warn)
         let listenSocket: ListenSocket?
         switch configuration.proxy.listener {
@@ -150,6 +155,7 @@ public final class Server: Sendable {
             let logFlusher = accessLog.map { log in
                 group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
             }
+            reloader.startDigestPass()
             return Server(
                 reloader: reloader,
                 localPort: listener.localAddress?.port ?? 0,
@@ -205,6 +211,7 @@ public final class Server: Sendable {
         try? await group.shutdownGracefully()
         accessLog?.finish()
         listenSocket?.removeFile()
+        reloader.finish()
     }
 
     /// Blocking form of ``stop()``.
@@ -213,7 +220,11 @@ public final class Server: Sendable {
         try? group.syncShutdownGracefully()
         accessLog?.finish()
         listenSocket?.removeFile()
+        reloader.finish()
     }
+
+    /// Whether the background digest pass has finished (for tests).
+    var digestPassIsIdle: Bool { reloader.digestPass.isIdle }
 
     private func quiesce() -> EventLoopFuture<Void> {
         let grace = TimeAmount.nanoseconds(Int64(configuration.shutdownTimeout * 1e9))
