@@ -46,9 +46,9 @@ final class DigestPass: Sendable {
     static func hashAll(_ table: FileTable, cancelled: () -> Bool) -> Set<FileIdentity>? {
         let loader = table.loader
         var identities = Set<FileIdentity>()
-        for entry in table.pathIndex.allValues {
+        for (primary, entry) in table.pathIndex.entries {
             if cancelled() { return nil }
-            for rel in [entry.rel] + entry.siblings.map({ entry.rel + $0.fileSuffix }) {
+            for rel in [primary] + entry.siblings.map({ primary + $0.fileSuffix }) {
                 let path = loader.path(rel)
                 guard let (fd, info) = try? FileTable.openRegularFile(path) else { continue }
                 defer { try? Syscall.close(fd) }

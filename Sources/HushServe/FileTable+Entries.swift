@@ -12,8 +12,6 @@ import Synchronization
 /// request (what `ManagedAtomicLazyReference` does): no lock on the hot path. Two loops making
 /// the same resource at once both build one; the first published wins, the other is dropped.
 final class TableEntry: Sendable {
-    /// Path below the root, as the URL names it.
-    let rel: String
     /// The ``ContentCoding``s with a sibling, as bits by the coding's position in `allCases`.
     let siblingBits: UInt8
     /// Whether the name carries a content hash (cached as immutable).
@@ -21,12 +19,10 @@ final class TableEntry: Sendable {
     /// The made resource as a retained pointer's bits, 0 until made.
     private let made = Atomic<UInt>(0)
 
-    init(rel: String, siblings: [ContentCoding], isHashed: Bool) {
-        self.rel = rel
+    /// No path: the table's index holds it (a hundred thousand paths are kept once).
+    init(siblingBits: UInt8, isHashed: Bool) {
+        self.siblingBits = siblingBits
         self.isHashed = isHashed
-        var bits: UInt8 = 0
-        for (i, coding) in ContentCoding.allCases.enumerated() where siblings.contains(coding) { bits |= 1 << i }
-        self.siblingBits = bits
     }
 
     deinit {
@@ -39,18 +35,18 @@ final class TableEntry: Sendable {
         ContentCoding.allCases.enumerated().filter { siblingBits & (1 << $0.offset) != 0 }.map(\.element)
     }
 
-    /// The resource, made by `loader` on first use; nil when the file can no longer be opened
-    /// (then the next request tries again).
+    /// The resource at `rel` (this entry's path, as the index holds it), made by `loader` on first
+    /// use; nil when the file can no longer be opened (then the next request tries again).
     @inline(__always)
-    func resource(_ loader: EntryLoader) -> Resource? {
+    func resource(_ loader: EntryLoader, rel: @autoclosure () -> String) -> Resource? {
         if let pointer = UnsafeRawPointer(bitPattern: made.load(ordering: .acquiring)) {
             return Unmanaged<Resource>.fromOpaque(pointer).takeUnretainedValue()
         }
-        return make(loader)
+        return make(loader, rel: rel())
     }
 
-    private func make(_ loader: EntryLoader) -> Resource? {
-        guard let resource = loader.make(self) else { return nil }
+    private func make(_ loader: EntryLoader, rel: String) -> Resource? {
+        guard let resource = loader.make(self, rel: rel) else { return nil }
         let mine = Unmanaged.passRetained(resource)
         let bits = UInt(bitPattern: mine.toOpaque())
         let (published, current) = made.compareExchange(expected: 0, desired: bits, ordering: .acquiringAndReleasing)
@@ -100,12 +96,12 @@ final class EntryLoader: Sendable {
     func path(_ rel: String) -> String { symlinkTargets[rel] ?? realRoot + "/" + rel }
 
     /// The resource for `entry`, or nil when its file cannot be opened as a regular file.
-    func make(_ entry: TableEntry) -> Resource? {
-        guard let identity = load(entry.rel) else { return nil }
-        let encoded = entry.siblings.compactMap { coding in load(entry.rel + coding.fileSuffix).map { (coding, $0) } }
+    func make(_ entry: TableEntry, rel: String) -> Resource? {
+        guard let identity = load(rel) else { return nil }
+        let encoded = entry.siblings.compactMap { coding in load(rel + coding.fileSuffix).map { (coding, $0) } }
         let lastModified = identity.fingerprint.modifiedSeconds
         let meta = HeadRenderer.Metadata(
-            contentType: MediaType.contentType(forFileName: entry.rel),
+            contentType: MediaType.contentType(forFileName: rel),
             isHashed: entry.isHashed,
             hasSiblings: !encoded.isEmpty,
             lastModified: lastModified

@@ -25,35 +25,21 @@ extension FileTable {
         guard let info = try? Syscall.stat(realRoot), FileType(mode: info.st_mode) == .directory else {
             throw .rootNotADirectory(configuration.root)
         }
-        var found: [String: FoundFile] = [:]  // relative path → where it is opened
-        var visited: Set<[UInt64]> = [[UInt64(info.st_dev), UInt64(info.st_ino)]]
-        try walk(directory: realRoot, relative: "", realRoot: realRoot, into: &found, visited: &visited)
+        var scan = Scan(realRoot: realRoot, index: configuration.index)
+        scan.visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)])
+        try scan.walk(directory: realRoot, relative: "")
 
-        let hashedNames = try manifestValues(realRoot: realRoot, found: found)
-        var siblings: [String: [ContentCoding]] = [:]  // primary → codings with a sibling
-        var primaries: [String] = []
-        primaries.reserveCapacity(found.count)
-        for rel in found.keys {
-            if let (primary, coding) = ContentCoding.sibling(rel), found[primary] != nil {
-                siblings[primary, default: []].append(coding)
-            } else {
-                primaries.append(rel)
-            }
-        }
-        var entries: [String: TableEntry] = [:]
-        entries.reserveCapacity(primaries.count)
-        var indexed: Set<String> = []
-        for rel in primaries {
-            let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
-            entries[rel] = TableEntry(rel: rel, siblings: siblings[rel] ?? [], isHashed: isHashed)
-            if !configuration.index.isEmpty {
-                let slash = rel.lastIndex(of: "/")
-                let name = slash.map { String(rel[rel.index(after: $0)...]) } ?? rel
-                if name == configuration.index { indexed.insert(slash.map { String(rel[..<$0]) } ?? "") }
-            }
-        }
+        let manifest = scan.files.first { $0.rel == Manifest.fileName }
+        let hashedNames = try manifestValues(manifest.map { $0.target ?? realRoot + "/" + $0.rel })
+        var entries: [(String, TableEntry)] = []
+        entries.reserveCapacity(scan.files.count)
         var targets: [String: String] = [:]
-        for (rel, file) in found where file.path != realRoot + "/" + rel { targets[rel] = file.path }
+        for file in scan.files {
+            let isHashed = hashedNames.map { $0.contains(file.rel) } ?? HashedName.isHashed(file.rel)
+            entries.append((file.rel, TableEntry(siblingBits: file.siblingBits, isHashed: isHashed)))
+            if let target = file.target { targets[file.rel] = target }
+        }
+        targets.merge(scan.siblingTargets) { a, _ in a }
         let loader = EntryLoader(
             realRoot: realRoot,
             symlinkTargets: targets,
@@ -65,18 +51,18 @@ extension FileTable {
         return FileTable(
             root: configuration.root,
             entries: entries,
-            indexedDirectories: indexed,
+            indexedDirectories: scan.indexed,
             indexName: configuration.index,
             loader: loader
         )
     }
 
     /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
-    private static func manifestValues(realRoot: String, found: [String: FoundFile]) throws(ServeError) -> Set<String>?
-    {
-        guard let path = found[Manifest.fileName]?.path else { return nil }
+    private static func manifestValues(_ path: String?) throws(ServeError) -> Set<String>? {
+        guard let path else { return nil }
         let bytes: [UInt8]
         do { bytes = try readAll(path: path) } catch { throw .unreadable(path: path, errno: error.errno) }
+        if let values = ManifestValues.read(bytes) { return values }
         do {
             return Set(try Manifest.decode(bytes).paths.values)
         } catch {
@@ -84,60 +70,95 @@ extension FileTable {
         }
     }
 
-    /// A regular file the scan found.
+    /// One URL the scan found: a file that is no other file's sibling.
     struct FoundFile {
-        /// Where it is opened: below the root, or a symlink's checked target.
-        var path: String
+        var rel: String
+        /// A symlink's checked target, opened instead of the path below the root.
+        var target: String?
+        /// Which ``ContentCoding``s have a sibling beside it (``TableEntry/siblingBits``).
+        var siblingBits: UInt8
     }
 
-    /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
-    private static func walk(
-        directory: String,
-        relative: String,
-        realRoot: String,
-        into found: inout [String: FoundFile],
-        visited: inout Set<[UInt64]>
-    ) throws(ServeError) {
-        let entries: [DirectoryEntry]
-        do { entries = try Directory.entries(directory) } catch {
-            if relative.isEmpty { throw .unreadable(path: directory, errno: error.errno) }
-            return
+    /// The directory walk: regular files by their directory entries alone (no `stat` per file:
+    /// a scan of a hundred thousand files is a walk of their directories), siblings matched to
+    /// their file within each directory (`a.css.br` beside `a.css`).
+    private struct Scan {
+        let realRoot: String
+        let index: String
+        var files: [FoundFile] = []
+        var siblingTargets: [String: String] = [:]
+        var indexed: Set<String> = []
+        var visited: Set<[UInt64]> = []
+
+        init(realRoot: String, index: String) {
+            self.realRoot = realRoot
+            self.index = index
         }
-        for entry in entries {
-            // A name that is not UTF-8 could never be requested (paths must decode to UTF-8).
-            guard let name = entry.name, !name.isEmpty, !name.hasPrefix(".") else { continue }
-            let path = directory + "/" + name
-            let rel = relative.isEmpty ? name : relative + "/" + name
-            // What the directory entry says is enough for a regular file: no stat, so a scan
-            // of a hundred thousand files is a walk of their directories (directories are still
-            // stat'ed below, for the loop check).
-            if entry.type == .regular {
-                found[rel] = FoundFile(path: path)
-                continue
+
+        /// Lists regular files below `directory`, skipping dot entries and symlinks that leave
+        /// the root.
+        mutating func walk(directory: String, relative: String) throws(ServeError) {
+            let entries: [DirectoryEntry]
+            do { entries = try Directory.entries(directory) } catch {
+                if relative.isEmpty { throw .unreadable(path: directory, errno: error.errno) }
+                return
             }
-            guard var s = try? Syscall.stat(path, follow: false) else { continue }
-            var opened = path
-            if (s.st_mode & S_IFMT) == S_IFLNK {
-                // Follow a symlink only when it resolves inside the root and not into a dot entry.
-                guard let target = realPath(path), target.hasPrefix(realRoot + "/"),
-                    !target.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: {
-                        $0.hasPrefix(".")
-                    }),
-                    let targetStatus = try? Syscall.stat(target)
+            var here: [(name: String, target: String?)] = []
+            here.reserveCapacity(entries.count)
+            for entry in entries {
+                // A name that is not UTF-8 could never be requested (paths must decode to UTF-8).
+                guard let name = entry.name, !name.isEmpty, !name.hasPrefix(".") else { continue }
+                if entry.type == .regular {
+                    here.append((name, nil))
+                    continue
+                }
+                let path = directory + "/" + name
+                guard var s = try? Syscall.stat(path, follow: false) else { continue }
+                var target: String?
+                if (s.st_mode & S_IFMT) == S_IFLNK {
+                    // Follow a symlink only when it resolves inside the root and not into a dot entry.
+                    guard let resolved = realPath(path), resolved.hasPrefix(realRoot + "/"),
+                        !resolved.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: {
+                            $0.hasPrefix(".")
+                        }),
+                        let targetStatus = try? Syscall.stat(resolved)
+                    else { continue }
+                    s = targetStatus
+                    // The file is opened by its checked target, so a link swapped in later is refused.
+                    target = resolved
+                }
+                switch s.st_mode & S_IFMT {
+                case S_IFDIR:
+                    // Symlinked directories could form a loop; each directory is entered once.
+                    guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
+                    try walk(directory: path, relative: relative.isEmpty ? name : relative + "/" + name)
+                case S_IFREG:
+                    here.append((name, target))
+                default:
+                    continue
+                }
+            }
+            // `name.br` beside `name` is its sibling, not a URL of its own.
+            let names = Set(here.map(\.name))
+            var bits: [String: UInt8] = [:]
+            var isSibling = Set<String>()
+            for (name, target) in here {
+                guard let (primary, coding) = ContentCoding.sibling(name), names.contains(primary),
+                    let position = ContentCoding.allCases.firstIndex(of: coding)
                 else { continue }
-                s = targetStatus
-                // The file is opened by its checked target, so a link swapped in later is refused.
-                opened = target
+                bits[primary, default: 0] |= 1 << position
+                isSibling.insert(name)
+                if let target { siblingTargets[relative.isEmpty ? name : relative + "/" + name] = target }
             }
-            switch s.st_mode & S_IFMT {
-            case S_IFDIR:
-                // Symlinked directories could form a loop; each directory is entered once.
-                guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
-                try walk(directory: path, relative: rel, realRoot: realRoot, into: &found, visited: &visited)
-            case S_IFREG:
-                found[rel] = FoundFile(path: opened)
-            default:
-                continue
+            for (name, target) in here where !isSibling.contains(name) {
+                if name == index { indexed.insert(relative) }
+                files.append(
+                    FoundFile(
+                        rel: relative.isEmpty ? name : relative + "/" + name,
+                        target: target,
+                        siblingBits: bits[name] ?? 0
+                    )
+                )
             }
         }
     }

@@ -36,25 +36,27 @@ public final class FileTable: Sendable {
     /// For tests and tools; requests use ``resource(at:)``.
     public var resources: [String: Resource] {
         var out: [String: Resource] = [:]
-        for entry in pathIndex.allValues {
-            if let resource = entry.resource(loader) { out[entry.rel] = resource }
+        for (rel, entry) in pathIndex.entries {
+            if let resource = entry.resource(loader, rel: rel) { out[rel] = resource }
         }
         return out
     }
 
     /// The resource at `path` (relative to the prefix), if any: the lookup requests use.
     public func resource(at path: String) -> Resource? {
-        var path = path
-        return path.withUTF8 { pathIndex.lookup(UnsafeRawBufferPointer($0))?.resource(loader) }
+        var bytes = path
+        return bytes.withUTF8 { pathIndex.lookup(UnsafeRawBufferPointer($0))?.resource(loader, rel: path) }
     }
 
     /// The resource whose path is exactly these bytes (UTF-8, relative to the prefix), if any.
     @inline(__always)
-    func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? { pathIndex.lookup(path)?.resource(loader) }
+    func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? {
+        pathIndex.lookup(path)?.resource(loader, rel: String(decoding: path, as: UTF8.self))
+    }
 
     init(
         root: String,
-        entries: [String: TableEntry],
+        entries: [(String, TableEntry)],
         indexedDirectories: Set<String>,
         indexName: String,
         loader: EntryLoader
@@ -64,7 +66,7 @@ public final class FileTable: Sendable {
         self.indexedDirectories = indexedDirectories
         self.indexName = indexName
         self.loader = loader
-        self.pathIndex = PathIndex(entries)
+        self.pathIndex = PathIndex(pairs: entries)
     }
 }
 

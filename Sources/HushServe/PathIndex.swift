@@ -24,6 +24,11 @@ struct PathIndex<Value: Sendable>: Sendable {
 
     /// Indexes `entries` by the UTF-8 bytes of their keys.
     init(_ entries: [String: Value]) {
+        self.init(pairs: entries.map { ($0.key, $0.value) })
+    }
+
+    /// Indexes `pairs` by the UTF-8 bytes of their keys (keys are distinct).
+    init(pairs entries: [(String, Value)]) {
         var capacity = 16
         while capacity < entries.count * 2 { capacity <<= 1 }
         var slots = [Slot](repeating: Slot(), count: capacity)
@@ -52,8 +57,14 @@ struct PathIndex<Value: Sendable>: Sendable {
         self.mask = mask
     }
 
-    /// Every value, in no particular order.
-    var allValues: [Value] { values }
+    /// Every key (decoded) and value, in no particular order.
+    var entries: [(String, Value)] {
+        slots.compactMap { slot in
+            guard slot.start >= 0 else { return nil }
+            let key = keyBytes[Int(slot.start)..<Int(slot.start + slot.length)]
+            return (String(decoding: key, as: UTF8.self), values[Int(slot.value)])
+        }
+    }
 
     /// The value whose key is exactly `key`, if any.
     func lookup(_ key: UnsafeRawBufferPointer) -> Value? {
