@@ -138,11 +138,13 @@ extension FileTable {
                     continue
                 }
             }
-            // `name.br` beside `name` is its sibling, not a URL of its own.
-            let names = Set(here.map(\.name))
+            // `name.br` beside `name` is its sibling, not a URL of its own. (The sets are built
+            // only for a directory that has a name with a coding's suffix.)
+            let candidates = here.filter { ContentCoding.sibling($0.name) != nil }
+            let names = candidates.isEmpty ? [] : Set(here.map(\.name))
             var bits: [String: UInt8] = [:]
             var isSibling = Set<String>()
-            for (name, target) in here {
+            for (name, target) in candidates {
                 guard let (primary, coding) = ContentCoding.sibling(name), names.contains(primary),
                     let position = ContentCoding.allCases.firstIndex(of: coding)
                 else { continue }
@@ -150,7 +152,7 @@ extension FileTable {
                 isSibling.insert(name)
                 if let target { siblingTargets[relative.isEmpty ? name : relative + "/" + name] = target }
             }
-            for (name, target) in here where !isSibling.contains(name) {
+            for (name, target) in here where isSibling.isEmpty || !isSibling.contains(name) {
                 if name == index { indexed.insert(relative) }
                 files.append(
                     FoundFile(

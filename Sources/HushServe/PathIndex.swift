@@ -33,6 +33,7 @@ struct PathIndex<Value: Sendable>: Sendable {
         while capacity < entries.count * 2 { capacity <<= 1 }
         var slots = [Slot](repeating: Slot(), count: capacity)
         var keyBytes: [UInt8] = []
+        keyBytes.reserveCapacity(entries.reduce(0) { $0 + $1.0.utf8.count })
         var values: [Value] = []
         values.reserveCapacity(entries.count)
         let mask = capacity - 1
