@@ -48,7 +48,7 @@ final class DigestPass: Sendable {
         var identities = Set<FileIdentity>()
         for (primary, entry) in table.pathIndex.entries {
             if cancelled() { return nil }
-            for rel in [primary] + entry.siblings.map({ primary + $0.fileSuffix }) {
+            for rel in [primary] + entry.siblings.map({ primary + $0.suffix }) {
                 let path = loader.path(rel)
                 guard let (fd, info) = try? FileTable.openRegularFile(path) else { continue }
                 defer { try? Syscall.close(fd) }

@@ -14,14 +14,17 @@ import Synchronization
 final class TableEntry: Sendable {
     /// The ``ContentCoding``s with a sibling, as bits by the coding's position in `allCases`.
     let siblingBits: UInt8
+    /// Which of them are under the coding's foreign suffix (`a.js.zstd`, not `a.js.zst`).
+    let foreignBits: UInt8
     /// Whether the name carries a content hash (cached as immutable).
     let isHashed: Bool
     /// The made resource as a retained pointer's bits, 0 until made.
     private let made = Atomic<UInt>(0)
 
     /// No path: the table's index holds it (a hundred thousand paths are kept once).
-    init(siblingBits: UInt8, isHashed: Bool) {
+    init(siblingBits: UInt8, foreignBits: UInt8 = 0, isHashed: Bool) {
         self.siblingBits = siblingBits
+        self.foreignBits = foreignBits
         self.isHashed = isHashed
     }
 
@@ -30,9 +33,12 @@ final class TableEntry: Sendable {
         if let pointer = UnsafeRawPointer(bitPattern: raw) { Unmanaged<Resource>.fromOpaque(pointer).release() }
     }
 
-    /// The codings with a sibling, in ``ContentCoding`` order.
-    var siblings: [ContentCoding] {
-        ContentCoding.allCases.enumerated().filter { siblingBits & (1 << $0.offset) != 0 }.map(\.element)
+    /// The codings with a sibling, in ``ContentCoding`` order, and the suffix each is found under.
+    var siblings: [(coding: ContentCoding, suffix: String)] {
+        ContentCoding.allCases.enumerated().filter { siblingBits & (1 << $0.offset) != 0 }.map { position, coding in
+            let foreign = foreignBits & (1 << position) != 0
+            return (coding, foreign ? coding.entry.foreignSuffix?.description ?? coding.fileSuffix : coding.fileSuffix)
+        }
     }
 
     /// The resource at `rel` (this entry's path, as the index holds it), made by `loader` on first
@@ -98,7 +104,13 @@ final class EntryLoader: Sendable {
     /// The resource for `entry`, or nil when its file cannot be opened as a regular file.
     func make(_ entry: TableEntry, rel: String) -> Resource? {
         guard let identity = load(rel) else { return nil }
-        let encoded = entry.siblings.compactMap { coding in load(rel + coding.fileSuffix).map { (coding, $0) } }
+        // Smallest first, equal sizes in the coding table's order: negotiation prefers the
+        // fewest bytes among codings the client accepts equally.
+        let encoded = entry.siblings.compactMap { sibling in load(rel + sibling.suffix).map { (sibling.coding, $0) } }
+            .enumerated().sorted {
+                ($0.element.1.fingerprint.size, $0.offset) < ($1.element.1.fingerprint.size, $1.offset)
+            }
+            .map(\.element)
         let lastModified = identity.fingerprint.modifiedSeconds
         let meta = HeadRenderer.Metadata(
             contentType: MediaType.contentType(forFileName: rel),

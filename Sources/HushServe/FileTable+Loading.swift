@@ -7,9 +7,10 @@ extension FileTable {
     /// Scans `configuration.root` into a table.
     ///
     /// Dotfiles and dot directories (the collector's `.hush/`) are never taken in, nor symlinks
-    /// whose target lies outside the root. `name.br` / `name.gz` (`name` + a ``ContentCoding``'s
-    /// suffix) next to `name` become its pre-compressed representations rather than URLs of their
-    /// own. The scan reads directories only: each file is opened, and hashed for its ETag unless
+    /// whose target lies outside the root. `name.br` / `name.zst` / `name.gz` (`name` + a
+    /// ``ContentCoding``'s suffix) next to `name` become its pre-compressed representations rather
+    /// than URLs of their own; so does `name.zstd`, which other tools write, unless `name.zst`
+    /// exists. The scan reads directories only: each file is opened, and hashed for its ETag unless
     /// `digests` knows its identity, on its first request (``EntryLoader``). A table loaded with
     /// `previous` shares its digest store, so unchanged files are not hashed again.
     public static func load(
@@ -36,7 +37,9 @@ extension FileTable {
         var targets: [String: String] = [:]
         for file in scan.files {
             let isHashed = hashedNames.map { $0.contains(file.rel) } ?? HashedName.isHashed(file.rel)
-            entries.append((file.rel, TableEntry(siblingBits: file.siblingBits, isHashed: isHashed)))
+            entries.append(
+                (file.rel, TableEntry(siblingBits: file.siblingBits, foreignBits: file.foreignBits, isHashed: isHashed))
+            )
             if let target = file.target { targets[file.rel] = target }
         }
         targets.merge(scan.siblingTargets) { a, _ in a }
@@ -77,6 +80,8 @@ extension FileTable {
         var target: String?
         /// Which ``ContentCoding``s have a sibling beside it (``TableEntry/siblingBits``).
         var siblingBits: UInt8
+        /// Which of those siblings carry the coding's foreign suffix (`a.js.zstd`).
+        var foreignBits: UInt8
     }
 
     /// The directory walk: regular files by their directory entries alone (no `stat` per file:
@@ -142,23 +147,35 @@ extension FileTable {
             // only for a directory that has a name with a coding's suffix.)
             let candidates = here.filter { ContentCoding.sibling($0.name) != nil }
             let names = candidates.isEmpty ? [] : Set(here.map(\.name))
-            var bits: [String: UInt8] = [:]
+            var bits: [String: (own: UInt8, foreign: UInt8)] = [:]
             var isSibling = Set<String>()
-            for (name, target) in candidates {
-                guard let (primary, coding) = ContentCoding.sibling(name), names.contains(primary),
-                    let position = ContentCoding.allCases.firstIndex(of: coding)
+            // A coding's own suffix first: it wins over the foreign one (`.zst` over `.zstd`),
+            // and the loser is served as a file of its own.
+            let classified = candidates.compactMap { c in ContentCoding.sibling(c.name).map { (c, $0) } }
+            for (candidate, sibling) in classified.sorted(by: { !$0.1.foreign && $1.1.foreign }) {
+                guard names.contains(sibling.primary),
+                    let position = ContentCoding.allCases.firstIndex(of: sibling.coding)
                 else { continue }
-                bits[primary, default: 0] |= 1 << position
-                isSibling.insert(name)
-                if let target { siblingTargets[relative.isEmpty ? name : relative + "/" + name] = target }
+                let bit: UInt8 = 1 << position
+                var known = bits[sibling.primary] ?? (0, 0)
+                guard known.own & bit == 0 else { continue }
+                known.own |= bit
+                if sibling.foreign { known.foreign |= bit }
+                bits[sibling.primary] = known
+                isSibling.insert(candidate.name)
+                if let target = candidate.target {
+                    siblingTargets[relative.isEmpty ? candidate.name : relative + "/" + candidate.name] = target
+                }
             }
             for (name, target) in here where isSibling.isEmpty || !isSibling.contains(name) {
                 if name == index { indexed.insert(relative) }
+                let known = bits[name] ?? (0, 0)
                 files.append(
                     FoundFile(
                         rel: relative.isEmpty ? name : relative + "/" + name,
                         target: target,
-                        siblingBits: bits[name] ?? 0
+                        siblingBits: known.own,
+                        foreignBits: known.foreign
                     )
                 )
             }
