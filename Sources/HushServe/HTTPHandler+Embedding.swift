@@ -16,7 +16,8 @@ extension HTTPHandler {
                 send: .nanoseconds(Int64(configuration.sendTimeout * 1e9))
             ),
             warn: warn,
-            reloadSoon: reloadSoon
+            reloadSoon: reloadSoon,
+            clientAddress: configuration.proxy.clientAddress
         )
     }
 }

@@ -26,6 +26,8 @@ final class HTTPHandler: ChannelInboundHandler {
         var warn: @Sendable (String) -> Void
         /// Asks for a rescan of the root because the file at this path changed on disk.
         var reloadSoon: @Sendable (String) -> Void
+        /// Whose forwarding headers name the client in the access log.
+        var clientAddress: ClientAddressResolver
     }
 
     private let settings: Settings
@@ -43,7 +45,9 @@ final class HTTPHandler: ChannelInboundHandler {
     private var dateLine = DateLine()
     /// Reused for each request head's bytes.
     private var headScratch: [UInt8] = []
+    /// The peer as the access log names it; ``client`` per request when it is a trusted proxy.
     private var client = "-"
+    private var peerIsTrustedProxy = false
 
     init(settings: Settings, tables: TableBox, accessLog: AccessLog?) {
         self.settings = settings
@@ -55,7 +59,14 @@ final class HTTPHandler: ChannelInboundHandler {
     // MARK: Lifecycle
 
     func channelActive(context: ChannelHandlerContext) {
-        if accessLog != nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
+        if accessLog != nil {
+            if case .unixDomainSocket = context.channel.remoteAddress {
+                client = ClientAddressResolver.unixPeer
+            } else {
+                client = context.channel.remoteAddress?.ipAddress ?? "-"
+            }
+            peerIsTrustedProxy = settings.clientAddress.isEnabled && settings.clientAddress.trusts(client)
+        }
         // A new connection must send its first head within the header timeout (slowloris).
         let now = context.eventLoop.now
         timer.flushed(at: now)
@@ -208,8 +219,13 @@ final class HTTPHandler: ChannelInboundHandler {
         let connection: ResponseWriter.ConnectionHeader =
             !keepAlive ? .close : (request.versionMinor == 0 ? .keepAlive : .none)
         let bytes = write(reply, isHead: request.method == .head, connection: connection, context)
+        // Only behind a trusted proxy (and with a log) is the head read again, for its forwarding header.
+        let forwarded =
+            peerIsTrustedProxy
+            ? headScratch.withUnsafeBytes { settings.clientAddress.client(peer: client, head: $0) } : client
         accessLog?.record(
-            client: client,
+            client: forwarded,
+            peer: client,
             method: headScratch[request.methodText],
             target: headScratch[request.target],
             versionMinor: request.versionMinor,

@@ -10,6 +10,8 @@ final class Reloader: Sendable {
     private let lock = NIOLock()
     /// Whether a reload for a changed file is running or was run less than a second ago.
     private let changeReloadBusy = NIOLockedValueBox(false)
+    /// Hashes what no request has yet, after each scan.
+    let digestPass = DigestPass()
 
     init(configuration: ServeConfiguration, tables: TableBox, warn: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
@@ -17,13 +19,30 @@ final class Reloader: Sendable {
         self.warn = warn
     }
 
-    /// Rescans now; on error the current table stays.
+    /// Starts the background digest pass over the current table, if configured.
+    func startDigestPass() {
+        guard configuration.digests.hashInBackground else { return }
+        digestPass.start(table: tables.current, cacheFile: configuration.digests.cacheFile, warn: warn)
+    }
+
+    /// Rescans now; on error the current table stays. Only the directories are read: files are
+    /// opened on their next request, and hashed only when their identity changed (the digest
+    /// store is shared with the previous table), so a reload costs what changed.
     func reload() throws(ServeError) -> FileTable {
         lock.lock()
         defer { lock.unlock() }
         let table = try FileTable.load(configuration: configuration, previous: tables.current)
         tables.swap(table)
+        startDigestPass()
         return table
+    }
+
+    /// Stops the digest pass and writes what requests hashed to the digest cache file.
+    func finish() {
+        digestPass.cancel()
+        if let file = configuration.digests.cacheFile {
+            tables.current.loader.digests.save(to: file, keeping: nil, warn: warn)
+        }
     }
 
     /// Rescans soon, off the event loop, because the file `name` changed on disk. Requests for

@@ -14,18 +14,24 @@ public final class Server: Sendable {
     public let configuration: ServeConfiguration
     /// The table requests are answered from.
     public let tables: TableBox
-    /// The port actually bound (differs from the configured one when that was 0).
+    /// The port actually bound (differs from the configured one when that was 0); 0 on a unix socket.
     public let localPort: Int
+    /// Where the server listens, for the ready line: `http://127.0.0.1:8080`, `unix:/run/hush.sock`.
+    public let listenDescription: String
 
     private let group: MultiThreadedEventLoopGroup
     private let listener: Channel
     private let accessLog: AccessLog?
     private let logFlusher: RepeatedTask?
     private let reloader: Reloader
+    /// The unix socket this server created (removed at stop), or the inherited one.
+    private let listenSocket: ListenSocket?
 
     private init(
         reloader: Reloader,
         localPort: Int,
+        listenDescription: String,
+        listenSocket: ListenSocket?,
         group: MultiThreadedEventLoopGroup,
         listener: Channel,
         accessLog: AccessLog?,
@@ -35,6 +41,8 @@ public final class Server: Sendable {
         self.tables = reloader.tables
         self.reloader = reloader
         self.localPort = localPort
+        self.listenDescription = listenDescription
+        self.listenSocket = listenSocket
         self.group = group
         self.listener = listener
         self.accessLog = accessLog
@@ -73,7 +81,13 @@ public final class Server: Sendable {
     }
 
     private static func bindError(_ error: Error, _ configuration: ServeConfiguration) -> Error {
-        if error is ServeError { return error }
+        if error is ServeError || error is ListenError { return error }
+        switch configuration.proxy.listener {
+        case .tcp: break
+        case .unix(let socket): return ListenError("cannot listen on unix:\(socket.path): \(error)")
+        case .inherited(let fd, let name):
+            return ListenError("cannot listen on the activated socket \(fd) (\(name)): \(error)")
+        }
         return ServeError.cannotBind(host: configuration.host, port: configuration.port, reason: "\(error)")
     }
 
@@ -89,8 +103,19 @@ public final class Server: Sendable {
         guard configuration.maxConnections >= 1 else {
             throw ServeError.invalidConfiguration("the connection cap must be at least 1")
         }
-        let table = try table ?? FileTable.load(configuration: configuration)
-        let accessLog = try AccessLog.open(configuration.accessLog, warn: warn)
+        let table =
+            try table
+            ?? FileTable.load(
+                configuration: configuration,
+                digests: DigestStore.load(from: configuration.digests.cacheFile)
+            )
+        let accessLog = try AccessLog.open(configuration.accessLog, format: configuration.proxy.logFormat, warn: warn)
+        let listenSocket: ListenSocket?
+        switch configuration.proxy.listener {
+        case .tcp: listenSocket = nil
+        case .unix(let settings): listenSocket = try ListenSocket.unix(settings)
+        case .inherited(let fd, let name): listenSocket = try ListenSocket.inherited(fd, name: name)
+        }
         raiseDescriptorLimit()
         let reloader = Reloader(configuration: configuration, tables: TableBox(table), warn: warn)
         let tables = reloader.tables
@@ -119,7 +144,6 @@ public final class Server: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(maxConnections: maxConnections))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 8)
             .childChannelOption(.autoRead, value: true)
             // A client that half-closes after its requests (`nc -N`, health checkers) still gets
@@ -135,20 +159,47 @@ public final class Server: Sendable {
                     )
                 }
             }
-        let future = bootstrap.bind(host: configuration.host, port: configuration.port).map { listener in
+        // No TCP options on a unix socket: setting one would fail, and with it every connection.
+        if listenSocket?.isUnix != true { _ = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1) }
+        let bound =
+            listenSocket.map { bootstrap.withBoundSocket($0.descriptor) }
+            ?? bootstrap.bind(host: configuration.host, port: configuration.port)
+        let future = bound.map { listener in
             let logFlusher = accessLog.map { log in
                 group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush() }
             }
+            reloader.startDigestPass()
             return Server(
                 reloader: reloader,
-                localPort: listener.localAddress?.port ?? configuration.port,
+                localPort: listener.localAddress?.port ?? 0,
+                listenDescription: describe(listener.localAddress, configuration),
+                listenSocket: listenSocket,
                 group: group,
                 listener: listener,
                 accessLog: accessLog,
                 logFlusher: logFlusher
             )
         }
+        future.whenFailure { _ in listenSocket?.removeFile() }
         return (group, future)
+    }
+
+    /// `http://HOST:PORT` for TCP (IPv6 in brackets), `unix:PATH` for a unix socket.
+    private static func describe(_ address: SocketAddress?, _ configuration: ServeConfiguration) -> String {
+        switch address {
+        case .unixDomainSocket?:
+            if case .unix(let socket) = configuration.proxy.listener { return "unix:" + socket.path }
+            return "unix:" + (address?.pathname ?? "")
+        case .v4?, .v6?:
+            let host = address?.ipAddress ?? configuration.host
+            if case .tcp = configuration.proxy.listener {
+                let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                return "http://\(shown):\(address?.port ?? configuration.port)"
+            }
+            return "http://\(host.contains(":") ? "[\(host)]" : host):\(address?.port ?? 0)"
+        default:
+            return "http://\(configuration.host):\(configuration.port)"
+        }
     }
 
     /// Rescans STATIC_ROOT and makes the new table current. Requests in flight finish from the
@@ -172,6 +223,8 @@ public final class Server: Sendable {
         try? await quiesce().get()
         try? await group.shutdownGracefully()
         accessLog?.finish()
+        listenSocket?.removeFile()
+        reloader.finish()
     }
 
     /// Blocking form of ``stop()``.
@@ -179,7 +232,12 @@ public final class Server: Sendable {
         try? quiesce().wait()
         try? group.syncShutdownGracefully()
         accessLog?.finish()
+        listenSocket?.removeFile()
+        reloader.finish()
     }
+
+    /// Whether the background digest pass has finished (for tests).
+    var digestPassIsIdle: Bool { reloader.digestPass.isIdle }
 
     private func quiesce() -> EventLoopFuture<Void> {
         let grace = TimeAmount.nanoseconds(Int64(configuration.shutdownTimeout * 1e9))

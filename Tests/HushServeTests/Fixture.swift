@@ -1,5 +1,6 @@
 import Foundation
 import HushCore
+import XCTest
 
 @testable import HushServe
 
@@ -34,6 +35,12 @@ final class Fixture {
             )
         }
         return path
+    }
+
+    /// Writes `text` to a temporary name beside `rel` and renames it over `rel` (atomic).
+    func replace(_ rel: String, _ text: String) throws {
+        try write(rel + ".replacing", text)
+        XCTAssertEqual(rename(root + "/" + rel + ".replacing", root + "/" + rel), 0)
     }
 
     func symlink(_ rel: String, to target: String) throws {
