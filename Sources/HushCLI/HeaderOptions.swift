@@ -13,12 +13,12 @@ struct HeaderOptions: ParsableArguments {
     @Option(
         name: .customLong("cors-origin"),
         help: ArgumentHelp(
-            "Allow this origin (scheme://host[:port]) to read the files across origins, or '*' for any; repeatable (env HUSH_CORS_ORIGIN; default none).",
+            "Allow only this origin (scheme://host[:port]) to read the files across origins, or '*' for any; repeatable (env HUSH_CORS_ORIGIN; default '*').",
             valueName: "ORIGIN"
         )
     )
     var corsOrigins: [String] = []
-    @Flag(name: .customLong("no-cors"), help: "Send no Access-Control-Allow-Origin (the default; env HUSH_NO_CORS=1).")
+    @Flag(name: .customLong("no-cors"), help: "Send no Access-Control-Allow-Origin (env HUSH_NO_CORS=1).")
     var noCORS = false
     @Option(
         name: .customLong("header"),
@@ -50,6 +50,7 @@ struct HeaderOptions: ParsableArguments {
         if origins.isEmpty, let text = env["HUSH_CORS_ORIGIN"] {
             origins = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         }
+        if origins.isEmpty, noCORS || ServeCommand.truthy(env["HUSH_NO_CORS"]) { c.cors = .off }
         if !origins.isEmpty {
             if noCORS || ServeCommand.truthy(env["HUSH_NO_CORS"]) {
                 throw CLIFailure(message: "--no-cors and --cors-origin contradict each other: pass one")

@@ -74,9 +74,15 @@ struct ServeCommand: ParsableCommand {
     var shutdownTimeout: Double?
     @OptionGroup var operationsOptions: OperationsOptions
     @OptionGroup var http2: HTTP2Options
+    @OptionGroup(title: "Behind a proxy")
+    var proxy: ProxyOptions
+    @OptionGroup(title: "ETag digests")
+    var digests: DigestOptions
 
     func run() throws {
         let configuration = try makeConfiguration(environment: Self.environment())
+        // Taken (sd_listen_fds with unset_environment): not for anything this process might start.
+        for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { unsetenv(name) }
         // Before any thread starts, so every thread inherits the mask and no signal is lost.
         Server.blockHandledSignals()
         let server: Server
@@ -87,17 +93,20 @@ struct ServeCommand: ParsableCommand {
         }
         let files = server.tables.current.count
         let prefix = ServeConfiguration.normalizedPrefix(configuration.prefix)
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let root = configuration.root
         // The metrics address joins the one start-up line (with port 0, the port chosen).
         let metrics = configuration.operations.metricsListen.map { address in
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
             return "; metrics at http://\(host):\(server.metricsPort ?? address.port)/metrics"
         }
+        // `http://127.0.0.1:8080/static/`; a unix socket has no URL: `unix:/run/hush.sock, prefix /static/`.
+        let at =
+            server.listenDescription.hasPrefix("unix:")
+            ? "\(server.listenDescription), prefix " : server.listenDescription
         server.runUntilSignalled(
             ready: {
                 Self.write(
-                    "hush: serving \(root) at http://\(host):\(server.localPort)\(prefix) (\(files) files)\(metrics ?? "")\n",
+                    "hush: serving \(root) at \(at)\(prefix) (\(files) files)\(metrics ?? "")\n",
                     to: STDOUT_FILENO
                 )
             },
@@ -142,6 +151,8 @@ struct ServeCommand: ParsableCommand {
         if let v = try sendTimeout ?? Self.double(env, "HUSH_SEND_TIMEOUT") { c.sendTimeout = v }
         if let v = try shutdownTimeout ?? Self.double(env, "HUSH_SHUTDOWN_TIMEOUT") { c.shutdownTimeout = v }
         c.http2 = try http2.configuration(environment: env)
+        c.proxy = try proxy.makeConfiguration(environment: env, processID: getpid())
+        c.digests = digests.makeConfiguration(root: root, environment: env)
         for (name, value) in [
             ("--header-timeout", c.headerTimeout), ("--idle-timeout", c.idleTimeout),
             ("--send-timeout", c.sendTimeout), ("--shutdown-timeout", c.shutdownTimeout),

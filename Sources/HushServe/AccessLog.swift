@@ -25,6 +25,7 @@ public final class AccessLog: Sendable {
     }
 
     private let descriptor: CInt
+    private let format: AccessLogFormat
     private let ownsDescriptor: Bool
     private let name: String
     private let warn: @Sendable (String) -> Void
@@ -36,24 +37,32 @@ public final class AccessLog: Sendable {
     /// Opens the log at `destination`; nil for `.off`. Write failures are reported through `warn`.
     public static func open(
         _ destination: ServeConfiguration.AccessLogDestination,
+        format: AccessLogFormat = .common,
         warn: @escaping @Sendable (String) -> Void
     ) throws(ServeError) -> AccessLog? {
         switch destination {
         case .off:
             return nil
         case .standardOutput:
-            return AccessLog(descriptor: STDOUT_FILENO, owns: false, name: "(stdout)", warn: warn)
+            return AccessLog(descriptor: STDOUT_FILENO, format: format, owns: false, name: "(stdout)", warn: warn)
         case .file(let path):
             let fd: CInt
             do { fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_APPEND) } catch {
                 throw .unreadable(path: path, errno: error.errno)
             }
-            return AccessLog(descriptor: fd, owns: true, name: path, warn: warn)
+            return AccessLog(descriptor: fd, format: format, owns: true, name: path, warn: warn)
         }
     }
 
-    private init(descriptor: CInt, owns: Bool, name: String, warn: @escaping @Sendable (String) -> Void) {
+    private init(
+        descriptor: CInt,
+        format: AccessLogFormat,
+        owns: Bool,
+        name: String,
+        warn: @escaping @Sendable (String) -> Void
+    ) {
         self.descriptor = descriptor
+        self.format = format
         self.ownsDescriptor = owns
         self.name = name
         self.warn = warn
@@ -64,9 +73,11 @@ public final class AccessLog: Sendable {
         if ownsDescriptor { try? Syscall.close(descriptor) }
     }
 
-    /// Records one response.
+    /// Records one response. `peer` is the connection's address when `client` came from a
+    /// forwarding header (the JSON format shows both).
     func record(
         client: String,
+        peer: String? = nil,
         method: ArraySlice<UInt8>,
         target: ArraySlice<UInt8>,
         versionMinor: Int,
@@ -75,10 +86,23 @@ public final class AccessLog: Sendable {
         http2: Bool = false
     ) {
         let now = Int64(time(nil))
+        let format = format
         let pending: [UInt8]? = state.withLockedValue { s in
             if s.lastSecond != now {
                 s.lastSecond = now
-                s.timestamp = Self.timestamp(now)
+                s.timestamp = format == .json ? Self.isoTimestamp(now) : Self.timestamp(now)
+            }
+            if format == .json {
+                JSONLogLine.append(
+                    to: &s.buffer,
+                    time: s.timestamp,
+                    client: client,
+                    peer: peer ?? client,
+                    request: target.isEmpty ? nil : (method, target, versionMinor),
+                    status: status,
+                    bytes: bytes
+                )
+                return s.buffer.count >= Self.flushThreshold ? Self.take(&s.buffer) : nil
             }
             s.buffer += client.utf8
             s.buffer += " - - [".utf8

@@ -10,154 +10,77 @@ extension FileTable {
     /// whose target lies outside the root. `name.br` / `name.zst` / `name.gz` (`name` + a
     /// ``ContentCoding``'s suffix) next to `name` become its pre-compressed representations rather
     /// than URLs of their own; so does `name.zstd`, which other tools write, unless `name.zst`
-    /// exists. The representations are kept smallest first, so that negotiation prefers the
-    /// fewest bytes among codings the client accepts equally. Every representation is read once to hash it for its ETag (MD5, a few ms per MB); with
-    /// `previous`, files whose device, inode, size and modification time are unchanged keep their
-    /// ETag without being hashed again.
+    /// exists. The scan reads directories only: each file is opened, and hashed for its ETag unless
+    /// `digests` knows its identity, on its first request (``EntryLoader``). A table loaded with
+    /// `previous` shares its digest store, so unchanged files are not hashed again.
     public static func load(
         configuration: ServeConfiguration,
         previous: FileTable? = nil
     ) throws(ServeError) -> FileTable {
+        try load(configuration: configuration, digests: previous?.loader.digests ?? DigestStore())
+    }
+
+    /// Scans `configuration.root` into a table whose files take their digests from `digests`.
+    static func load(configuration: ServeConfiguration, digests: DigestStore) throws(ServeError) -> FileTable {
         guard let realRoot = realPath(configuration.root) else { throw .rootNotADirectory(configuration.root) }
         guard let info = try? Syscall.stat(realRoot), FileType(mode: info.st_mode) == .directory else {
             throw .rootNotADirectory(configuration.root)
         }
-        var found: [String: FoundFile] = [:]  // relative path → where and how big
-        var visited: Set<[UInt64]> = [[UInt64(info.st_dev), UInt64(info.st_ino)]]
-        try walk(directory: realRoot, relative: "", realRoot: realRoot, into: &found, visited: &visited)
+        var scan = Scan(realRoot: realRoot, index: configuration.index)
+        scan.visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)])
+        try scan.walk(directory: realRoot, relative: "")
 
-        let hashedNames = try manifestValues(realRoot: realRoot, found: found)
-        var primaries: [String] = []
-        var siblings: [String: [ContentCoding: String]] = [:]  // primary → coding → sibling path
-        var deltaFiles: [String: [String]] = [:]  // primary → its `dcz` deltas (RFC 9842)
-        for rel in found.keys {
-            if let delta = DictionaryCompression.parseDeltaPath(rel), found[delta.target] != nil {
-                deltaFiles[delta.target, default: []].append(rel)
-            } else if let (primary, coding, foreign) = ContentCoding.sibling(rel), found[primary] != nil {
-                // The coding's own suffix wins over the foreign one (`.zst` over `.zstd`); the
-                // loser is served as a file of its own.
-                if let other = siblings[primary]?[coding] {
-                    guard !foreign else {
-                        primaries.append(rel)
-                        continue
-                    }
-                    primaries.append(other)
-                }
-                siblings[primary, default: [:]][coding] = rel
-            } else {
-                primaries.append(rel)
-            }
-        }
-
-        // Smallest files first into memory until the budget is spent: many small files gain the
-        // most from skipping a sendfile call each.
-        var sizes = found.map { (rel: $0.key, size: $0.value.size) }
-        sizes.sort { $0.size != $1.size ? $0.size < $1.size : $0.rel < $1.rel }
-        // They are read before anything else, back to back into the arena.
-        var budget = configuration.memoryCacheBytes
-        var arena = MemoryArena()
-        var inMemory: [String: (fingerprint: FileFingerprint, placement: MemoryArena.Placement)] = [:]
-        for (rel, size) in sizes where size <= configuration.memoryFileLimit && size <= budget {
-            budget -= size
-            guard let file = found[rel],
-                let loaded = loadIntoMemory(rel: rel, found: file, arena: &arena, previous: previous)
-            else { continue }
-            inMemory[rel] = loaded
-        }
-        /// A file's bytes and fingerprint, from memory or from its open descriptor.
-        func load(_ rel: String) -> LoadedFile? {
-            if let memory = inMemory[rel] {
-                return LoadedFile(
-                    rel: rel,
-                    fingerprint: memory.fingerprint,
-                    body: .memory(arena.bytes(memory.placement))
+        let manifest = scan.files.first { $0.rel == Manifest.fileName }
+        let hashedNames = try manifestValues(manifest.map { $0.target ?? realRoot + "/" + $0.rel })
+        var entries: [(String, TableEntry)] = []
+        entries.reserveCapacity(scan.files.count)
+        var targets: [String: String] = [:]
+        for file in scan.files {
+            let isHashed = hashedNames.map { $0.contains(file.rel) } ?? HashedName.isHashed(file.rel)
+            entries.append(
+                (
+                    file.rel,
+                    TableEntry(
+                        siblingBits: file.siblingBits,
+                        foreignBits: file.foreignBits,
+                        isHashed: isHashed,
+                        deltas: file.deltas
+                    )
                 )
-            }
-            return openOnDisk(rel: rel, found: found[rel], previous: previous)
+            )
+            if let target = file.target { targets[file.rel] = target }
         }
-
-        var resources: [String: Resource] = [:]
-        var fingerprints: [String: FileFingerprint] = [:]
-        var indexed: Set<String> = []
-        var memoryBytes = 0
+        targets.merge(scan.siblingTargets) { a, _ in a }
         var renderer = HeadRenderer(maxAge: configuration.maxAge, headers: configuration.headers)
         renderer.prefix = configuration.prefix
-        for rel in primaries {
-            guard let loaded = load(rel) else { continue }
-            let sib = siblings[rel] ?? [:]
-            // Smallest first; equal sizes in the coding table's order.
-            let encoded = ContentCoding.allCases.compactMap { coding in sib[coding].flatMap(load).map { (coding, $0) } }
-                .enumerated().sorted {
-                    ($0.element.1.fingerprint.size, $0.offset) < ($1.element.1.fingerprint.size, $1.offset)
-                }
-                .map(\.element)
-            let isHashed = hashedNames.map { $0.contains(rel) } ?? HashedName.isHashed(rel)
-            let lastModified = loaded.fingerprint.modifiedSeconds
-            // RFC 9842: a hashed file of a type that changes a little between releases offers
-            // itself as the dictionary for its later versions, and its deltas against earlier
-            // ones are served by the dictionary hash in their headers.
-            let useAsDictionary =
-                isHashed ? DictionaryCompression.useAsDictionary(prefix: renderer.prefix, path: rel) : nil
-            let deltas: [(hash: [UInt8], file: LoadedFile)] =
-                useAsDictionary == nil
-                ? []
-                : (deltaFiles[rel] ?? []).sorted().compactMap { name in
-                    guard let file = load(name), let hash = dictionaryHash(of: file) else { return nil }
-                    return (hash, file)
-                }
-            let meta = HeadRenderer.Metadata(
-                contentType: MediaType.contentType(forFileName: rel),
-                isHashed: isHashed,
-                hasSiblings: !encoded.isEmpty,
-                lastModified: lastModified,
-                hasDeltas: !deltas.isEmpty,
-                useAsDictionary: useAsDictionary,
-                ruleFields: renderer.ruleFields(path: rel)
-            )
-            func representation(_ file: LoadedFile, _ coding: ContentCoding?, delta: Bool = false) -> Representation {
-                fingerprints[file.rel] = file.fingerprint
-                if case .memory(let buffer) = file.body { memoryBytes += buffer.readableBytes }
-                return renderer.representation(
-                    meta: meta,
-                    coding: coding,
-                    length: file.fingerprint.size,
-                    digest: file.fingerprint.digest,
-                    body: file.body,
-                    dictionaryCompressed: delta
-                )
-            }
-            resources[rel] = Resource(
-                identity: representation(loaded, nil),
-                variants: encoded.map { representation($0.1, $0.0) },
-                isHashed: isHashed,
-                lastModified: lastModified,
-                deltas: deltas.map {
-                    DictionaryDelta(dictionaryHash: $0.hash, representation: representation($0.file, nil, delta: true))
-                }
-            )
-            if !configuration.index.isEmpty {
-                let slash = rel.lastIndex(of: "/")
-                let name = slash.map { String(rel[rel.index(after: $0)...]) } ?? rel
-                if name == configuration.index { indexed.insert(slash.map { String(rel[..<$0]) } ?? "") }
-            }
+        let loader = EntryLoader(
+            realRoot: realRoot,
+            symlinkTargets: targets,
+            renderer: renderer,
+            memoryBudget: configuration.memoryCacheBytes,
+            memoryFileLimit: configuration.memoryFileLimit,
+            digests: digests
+        )
+        // The 404 page and the fallback are made now: a missing one fails the load.
+        let pages = try TablePages.load(configuration.headers) { rel in
+            entries.first { $0.0 == rel }.flatMap { $0.1.resource(loader, rel: rel) }
         }
         return FileTable(
             root: configuration.root,
-            resources: resources,
-            indexedDirectories: indexed,
+            entries: entries,
+            indexedDirectories: scan.indexed,
             indexName: configuration.index,
-            memoryBytes: memoryBytes,
-            fingerprints: fingerprints,
-            pages: try TablePages.load(configuration.headers, resources: resources)
+            loader: loader,
+            pages: pages
         )
     }
 
     /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
-    private static func manifestValues(realRoot: String, found: [String: FoundFile]) throws(ServeError) -> Set<String>?
-    {
-        guard let path = found[Manifest.fileName]?.path else { return nil }
+    private static func manifestValues(_ path: String?) throws(ServeError) -> Set<String>? {
+        guard let path else { return nil }
         let bytes: [UInt8]
         do { bytes = try readAll(path: path) } catch { throw .unreadable(path: path, errno: error.errno) }
+        if let values = ManifestValues.read(bytes) { return values }
         do {
             return Set(try Manifest.decode(bytes).paths.values)
         } catch {
@@ -165,146 +88,128 @@ extension FileTable {
         }
     }
 
-    /// The dictionary's SHA-256 from the 40-byte header of a `dcz` delta (RFC 9842 §5), or nil
-    /// when the file does not start with one (it is then not served as a delta).
-    private static func dictionaryHash(of file: LoadedFile) -> [UInt8]? {
-        let length = DictionaryCompression.headerLength
-        switch file.body {
-        case .memory(let buffer):
-            guard let header = buffer.getBytes(at: buffer.readerIndex, length: length) else { return nil }
-            return DictionaryCompression.dictionaryHash(inHeader: header)
-        case .file(let open):
-            var header = [UInt8](repeating: 0, count: length)
-            let read = header.withUnsafeMutableBytes {
-                try? Syscall.preadFully(open.descriptor, into: $0, at: 0, path: file.rel)
-            }
-            guard read == length else { return nil }
-            return DictionaryCompression.dictionaryHash(inHeader: header)
-        }
-    }
-
-    /// A regular file the scan found.
+    /// One URL the scan found: a file that is no other file's sibling.
     struct FoundFile {
-        var path: String
-        /// Its size when listed (the body read later may differ; what is read is what is served).
-        var size: Int
-    }
-
-    private struct LoadedFile {
         var rel: String
-        var fingerprint: FileFingerprint
-        var body: Body
+        /// A symlink's checked target, opened instead of the path below the root.
+        var target: String?
+        /// Which ``ContentCoding``s have a sibling beside it (``TableEntry/siblingBits``).
+        var siblingBits: UInt8
+        /// Which of those siblings carry the coding's foreign suffix (`a.js.zstd`).
+        var foreignBits: UInt8
+        /// Its `dcz` deltas (RFC 9842), paths below the root (`a.<new>.js.<old>.dcz`).
+        var deltas: [String] = []
     }
 
-    /// Opens and checks one file: its descriptor, its fingerprint (digest empty) and the digest a
-    /// previous table computed for the same bytes, if any. Nil when it vanished or is no longer a
-    /// regular file (it is left out).
-    static func openChecked(rel: String, found: FoundFile, previous: FileTable?) -> (CInt, FileFingerprint, String?)? {
-        guard let (fd, s) = try? openRegularFile(found.path) else { return nil }
-        let fingerprint = FileFingerprint(identity: FileIdentity(s), digest: "")
-        var known = previous?.fingerprints[rel]
-        known?.digest = ""
-        return (fd, fingerprint, known == fingerprint ? previous?.fingerprints[rel]?.digest : nil)
-    }
+    /// The directory walk: regular files by their directory entries alone (no `stat` per file:
+    /// a scan of a hundred thousand files is a walk of their directories), siblings matched to
+    /// their file within each directory (`a.css.br` beside `a.css`).
+    private struct Scan {
+        let realRoot: String
+        let index: String
+        var files: [FoundFile] = []
+        var siblingTargets: [String: String] = [:]
+        var indexed: Set<String> = []
+        var visited: Set<[UInt64]> = []
 
-    /// Reads one file into the arena and hashes it; nil when it cannot be read.
-    private static func loadIntoMemory(
-        rel: String,
-        found: FoundFile,
-        arena: inout MemoryArena,
-        previous: FileTable?
-    ) -> (fingerprint: FileFingerprint, placement: MemoryArena.Placement)? {
-        guard let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else { return nil }
-        let placed = arena.load(fd, expectedSize: opened.size)
-        try? Syscall.close(fd)
-        guard let placement = placed else { return nil }
-        var fingerprint = opened
-        fingerprint.size = placement.length
-        if let reuse, placement.length == opened.size {
-            fingerprint.digest = reuse
-        } else {
-            var md5 = MD5()
-            arena.withBytes(placement) { md5.update($0) }
-            fingerprint.digest = md5.hexDigest()
+        init(realRoot: String, index: String) {
+            self.realRoot = realRoot
+            self.index = index
         }
-        return (fingerprint, placement)
-    }
 
-    /// Opens one file to be sent with sendfile, hashing it unless a previous table did.
-    private static func openOnDisk(rel: String, found: FoundFile?, previous: FileTable?) -> LoadedFile? {
-        guard let found, let (fd, opened, reuse) = openChecked(rel: rel, found: found, previous: previous) else {
-            return nil
-        }
-        var fingerprint = opened
-        if let reuse {
-            fingerprint.digest = reuse
-        } else {
-            var md5 = MD5()
-            var chunk = [UInt8](repeating: 0, count: 256 << 10)
-            var offset: Int64 = 0
-            while true {
-                guard
-                    let r = chunk.withUnsafeMutableBytes({
-                        try? Syscall.preadFully(fd, into: $0, at: offset, path: found.path)
-                    })
-                else {
-                    try? Syscall.close(fd)
-                    return nil
+        /// Lists regular files below `directory`, skipping dot entries and symlinks that leave
+        /// the root.
+        mutating func walk(directory: String, relative: String) throws(ServeError) {
+            let entries: [DirectoryEntry]
+            do { entries = try Directory.entries(directory) } catch {
+                if relative.isEmpty { throw .unreadable(path: directory, errno: error.errno) }
+                return
+            }
+            var here: [(name: String, target: String?)] = []
+            here.reserveCapacity(entries.count)
+            for entry in entries {
+                // A name that is not UTF-8 could never be requested (paths must decode to UTF-8).
+                guard let name = entry.name, !name.isEmpty, !name.hasPrefix(".") else { continue }
+                if entry.type == .regular {
+                    here.append((name, nil))
+                    continue
                 }
-                if r == 0 { break }
-                chunk.withUnsafeBytes { md5.update(UnsafeRawBufferPointer(rebasing: $0[..<r])) }
-                offset += Int64(r)
+                let path = directory + "/" + name
+                guard var s = try? Syscall.stat(path, follow: false) else { continue }
+                var target: String?
+                if (s.st_mode & S_IFMT) == S_IFLNK {
+                    // Follow a symlink only when it resolves inside the root and not into a dot entry.
+                    guard let resolved = realPath(path), resolved.hasPrefix(realRoot + "/"),
+                        !resolved.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: {
+                            $0.hasPrefix(".")
+                        }),
+                        let targetStatus = try? Syscall.stat(resolved)
+                    else { continue }
+                    s = targetStatus
+                    // The file is opened by its checked target, so a link swapped in later is refused.
+                    target = resolved
+                }
+                switch s.st_mode & S_IFMT {
+                case S_IFDIR:
+                    // Symlinked directories could form a loop; each directory is entered once.
+                    guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
+                    try walk(directory: path, relative: relative.isEmpty ? name : relative + "/" + name)
+                case S_IFREG:
+                    here.append((name, target))
+                default:
+                    continue
+                }
             }
-            fingerprint.digest = md5.hexDigest()
-        }
-        return LoadedFile(
-            rel: rel,
-            fingerprint: fingerprint,
-            body: .file(OpenFile(descriptor: fd, name: rel, fingerprint: fingerprint))
-        )
-    }
-
-    /// Lists regular files below `directory`, skipping dot entries and symlinks that leave the root.
-    private static func walk(
-        directory: String,
-        relative: String,
-        realRoot: String,
-        into found: inout [String: FoundFile],
-        visited: inout Set<[UInt64]>
-    ) throws(ServeError) {
-        let entries: [DirectoryEntry]
-        do { entries = try Directory.entries(directory) } catch {
-            if relative.isEmpty { throw .unreadable(path: directory, errno: error.errno) }
-            return
-        }
-        for entry in entries {
-            // A name that is not UTF-8 could never be requested (paths must decode to UTF-8).
-            guard let name = entry.name, !name.isEmpty, !name.hasPrefix(".") else { continue }
-            let path = directory + "/" + name
-            let rel = relative.isEmpty ? name : relative + "/" + name
-            guard var s = try? Syscall.stat(path, follow: false) else { continue }
-            var opened = path
-            if (s.st_mode & S_IFMT) == S_IFLNK {
-                // Follow a symlink only when it resolves inside the root and not into a dot entry.
-                guard let target = realPath(path), target.hasPrefix(realRoot + "/"),
-                    !target.dropFirst(realRoot.utf8.count + 1).split(separator: "/").contains(where: {
-                        $0.hasPrefix(".")
-                    }),
-                    let targetStatus = try? Syscall.stat(target)
+            // `name.br` beside `name` is its sibling, not a URL of its own. (The sets are built
+            // only for a directory that has a name with a coding's suffix.)
+            let candidates = here.filter { ContentCoding.sibling($0.name) != nil }
+            let deltaCandidates = here.filter { $0.name.hasSuffix(DictionaryCompression.fileSuffix) }
+            let names = candidates.isEmpty && deltaCandidates.isEmpty ? [] : Set(here.map(\.name))
+            // A `dcz` delta beside its target is one of the target's representations, found by
+            // the dictionary hash in its header when the target is first requested.
+            var deltas: [String: [String]] = [:]
+            var isDelta = Set<String>()
+            for candidate in deltaCandidates {
+                guard let delta = DictionaryCompression.parseDeltaPath(candidate.name), names.contains(delta.target)
                 else { continue }
-                s = targetStatus
-                // The file is opened by its checked target, so a link swapped in later is refused.
-                opened = target
+                let rel = relative.isEmpty ? candidate.name : relative + "/" + candidate.name
+                deltas[delta.target, default: []].append(rel)
+                isDelta.insert(candidate.name)
+                if let target = candidate.target { siblingTargets[rel] = target }
             }
-            switch s.st_mode & S_IFMT {
-            case S_IFDIR:
-                // Symlinked directories could form a loop; each directory is entered once.
-                guard visited.insert([UInt64(s.st_dev), UInt64(s.st_ino)]).inserted else { continue }
-                try walk(directory: path, relative: rel, realRoot: realRoot, into: &found, visited: &visited)
-            case S_IFREG:
-                found[rel] = FoundFile(path: opened, size: Int(s.st_size))
-            default:
-                continue
+            var bits: [String: (own: UInt8, foreign: UInt8)] = [:]
+            var isSibling = Set<String>()
+            // A coding's own suffix first: it wins over the foreign one (`.zst` over `.zstd`),
+            // and the loser is served as a file of its own.
+            let classified = candidates.compactMap { c in ContentCoding.sibling(c.name).map { (c, $0) } }
+            for (candidate, sibling) in classified.sorted(by: { !$0.1.foreign && $1.1.foreign }) {
+                guard names.contains(sibling.primary),
+                    let position = ContentCoding.allCases.firstIndex(of: sibling.coding)
+                else { continue }
+                let bit: UInt8 = 1 << position
+                var known = bits[sibling.primary] ?? (0, 0)
+                guard known.own & bit == 0 else { continue }
+                known.own |= bit
+                if sibling.foreign { known.foreign |= bit }
+                bits[sibling.primary] = known
+                isSibling.insert(candidate.name)
+                if let target = candidate.target {
+                    siblingTargets[relative.isEmpty ? candidate.name : relative + "/" + candidate.name] = target
+                }
+            }
+            for (name, target) in here
+            where (isSibling.isEmpty || !isSibling.contains(name)) && (isDelta.isEmpty || !isDelta.contains(name)) {
+                if name == index { indexed.insert(relative) }
+                let known = bits[name] ?? (0, 0)
+                files.append(
+                    FoundFile(
+                        rel: relative.isEmpty ? name : relative + "/" + name,
+                        target: target,
+                        siblingBits: known.own,
+                        foreignBits: known.foreign,
+                        deltas: deltas[name]?.sorted() ?? []
+                    )
+                )
             }
         }
     }

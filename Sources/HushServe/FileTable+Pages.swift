@@ -15,15 +15,16 @@ public struct TablePages: Sendable {
         self.fallback = fallback
     }
 
-    /// Resolves the configured pages among `resources`. A page that is not a file of the table
-    /// fails the load (at start-up: the server does not start; at a reload: the old table stays).
+    /// Resolves the configured pages with `resource` (a path below the prefix → its resource). A
+    /// page that is not a file of the table fails the load (at start-up: the server does not
+    /// start; at a reload: the old table stays).
     static func load(
         _ headers: HeaderConfiguration,
-        resources: [String: Resource]
+        resource: (String) -> Resource?
     ) throws(ServeError) -> TablePages {
         var notFound: ErrorPage?
         if let name = headers.notFound {
-            guard let resource = resources[relative(name)] else { throw missing("--not-found", name) }
+            guard let resource = resource(relative(name)) else { throw missing("--not-found", name) }
             notFound = try ErrorPage(
                 status: "404 Not Found",
                 contentType: MediaType.contentType(forFileName: relative(name)),
@@ -33,8 +34,8 @@ public struct TablePages: Sendable {
         }
         var fallback: Resource?
         if let name = headers.fallback {
-            guard let resource = resources[relative(name)] else { throw missing("--fallback", name) }
-            fallback = resource
+            guard let found = resource(relative(name)) else { throw missing("--fallback", name) }
+            fallback = found
         }
         return TablePages(notFound: notFound, fallback: fallback)
     }

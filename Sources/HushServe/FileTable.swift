@@ -3,46 +3,65 @@ import HushCore
 import HushSystem
 import NIOCore
 
-/// Everything the server can send, built once from STATIC_ROOT and never changed afterwards.
+/// Everything the server can send, scanned once from STATIC_ROOT and never changed afterwards.
 ///
-/// A request is a dictionary lookup here plus a choice between pre-rendered heads: all header
-/// bytes that do not depend on the request are rendered at scan time (WhiteNoise's approach).
-/// Only files in the table are ever served, so no request path can reach outside it.
-/// A reload builds a new table and swaps it in whole (see ``TableBox``).
+/// A request is a lookup here plus a choice between pre-rendered heads: all header bytes that
+/// do not depend on the request are rendered once per file (WhiteNoise's approach). Only files in
+/// the table are ever served, so no request path can reach outside it. A reload builds a new
+/// table and swaps it in whole (see ``TableBox``).
+///
+/// The scan lists names only; a file's ``Resource`` (descriptors, validators, heads, and its
+/// bytes when it is small enough for the memory cache) is made on its first request and kept
+/// (``TableEntry``). Start-up therefore costs a directory walk, not a read of every byte, and
+/// memory grows with the files actually requested, not with the size of the root.
 public final class FileTable: Sendable {
     /// The STATIC_ROOT this table was scanned from, as given.
     public let root: String
-    /// URL path below the prefix (`css/app.0123456789ab.css`, no leading slash) → resource.
-    public let resources: [String: Resource]
     /// Directories (relative, no trailing slash; `""` is the root) that contain the index file.
     public let indexedDirectories: Set<String>
     /// The index file name (`index.html`), or empty when directory indexes are off.
     public let indexName: String
-    /// Bytes of file content held in memory.
-    public let memoryBytes: Int
     /// The 404 page and the fallback file, if configured.
     let pages: TablePages
-    /// Per file: what it was hashed from, so a reload can reuse ETags of unchanged files.
-    let fingerprints: [String: FileFingerprint]
-
-    /// `resources` by the bytes of their paths, for lookups straight from a request.
-    let pathIndex: PathIndex<Resource>
     /// `indexedDirectories` by the bytes of their paths: a request for a missing file asks it
     /// whether to redirect, without building and hashing a `String`.
     let directoryIndex: PathIndex<Bool>
 
     /// How many files (URLs) the table serves.
-    public var count: Int { resources.count }
+    public let count: Int
+    /// Makes resources on first use; shared with no other table but for its digest store.
+    let loader: EntryLoader
+
+    /// The entries by the bytes of their paths, for lookups straight from a request.
+    let pathIndex: PathIndex<TableEntry>
+
+    /// Bytes of file content held in memory so far (the cache fills as files are requested).
+    public var memoryBytes: Int { loader.memoryBytes }
+
+    /// The resources requests have made so far (files are opened on first request); opens nothing.
+    var madeResources: [Resource] { pathIndex.entries.compactMap { $0.1.madeResource } }
+
+    /// URL path below the prefix → resource, for every file: makes every resource not yet made.
+    /// For tests and tools; requests use ``resource(at:)``.
+    public var resources: [String: Resource] {
+        var out: [String: Resource] = [:]
+        for (rel, entry) in pathIndex.entries {
+            if let resource = entry.resource(loader, rel: rel) { out[rel] = resource }
+        }
+        return out
+    }
 
     /// The resource at `path` (relative to the prefix), if any: the lookup requests use.
     public func resource(at path: String) -> Resource? {
-        var path = path
-        return path.withUTF8 { pathIndex.lookup(UnsafeRawBufferPointer($0)) }
+        var bytes = path
+        return bytes.withUTF8 { pathIndex.lookup(UnsafeRawBufferPointer($0))?.resource(loader, rel: path) }
     }
 
     /// The resource whose path is exactly these bytes (UTF-8, relative to the prefix), if any.
     @inline(__always)
-    func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? { pathIndex.lookup(path) }
+    func resource(atBytes path: UnsafeRawBufferPointer) -> Resource? {
+        pathIndex.lookup(path)?.resource(loader, rel: String(decoding: path, as: UTF8.self))
+    }
 
     /// Whether these bytes name a directory that holds the index file (`indexedDirectories`).
     @inline(__always)
@@ -50,21 +69,19 @@ public final class FileTable: Sendable {
 
     init(
         root: String,
-        resources: [String: Resource],
+        entries: [(String, TableEntry)],
         indexedDirectories: Set<String>,
         indexName: String,
-        memoryBytes: Int,
-        fingerprints: [String: FileFingerprint],
+        loader: EntryLoader,
         pages: TablePages = TablePages()
     ) {
-        self.pages = pages
         self.root = root
-        self.resources = resources
+        self.count = entries.count
         self.indexedDirectories = indexedDirectories
         self.indexName = indexName
-        self.memoryBytes = memoryBytes
-        self.fingerprints = fingerprints
-        self.pathIndex = PathIndex(resources)
+        self.loader = loader
+        self.pages = pages
+        self.pathIndex = PathIndex(pairs: entries)
         self.directoryIndex = PathIndex(Dictionary(uniqueKeysWithValues: indexedDirectories.map { ($0, true) }))
     }
 }

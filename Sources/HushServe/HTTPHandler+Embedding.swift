@@ -23,7 +23,8 @@ extension HTTPHandler {
             warn: warn,
             reloadSoon: reloadSoon,
             corsOrigins: CORSOrigins(configuration.headers.cors),
-            logHealthChecks: configuration.operations.logHealthChecks
+            logHealthChecks: configuration.operations.logHealthChecks,
+            clientAddress: configuration.proxy.clientAddress
         )
     }
 }

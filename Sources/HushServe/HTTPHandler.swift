@@ -30,6 +30,8 @@ final class HTTPHandler: ChannelInboundHandler {
         var corsOrigins: CORSOrigins?
         /// Whether health checks are written to the access log.
         var logHealthChecks: Bool
+        /// Whose forwarding headers name the client in the access log.
+        var clientAddress: ClientAddressResolver
     }
 
     private let settings: Settings
@@ -51,7 +53,9 @@ final class HTTPHandler: ChannelInboundHandler {
     private var dateLine = DateLine()
     /// Reused for each request head's bytes.
     private var headScratch: [UInt8] = []
+    /// The peer as the access log names it; ``client`` per request when it is a trusted proxy.
     private var client = "-"
+    private var peerIsTrustedProxy = false
 
     init(settings: Settings, tables: TableBox, accessLog: AccessLog?, counters: LoopCounters? = nil) {
         self.settings = settings
@@ -64,7 +68,14 @@ final class HTTPHandler: ChannelInboundHandler {
     // MARK: Lifecycle
 
     func channelActive(context: ChannelHandlerContext) {
-        if accessLog != nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
+        if accessLog != nil {
+            if case .unixDomainSocket = context.channel.remoteAddress {
+                client = ClientAddressResolver.unixPeer
+            } else {
+                client = context.channel.remoteAddress?.ipAddress ?? "-"
+            }
+            peerIsTrustedProxy = settings.clientAddress.isEnabled && settings.clientAddress.trusts(client)
+        }
         // A new connection must send its first head within the header timeout (slowloris).
         let now = context.eventLoop.now
         timer.flushed(at: now)
@@ -245,8 +256,13 @@ final class HTTPHandler: ChannelInboundHandler {
         }
         let bytes = write(reply, isHead: request.method == .head, connection: connection, cors: cors, context)
         if !isHealthCheck || settings.logHealthChecks {
+            // Only behind a trusted proxy (and with a log) is the head read again, for its forwarding header.
+            let forwarded =
+                peerIsTrustedProxy
+                ? headScratch.withUnsafeBytes { settings.clientAddress.client(peer: client, head: $0) } : client
             accessLog?.record(
-                client: client,
+                client: forwarded,
+                peer: client,
                 method: headScratch[request.methodText],
                 target: headScratch[request.target],
                 versionMinor: request.versionMinor,

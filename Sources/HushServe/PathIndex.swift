@@ -24,10 +24,16 @@ struct PathIndex<Value: Sendable>: Sendable {
 
     /// Indexes `entries` by the UTF-8 bytes of their keys.
     init(_ entries: [String: Value]) {
+        self.init(pairs: entries.map { ($0.key, $0.value) })
+    }
+
+    /// Indexes `pairs` by the UTF-8 bytes of their keys (keys are distinct).
+    init(pairs entries: [(String, Value)]) {
         var capacity = 16
         while capacity < entries.count * 2 { capacity <<= 1 }
         var slots = [Slot](repeating: Slot(), count: capacity)
         var keyBytes: [UInt8] = []
+        keyBytes.reserveCapacity(entries.reduce(0) { $0 + $1.0.utf8.count })
         var values: [Value] = []
         values.reserveCapacity(entries.count)
         let mask = capacity - 1
@@ -50,6 +56,15 @@ struct PathIndex<Value: Sendable>: Sendable {
         self.keyBytes = keyBytes
         self.values = values
         self.mask = mask
+    }
+
+    /// Every key (decoded) and value, in no particular order.
+    var entries: [(String, Value)] {
+        slots.compactMap { slot in
+            guard slot.start >= 0 else { return nil }
+            let key = keyBytes[Int(slot.start)..<Int(slot.start + slot.length)]
+            return (String(decoding: key, as: UTF8.self), values[Int(slot.value)])
+        }
     }
 
     /// The value whose key is exactly `key`, if any.

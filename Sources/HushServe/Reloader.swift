@@ -12,6 +12,8 @@ final class Reloader: Sendable {
     private let lock = NIOLock()
     /// Whether a reload for a changed file is running or was run less than a second ago.
     private let changeReloadBusy = NIOLockedValueBox(false)
+    /// Hashes what no request has yet, after each scan.
+    let digestPass = DigestPass()
 
     init(configuration: ServeConfiguration, tables: TableBox, warn: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
@@ -19,7 +21,15 @@ final class Reloader: Sendable {
         self.warn = warn
     }
 
-    /// Rescans now; on error the current table stays.
+    /// Starts the background digest pass over the current table, if configured.
+    func startDigestPass() {
+        guard configuration.digests.hashInBackground else { return }
+        digestPass.start(table: tables.current, cacheFile: configuration.digests.cacheFile, warn: warn)
+    }
+
+    /// Rescans now; on error the current table stays. Only the directories are read: files are
+    /// opened on their next request, and hashed only when their identity changed (the digest
+    /// store is shared with the previous table), so a reload costs what changed.
     func reload() throws(ServeError) -> FileTable {
         lock.lock()
         defer { lock.unlock() }
@@ -27,10 +37,19 @@ final class Reloader: Sendable {
             let table = try FileTable.load(configuration: configuration, previous: tables.current)
             tables.swap(table)
             history.reloaded(succeeded: true)
+            startDigestPass()
             return table
         } catch {
             history.reloaded(succeeded: false)
             throw error
+        }
+    }
+
+    /// Stops the digest pass and writes what requests hashed to the digest cache file.
+    func finish() {
+        digestPass.cancel()
+        if let file = configuration.digests.cacheFile {
+            tables.current.loader.digests.save(to: file, keeping: nil, warn: warn)
         }
     }
 

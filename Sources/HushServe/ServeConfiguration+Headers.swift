@@ -16,8 +16,9 @@ public struct HeaderConfiguration: Sendable, Equatable {
 
     /// `X-Content-Type-Options: nosniff` on file responses and the custom 404 page. Default true.
     public var noSniff = true
-    /// Default off.
-    public var cors = CORS.off
+    /// Default `*`, as WhiteNoise sends: fonts and module scripts on a CDN or another origin
+    /// load without configuration; `--no-cors` turns it off, `--cors-origin` narrows it.
+    public var cors = CORS.any
     /// `--header` rules, in the order given; a later rule for the same field name wins.
     public var rules: [HeaderRule] = []
     /// A file below the root (`404.html`) whose bytes are the body of every 404. Nil: `Not Found\n`.

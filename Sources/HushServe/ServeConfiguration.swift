@@ -53,6 +53,10 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var operations = OperationsConfiguration()
     /// HTTP/2 over cleartext (`--h2c`). Off by default.
     public var http2 = HTTP2Configuration()
+    /// Behind a proxy: unix socket or socket activation, trusted proxies, log format.
+    public var proxy = ProxyConfiguration()
+    /// ETag digests: the file they are kept in between runs, the background pass.
+    public var digests = DigestConfiguration()
 
     /// A configuration with every default, serving `root`.
     public init(root: String) {

@@ -215,13 +215,18 @@ final class ServeMetrics: Sendable {
             help: "When the last load of the root ended, in seconds since the epoch."
         ).set(reloads.lastTime)
         let table = tables.current
+        // Only what requests have opened: summing every file would open the whole root.
         var bytes = 0
-        for resource in table.resources.values {
+        let made = table.madeResources
+        for resource in made {
             bytes += resource.identity.length
             for variant in resource.variants { bytes += variant.length }
+            for delta in resource.deltas { bytes += delta.representation.length }
         }
         gauge(name: "hush_table_files", help: "Files (URLs) the table serves.").set(Int64(table.count))
-        gauge(name: "hush_table_bytes", help: "Bytes of every representation in the table.")
+        gauge(name: "hush_table_opened_files", help: "Files requests have opened so far (opened on first request).")
+            .set(Int64(made.count))
+        gauge(name: "hush_table_bytes", help: "Bytes of every representation of the opened files.")
             .set(Int64(bytes))
         gauge(name: "hush_table_memory_bytes", help: "Bytes of file content held in memory.")
             .set(Int64(table.memoryBytes))

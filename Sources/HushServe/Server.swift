@@ -14,12 +14,14 @@ public final class Server: Sendable {
     public let configuration: ServeConfiguration
     /// The table requests are answered from.
     public let tables: TableBox
-    /// The port actually bound (differs from the configured one when that was 0).
+    /// The port actually bound (differs from the configured one when that was 0); 0 on a unix socket.
     public let localPort: Int
     /// The port the metrics listener bound, when `--metrics-listen` is set.
     public let metricsPort: Int?
     /// What the health path reports.
     public let health: HealthState
+    /// Where the server listens, for the ready line: `http://127.0.0.1:8080`, `unix:/run/hush.sock`.
+    public let listenDescription: String
 
     private let group: MultiThreadedEventLoopGroup
     private let listener: Channel
@@ -27,10 +29,14 @@ public final class Server: Sendable {
     private let logFlusher: RepeatedTask?
     private let reloader: Reloader
     private let metricsListener: Channel?
+    /// The unix socket this server created (removed at stop), or the inherited one.
+    private let listenSocket: ListenSocket?
 
     private init(
         reloader: Reloader,
         localPort: Int,
+        listenDescription: String,
+        listenSocket: ListenSocket?,
         group: MultiThreadedEventLoopGroup,
         listener: Channel,
         metricsListener: Channel?,
@@ -45,6 +51,8 @@ public final class Server: Sendable {
         self.metricsListener = metricsListener
         self.metricsPort = metricsListener?.localAddress?.port
         self.health = health
+        self.listenDescription = listenDescription
+        self.listenSocket = listenSocket
         self.group = group
         self.listener = listener
         self.accessLog = accessLog
@@ -83,7 +91,13 @@ public final class Server: Sendable {
     }
 
     private static func bindError(_ error: Error, _ configuration: ServeConfiguration) -> Error {
-        if error is ServeError { return error }
+        if error is ServeError || error is ListenError { return error }
+        switch configuration.proxy.listener {
+        case .tcp: break
+        case .unix(let socket): return ListenError("cannot listen on unix:\(socket.path): \(error)")
+        case .inherited(let fd, let name):
+            return ListenError("cannot listen on the activated socket \(fd) (\(name)): \(error)")
+        }
         return ServeError.cannotBind(host: configuration.host, port: configuration.port, reason: "\(error)")
     }
 
@@ -99,8 +113,19 @@ public final class Server: Sendable {
         guard configuration.maxConnections >= 1 else {
             throw ServeError.invalidConfiguration("the connection cap must be at least 1")
         }
-        let table = try table ?? FileTable.load(configuration: configuration)
-        let accessLog = try AccessLog.open(configuration.accessLog, warn: warn)
+        let table =
+            try table
+            ?? FileTable.load(
+                configuration: configuration,
+                digests: DigestStore.load(from: configuration.digests.cacheFile)
+            )
+        let accessLog = try AccessLog.open(configuration.accessLog, format: configuration.proxy.logFormat, warn: warn)
+        let listenSocket: ListenSocket?
+        switch configuration.proxy.listener {
+        case .tcp: listenSocket = nil
+        case .unix(let settings): listenSocket = try ListenSocket.unix(settings)
+        case .inherited(let fd, let name): listenSocket = try ListenSocket.inherited(fd, name: name)
+        }
         raiseDescriptorLimit()
         let reloader = Reloader(configuration: configuration, tables: TableBox(table), warn: warn)
         let tables = reloader.tables
@@ -134,7 +159,6 @@ public final class Server: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(maxConnections: maxConnections))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 8)
             .childChannelOption(.autoRead, value: true)
             // A client that half-closes after its requests (`nc -N`, health checkers) still gets
@@ -155,7 +179,12 @@ public final class Server: Sendable {
                     )
                 }
             }
-        let future = bootstrap.bind(host: configuration.host, port: configuration.port).flatMap { listener in
+        // No TCP options on a unix socket: setting one would fail, and with it every connection.
+        if listenSocket?.isUnix != true { _ = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1) }
+        let bound =
+            listenSocket.map { bootstrap.withBoundSocket($0.descriptor) }
+            ?? bootstrap.bind(host: configuration.host, port: configuration.port)
+        let future = bound.flatMap { listener in
             let metricsBound: EventLoopFuture<(any Channel)?>
             if let metrics, let address = configuration.operations.metricsListen {
                 metricsBound = MetricsListener.bind(address, group: group, metrics: metrics).map { $0 }
@@ -173,9 +202,12 @@ public final class Server: Sendable {
                     group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in log.flush()
                     }
                 }
+                reloader.startDigestPass()
                 return Server(
                     reloader: reloader,
-                    localPort: listener.localAddress?.port ?? configuration.port,
+                    localPort: listener.localAddress?.port ?? 0,
+                    listenDescription: describe(listener.localAddress, configuration),
+                    listenSocket: listenSocket,
                     group: group,
                     listener: listener,
                     metricsListener: metricsListener,
@@ -185,7 +217,26 @@ public final class Server: Sendable {
                 )
             }
         }
+        future.whenFailure { _ in listenSocket?.removeFile() }
         return (group, future)
+    }
+
+    /// `http://HOST:PORT` for TCP (IPv6 in brackets), `unix:PATH` for a unix socket.
+    private static func describe(_ address: SocketAddress?, _ configuration: ServeConfiguration) -> String {
+        switch address {
+        case .unixDomainSocket?:
+            if case .unix(let socket) = configuration.proxy.listener { return "unix:" + socket.path }
+            return "unix:" + (address?.pathname ?? "")
+        case .v4?, .v6?:
+            let host = address?.ipAddress ?? configuration.host
+            if case .tcp = configuration.proxy.listener {
+                let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                return "http://\(shown):\(address?.port ?? configuration.port)"
+            }
+            return "http://\(host.contains(":") ? "[\(host)]" : host):\(address?.port ?? 0)"
+        default:
+            return "http://\(configuration.host):\(configuration.port)"
+        }
     }
 
     /// Rescans STATIC_ROOT and makes the new table current. Requests in flight finish from the
@@ -209,6 +260,8 @@ public final class Server: Sendable {
         try? await quiesce().get()
         try? await group.shutdownGracefully()
         accessLog?.finish()
+        listenSocket?.removeFile()
+        reloader.finish()
     }
 
     /// Blocking form of ``stop()``.
@@ -216,7 +269,12 @@ public final class Server: Sendable {
         try? quiesce().wait()
         try? group.syncShutdownGracefully()
         accessLog?.finish()
+        listenSocket?.removeFile()
+        reloader.finish()
     }
+
+    /// Whether the background digest pass has finished (for tests).
+    var digestPassIsIdle: Bool { reloader.digestPass.isIdle }
 
     /// The graceful stop. First the health path turns 503; with a shutdown delay everything else
     /// is served as before for that long, so load balancers see the 503 and take the server out

@@ -256,8 +256,9 @@ final class HushProcess: @unchecked Sendable {
     /// How long any wait may take before the test fails instead of hanging.
     static let timeout: TimeInterval = 30
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: hushBinary)
+    /// `executable` is `hush` unless a launcher runs it (`systemd-socket-activate`).
+    init(_ arguments: [String], environment: [String: String] = [:], executable: String = hushBinary) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUSH_") && $0.key != "PORT" }
         env.merge(environment) { $1 }

@@ -1,5 +1,6 @@
 import Foundation
 import HushCore
+import XCTest
 
 @testable import HushServe
 
@@ -36,6 +37,12 @@ final class Fixture {
         return path
     }
 
+    /// Writes `text` to a temporary name beside `rel` and renames it over `rel` (atomic).
+    func replace(_ rel: String, _ text: String) throws {
+        try write(rel + ".replacing", text)
+        XCTAssertEqual(rename(root + "/" + rel + ".replacing", root + "/" + rel), 0)
+    }
+
     func symlink(_ rel: String, to target: String) throws {
         try FileManager.default.createSymbolicLink(atPath: root + "/" + rel, withDestinationPath: target)
     }
@@ -48,6 +55,9 @@ final class Fixture {
         var c = ServeConfiguration(root: root)
         c.port = 0
         c.threads = 1
+        // The exact heads in these tests are written without CORS; HeaderRulesTests covers it,
+        // including the `*` default.
+        c.headers.cors = .off
         change(&c)
         return c
     }

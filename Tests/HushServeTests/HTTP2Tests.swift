@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HushCore
+import NIOConcurrencyHelpers
 import XCTest
 
 @testable import HushServe
@@ -122,6 +123,45 @@ final class HTTP2Tests: XCTestCase {
         let part = try wire.get("/static/media/big.dat", [("range", "bytes=100000-100009")])
         XCTAssertEqual(part.status, 206)
         XCTAssertEqual(part.body, Array(big[100_000...100_009]))
+    }
+
+    func testAFileTruncatedMidTransferClosesTheConnectionWellBeforeTheSendTimeout() async throws {
+        // sendfile at a premature end of file returns 0, which NIO retries in a busy loop: the
+        // connection must end at the next check (a quarter second), not at the send timeout.
+        fixture = try Fixture.site()
+        let warnings = NIOLockedValueBox<[String]>([])
+        server = try await Server.start(
+            configuration: fixture.configuration {
+                $0.threads = 2
+                $0.http2.enabled = true
+                $0.memoryFileLimit = 0
+                $0.sendTimeout = 60
+                $0.idleTimeout = 60
+            },
+            warn: { line in warnings.withLockedValue { $0.append(line) } }
+        )
+        let big = (0..<(12 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 13) }
+        let path = try fixture.write("media/big.dat", big)
+        try server.reload()
+        let wire = try HTTP2Wire(port: port, timeout: 20, receiveBuffer: 4096)
+        try wire.send(frame: HTTP2Wire.windowUpdate, flags: 0, stream: 0, payload: [0x7f, 0xff, 0x00, 0x00])
+        try wire.send(frame: HTTP2Wire.settings, flags: 0, stream: 0, payload: [0, 4, 0x7f, 0xff, 0, 0])
+        let stream = try wire.request(HTTP2Wire.get("/static/media/big.dat"))
+        // Truncate only once the response has started: its head promised 12 MiB.
+        var head: HTTP2Wire.Frame?
+        for _ in 0..<16 where head == nil {
+            let frame = try wire.readFrame()
+            if frame.type == HTTP2Wire.headers, frame.stream == stream { head = frame }
+        }
+        XCTAssertEqual(head?.fields.first { $0.name == ":status" }?.value, "200")
+        XCTAssertEqual(truncate(path, 1 << 20), 0)
+        let started = Date()
+        XCTAssertTrue(try wire.readUntilClosed(), "the connection is closed instead of left spinning")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        let warned = warnings.withLockedValue { $0 }.filter {
+            $0.contains("media/big.dat changed on disk while being sent")
+        }
+        XCTAssertEqual(warned.count, 1, "\(warned)")
     }
 
     func testManyStreamsOnOneConnectionAreAllAnswered() async throws {

@@ -49,10 +49,14 @@ final class HTTP2Wire {
     private(set) var goAway: (lastStream: UInt32, code: UInt32)?
 
     /// Connects to 127.0.0.1:`port`; unless `preface` is false, sends the client preface with an
-    /// empty SETTINGS frame (RFC 9113 §3.4).
-    init(port: Int, timeout: Double = 10, preface: Bool = true) throws {
+    /// empty SETTINGS frame (RFC 9113 §3.4). `receiveBuffer` shrinks the socket's receive buffer.
+    init(port: Int, timeout: Double = 10, preface: Bool = true, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.socket(errno) }
+        if var size = receiveBuffer {
+            // Before connect, so the window the kernel advertises is small from the start.
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

@@ -71,6 +71,14 @@ final class HeaderRulesTests: XCTestCase {
         }
     }
 
+    func testCORSIsAnyOriginByDefaultAsWhiteNoiseSends() throws {
+        XCTAssertEqual(ServeConfiguration(root: "/x").headers.cors, .any)
+        let site = try Fixture.site()
+        let table = try site.table { $0.headers = HeaderConfiguration() }
+        let head = try XCTUnwrap(table.resource(at: "css/app.0123456789ab.css")).identity.head
+        XCTAssertTrue(String(buffer: head).contains("\r\nAccess-Control-Allow-Origin: *\r\n"), String(buffer: head))
+    }
+
     func testRuleFieldsOn200WithTheLaterRuleForANameWinning() throws {
         try withRules()
         XCTAssertEqual(

@@ -108,6 +108,10 @@ final class ServerSafetyTests: XCTestCase {
         try await start()
         let path = try fixture.write("media/big.dat", Self.big, modified: 784_111_777)
         try server.reload()
+        // Requested once, so the table holds its head (a file is opened on its first request).
+        let loaded = try RawConnection(port: server.localPort, timeout: 10)
+        try loaded.send("HEAD /static/media/big.dat HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try loaded.readResponse(bodyless: true).header("Content-Length"), "\(Self.big.count)")
         XCTAssertEqual(truncate(path, 1 << 20), 0)
         let connection = try RawConnection(port: server.localPort, timeout: 10)
         try connection.send(get("/static/media/big.dat"))

@@ -44,6 +44,9 @@ final class HTTP2Handler: ChannelInboundHandler {
     /// The output's progress at the timer's last look, and when it last moved.
     private var lastSeen = (progress: SendProgress.none, closed: 0)
     private var lastProgress = NIODeadline.now()
+    /// The files whose DATA frames are written and not yet sent, by stream: the timer checks them,
+    /// as HTTP/1.1's does, because sendfile at a premature end of file returns 0 forever.
+    private var filesInFlight: [HTTP2StreamID: OpenFile] = [:]
 
     init(settings: HTTPHandler.Settings, tables: TableBox, accessLog: AccessLog?, watch: GoAwayWatch) {
         self.settings = settings
@@ -231,7 +234,7 @@ final class HTTP2Handler: ChannelInboundHandler {
         case .unsendable:
             // Out of descriptors: the body cannot be sent; end this stream, not the connection.
             context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.internalError))), promise: nil)
-        case .data(let data, let file):
+        case .data(let data, let file, let source):
             bodyBytes = data.readableBytes
             writeHeaders(id, fields, endStream: false, context)
             let frame = HTTP2Frame(streamID: id, payload: .data(.init(data: data, endStream: true)))
@@ -240,9 +243,15 @@ final class HTTP2Handler: ChannelInboundHandler {
                 break
             }
             let sent = context.eventLoop.makePromise(of: Void.self)
+            if let source {
+                // Look within a check interval, not at an idle deadline a minute away.
+                if filesInFlight.isEmpty { arm(context, at: .now() + settings.timeouts.sendCheckInterval) }
+                filesInFlight[id] = source
+            }
             context.write(wrapOutboundOut(frame), promise: sent)
             sent.futureResult.assumeIsolated().whenComplete { result in
                 try? file?.close()
+                self.filesInFlight[id] = nil
                 // The request still has a body coming that nobody reads: once the response is
                 // sent, RST_STREAM NO_ERROR tells the client to stop sending it (RFC 9113 §8.1).
                 if !requestEnded, case .success = result, context.channel.isActive {
@@ -287,8 +296,8 @@ final class HTTP2Handler: ChannelInboundHandler {
         /// Nothing: HEADERS ends the stream.
         case empty
         /// One DATA frame: bytes held in memory (no copy), or a file region over a duplicated
-        /// descriptor, closed once the frame is sent or dropped.
-        case data(IOData, file: NIOFileHandle?)
+        /// descriptor, closed once the frame is sent or dropped; `source` the file it reads.
+        case data(IOData, file: NIOFileHandle?, source: OpenFile? = nil)
         /// Out of descriptors: the body cannot be sent.
         case unsendable
     }
@@ -301,13 +310,13 @@ final class HTTP2Handler: ChannelInboundHandler {
         case .partial(let representation, let range):
             return content(representation, offset: range.lowerBound, length: range.count)
         case .status(let status, _):
-            return .data(.byteBuffer(ByteBuffer(string: status.reason + "\n")), file: nil)
+            return .data(.byteBuffer(ByteBuffer(string: status.reason + "\n")), file: nil, source: nil)
         case .notModified, .rangeNotSatisfiable:
             return .empty
         case .page(let page):
-            return page.body.readableBytes > 0 ? .data(.byteBuffer(page.body), file: nil) : .empty
+            return page.body.readableBytes > 0 ? .data(.byteBuffer(page.body), file: nil, source: nil) : .empty
         case .health(let draining):
-            return .data(.byteBuffer(ByteBuffer(string: draining ? "draining\n" : "ok\n")), file: nil)
+            return .data(.byteBuffer(ByteBuffer(string: draining ? "draining\n" : "ok\n")), file: nil, source: nil)
         }
     }
 
@@ -316,14 +325,15 @@ final class HTTP2Handler: ChannelInboundHandler {
         switch representation.body {
         case .memory(let buffer):
             guard let slice = buffer.getSlice(at: buffer.readerIndex + offset, length: length) else { return .empty }
-            return .data(.byteBuffer(slice), file: nil)
+            return .data(.byteBuffer(slice), file: nil, source: nil)
         case .file(let file):
             let copy = dup(file.descriptor)
             guard copy >= 0 else { return .unsendable }
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
             return .data(
                 .fileRegion(FileRegion(fileHandle: handle, readerIndex: offset, endIndex: offset + length)),
-                file: handle
+                file: handle,
+                source: file
             )
         }
     }
@@ -343,7 +353,16 @@ final class HTTP2Handler: ChannelInboundHandler {
         guard context.channel.isActive else { return }
         let now = NIODeadline.now()
         let timeouts = settings.timeouts
-        if openStreams == 0 {
+        if let file = filesInFlight.values.first(where: { $0.changedOnDisk() }) {
+            // Truncated or rewritten mid-response: the rest cannot match the head sent, and NIO
+            // would retry sendfile in a busy loop until the send timeout. End it now.
+            settings.warn("hush: \(file.name) changed on disk while being sent; connection closed")
+            settings.reloadSoon(file.name)
+            return context.close(promise: nil)
+        }
+        // A stream NIO has closed may still have its body queued in the channel (flow control let
+        // it through): that is a backlog, not idleness.
+        if openStreams == 0 && filesInFlight.isEmpty {
             lastProgress = now
             let idleUntil = lastActive + timeouts.idle
             guard now >= idleUntil else { return arm(context, at: idleUntil) }
