@@ -666,6 +666,7 @@ class Bench:
             extra = ["--cache-dir", os.path.join(self.work, "bundle-cache")] if tool == HUSH else None
             if extra:
                 shutil.rmtree(extra[1], ignore_errors=True)
+            first_rel = None
             for n, src in ((1, r1), (2, r2)):
                 # Consecutive deploys into one STATIC_ROOT, as a site ships them.
                 res = self.run_collect(tool, [src], root, extra)
@@ -675,6 +676,13 @@ class Bench:
                     break
                 rel = manifest_paths(root).get("js/app.bundle.js")
                 sizes = wire_sizes(root, only=[rel]).get(rel, {}) if rel else {}
+                if n == 1:
+                    first_rel = rel
+                elif rel and tool == HUSH:
+                    # What a browser holding release 1 gets: Hush's dcz delta against it.
+                    delta = dcz_size(root, rel, first_rel)
+                    if delta is not None:
+                        sizes["dcz"] = delta
                 for enc in ENCODINGS:
                     if enc in sizes:
                         self.results.add("bytes", f"bundle-release-{n}", tool, ENC_METRIC[enc], sizes[enc])
