@@ -32,16 +32,6 @@ final class HTTP2Tests: XCTestCase {
 
     private var port: Int { server.localPort }
 
-    /// Polls `condition` until it holds or `seconds` pass.
-    private func eventually(within seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
-        return try await condition()
-    }
-
     /// The HTTP/1.1 answer to the same request, for comparison.
     private func http1(
         _ path: String,

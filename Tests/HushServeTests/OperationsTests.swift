@@ -30,16 +30,6 @@ final class OperationsTests: XCTestCase {
         "GET \(target) HTTP/1.1\r\nHost: t\r\n\(fields)\r\n"
     }
 
-    /// Polls `condition` until it holds or `seconds` pass.
-    private func eventually(within seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
-        return try condition()
-    }
-
     // MARK: Health
 
     func testHealthAnswers200NeverCachedAndStaysOutOfTheAccessLog() async throws {

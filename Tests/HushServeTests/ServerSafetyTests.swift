@@ -38,16 +38,6 @@ final class ServerSafetyTests: XCTestCase {
 
     private func get(_ path: String) -> String { "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n" }
 
-    /// Polls `condition` until it holds or `seconds` pass.
-    private func eventually(within seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
-        return try await condition()
-    }
-
     // MARK: Clients that stop reading (send timeout)
 
     func testClientsThatStopReadingAreClosedAfterTheSendTimeoutAndLogged() async throws {
