@@ -50,28 +50,11 @@ final class HTTP2Wire {
 
     /// Connects to 127.0.0.1:`port`; unless `preface` is false, sends the client preface with an
     /// empty SETTINGS frame (RFC 9113 §3.4). `receiveBuffer` shrinks the socket's receive buffer.
-    init(port: Int, timeout: Double = 10, preface: Bool = true, receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure.socket(errno) }
-        if var size = receiveBuffer {
-            // Before connect, so the window the kernel advertises is small from the start.
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw Failure.socket(errno)
+    init(port: Int, timeout: Double = 10, preface: Bool = true, receiveBuffer: Int? = nil) throws {
+        do {
+            fd = try RawConnection.connectLoopback(port: port, timeout: timeout, receiveBuffer: receiveBuffer)
+        } catch RawConnection.Failure.socket(let code) {
+            throw Failure.socket(code)
         }
         if preface {
             try send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))

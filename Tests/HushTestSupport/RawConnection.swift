@@ -29,7 +29,13 @@ public final class RawConnection {
     /// Connects to 127.0.0.1:`port`. `receiveBuffer` sets SO_RCVBUF before connecting (the
     /// kernel doubles it), so a client that does not read stops the server's writes early.
     public init(port: Int, timeout: Double = 10, receiveBuffer: Int? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = try Self.connectLoopback(port: port, timeout: timeout, receiveBuffer: receiveBuffer)
+    }
+
+    /// A blocking TCP socket connected to 127.0.0.1:`port`, with `timeout` on every read and
+    /// write and, when given, SO_RCVBUF set before connecting. Shared by the HTTP/2 test client.
+    public static func connectLoopback(port: Int, timeout: Double, receiveBuffer: Int? = nil) throws -> CInt {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.socket(errno) }
         var tv = timeval(
             tv_sec: Int(timeout),
@@ -55,6 +61,7 @@ public final class RawConnection {
             Glibc.close(fd)
             throw Failure.socket(e)
         }
+        return fd
     }
 
     /// Connects to the unix-domain socket at `path`.
