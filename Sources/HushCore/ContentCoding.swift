@@ -62,19 +62,30 @@ public enum ContentCoding: String, Sendable, CaseIterable, Hashable {
     /// which yields to a sibling under the coding's own suffix. Compares bytes, as the collector
     /// builds sibling names by appending the suffix.
     public static func sibling(_ path: String) -> (primary: String, coding: ContentCoding, foreign: Bool)? {
-        let bytes = path.utf8
-        for coding in allCases {
-            let suffixes: [(String?, Bool)] = [
-                (coding.fileSuffix, false), (coding.entry.foreignSuffix?.description, true),
-            ]
-            for case (let suffix?, let foreign) in suffixes {
-                let suffixBytes = suffix.utf8
-                guard bytes.count > suffixBytes.count, bytes.suffix(suffixBytes.count).elementsEqual(suffixBytes) else {
-                    continue
+        // Called for every name a scan of the root finds: byte compares of the static suffixes,
+        // no allocation unless a name matches.
+        var path = path
+        return path.withUTF8 { bytes in
+            for coding in allCases {
+                let entry = coding.entry
+                if let length = matchedSuffixLength(bytes, entry.suffix) {
+                    return (String(decoding: bytes[..<(bytes.count - length)], as: UTF8.self), coding, false)
                 }
-                return (String(decoding: bytes.dropLast(suffixBytes.count), as: UTF8.self), coding, foreign)
+                if let foreign = entry.foreignSuffix, let length = matchedSuffixLength(bytes, foreign) {
+                    return (String(decoding: bytes[..<(bytes.count - length)], as: UTF8.self), coding, true)
+                }
             }
+            return nil
         }
-        return nil
+    }
+
+    /// The suffix's length when `bytes` ends in it and is longer than it.
+    @inline(__always)
+    private static func matchedSuffixLength(_ bytes: UnsafeBufferPointer<UInt8>, _ suffix: StaticString) -> Int? {
+        let length = suffix.utf8CodeUnitCount
+        guard bytes.count > length else { return nil }
+        let start = suffix.utf8Start
+        for i in 0..<length where bytes[bytes.count - length + i] != start[i] { return nil }
+        return length
     }
 }

@@ -2,8 +2,9 @@ import Glibc
 import HushSystem
 import NIOConcurrencyHelpers
 
-/// The background pass after each scan: hashes, at low priority, every file of the table whose
-/// digest the store does not know, then writes the digest cache file. Requests never wait for
+/// The background pass after each scan: reads the digest cache file at start-up (off the path to
+/// the first response), then hashes, only while the core is otherwise idle, every file of the
+/// table whose digest the store does not know, and writes the digest cache file. Requests never wait for
 /// it — a file requested first is hashed by its request — but after it no request hashes a large
 /// file on an event loop, and the next start finds every digest in the cache.
 ///
@@ -13,21 +14,26 @@ final class DigestPass: Sendable {
     /// Whether no pass is running (for tests and shutdown).
     private let idle = NIOLockedValueBox(true)
 
-    /// Starts a pass over `table` on a thread of its own; `cacheFile` gets the digests after it.
-    func start(table: FileTable, cacheFile: String?, warn: @escaping @Sendable (String) -> Void) {
+    /// Starts a pass over `table` on a thread of its own: it first reads the digest cache file
+    /// if the store has not yet, then, when `hashing`, hashes what is missing and writes
+    /// `cacheFile`.
+    func start(table: FileTable, hashing: Bool, cacheFile: String?, warn: @escaping @Sendable (String) -> Void) {
         let mine = generation.withLockedValue {
             $0 += 1
             return $0
         }
         idle.withLockedValue { $0 = false }
         BackgroundThread.run {
-            // Nice 10: the event loops keep their cores; the pass takes what they leave. On Linux
-            // the nice value is per thread, and `who` 0 is the calling thread (setpriority(2)).
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            let finished = Self.hashAll(table) { self.generation.withLockedValue { $0 } != mine }
+            // The event loops keep their cores; the pass takes only what they leave idle.
+            Syscall.runCallingThreadOnlyWhenIdle()
+            table.loader.digests.readCacheIfUnread()
+            let finished =
+                hashing ? Self.hashAll(table) { self.generation.withLockedValue { $0 } != mine } : nil
             if let identities = finished, let cacheFile {
                 table.loader.digests.save(to: cacheFile, keeping: identities, warn: warn)
             }
+            // What the pass gathered (every identity, the file's bytes) is freed: return it.
+            Syscall.releaseFreeMemory()
             if self.generation.withLockedValue({ $0 }) == mine { self.idle.withLockedValue { $0 = true } }
         }
     }
@@ -46,20 +52,30 @@ final class DigestPass: Sendable {
     static func hashAll(_ table: FileTable, cancelled: () -> Bool) -> Set<FileIdentity>? {
         let loader = table.loader
         var identities = Set<FileIdentity>()
-        for (primary, entry) in table.pathIndex.entries {
-            if cancelled() { return nil }
-            for rel in [primary] + entry.siblings.map({ primary + $0.suffix }) {
-                let path = loader.path(rel)
-                guard let (fd, info) = try? FileTable.openRegularFile(path) else { continue }
-                defer { try? Syscall.close(fd) }
-                let identity = FileIdentity(info)
-                identities.insert(identity)
-                if loader.digests.digest(for: identity) == nil, let digest = EntryLoader.hash(fd, path: path) {
-                    loader.digests.record(digest, for: identity)
-                }
+        var cancelledNow = false
+        table.pathIndex.forEachEntry { primary, entry in
+            if cancelledNow { return }
+            if cancelled() {
+                cancelledNow = true
+                return
             }
+            hash(primary, loader: loader, into: &identities)
+            for sibling in entry.siblings { hash(primary + sibling.suffix, loader: loader, into: &identities) }
         }
+        if cancelledNow { return nil }
         return identities
+    }
+
+    /// Hashes the file at `rel` unless the store knows its identity; adds the identity.
+    private static func hash(_ rel: String, loader: EntryLoader, into identities: inout Set<FileIdentity>) {
+        let path = loader.path(rel)
+        guard let (fd, info) = try? FileTable.openRegularFile(path) else { return }
+        defer { try? Syscall.close(fd) }
+        let identity = FileIdentity(info)
+        identities.insert(identity)
+        if loader.digests.digest(for: identity) == nil, let digest = EntryLoader.hash(fd, path: path) {
+            loader.digests.record(digest, for: identity)
+        }
     }
 }
 

@@ -16,9 +16,14 @@ extension DigestStore {
 
     /// The store in `path`, or an empty one when the file is missing or not a digest cache.
     static func load(from path: String?) -> DigestStore {
+        DigestStore(entries(from: path))
+    }
+
+    /// The digests in the cache file at `path`; none when it is missing or not a digest cache.
+    static func entries(from path: String?) -> [FileIdentity: ETagDigest] {
         guard let path, let bytes = try? FileTable.readAll(path: path), bytes.count >= magic.count,
             Array(bytes[0..<magic.count]) == magic, (bytes.count - magic.count) % recordSize == 0
-        else { return DigestStore() }
+        else { return [:] }
         var digests: [FileIdentity: ETagDigest] = [:]
         digests.reserveCapacity((bytes.count - magic.count) / recordSize)
         bytes.withUnsafeBytes { raw in
@@ -38,7 +43,7 @@ extension DigestStore {
                 digests[identity] = ETagDigest(high: word(), low: word())
             }
         }
-        return DigestStore(digests)
+        return digests
     }
 
     /// Writes the store to `path` if anything was added since the last write, keeping only the

@@ -20,9 +20,29 @@ final class DigestStore: Sendable {
     }
 
     private let state: NIOLockedValueBox<State>
+    /// The digest cache file still to be read into the store, if any. It is read off the start-up
+    /// path (by the background pass, or at exit at the latest): at 100,000 files reading it took
+    /// a tenth of the time to the first response, and a request whose file's digest is not known
+    /// yet simply hashes the file.
+    private let unreadCache: NIOLockedValueBox<String?>
 
-    init(_ digests: [FileIdentity: ETagDigest] = [:]) {
+    /// A store holding `digests`, which reads the cache file `cacheToRead` when asked to
+    /// (``readCacheIfUnread()``).
+    init(_ digests: [FileIdentity: ETagDigest] = [:], cacheToRead: String? = nil) {
         state = NIOLockedValueBox(State(digests: digests))
+        unreadCache = NIOLockedValueBox(cacheToRead)
+    }
+
+    /// Reads the cache file given at creation into the store, once; digests requests recorded
+    /// meanwhile are kept. A second caller waits until the first has read it.
+    func readCacheIfUnread() {
+        unreadCache.withLockedValue { path in
+            guard let file = path.take() else { return }
+            let cached = Self.entries(from: file)
+            state.withLockedValue { s in
+                s.digests.merge(cached) { recorded, _ in recorded }
+            }
+        }
     }
 
     /// The digest recorded for exactly this identity, if any.

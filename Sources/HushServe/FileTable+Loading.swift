@@ -32,24 +32,28 @@ extension FileTable {
 
         let manifest = scan.files.first { $0.rel == Manifest.fileName }
         let hashedNames = try manifestValues(manifest.map { $0.target ?? realRoot + "/" + $0.rel })
-        var entries: [(String, TableEntry)] = []
-        entries.reserveCapacity(scan.files.count)
-        var targets: [String: String] = [:]
-        for file in scan.files {
-            let isHashed = hashedNames.map { $0.contains(file.rel) } ?? HashedName.isHashed(file.rel)
-            entries.append(
-                (
-                    file.rel,
-                    TableEntry(
-                        siblingBits: file.siblingBits,
-                        foreignBits: file.foreignBits,
-                        isHashed: isHashed,
-                        deltas: file.deltas
-                    )
-                )
-            )
-            if let target = file.target { targets[file.rel] = target }
+        // One index of the paths, by position in the scan: the manifest's names are looked up in
+        // it, and its values then become the entries (no second hash of a hundred thousand keys).
+        let positions = PathIndex(pairs: scan.files.enumerated().map { ($1.rel, $0) })
+        var isHashed = [Bool](repeating: false, count: scan.files.count)
+        if let hashedNames {
+            hashedNames.forEachName { name in
+                if let position = positions.lookup(name) { isHashed[position] = true }
+            }
+        } else {
+            for (position, file) in scan.files.enumerated() { isHashed[position] = HashedName.isHashed(file.rel) }
         }
+        let pathIndex = positions.mapValues { position in
+            let file = scan.files[position]
+            return TableEntry(
+                siblingBits: file.siblingBits,
+                foreignBits: file.foreignBits,
+                isHashed: isHashed[position],
+                deltas: file.deltas
+            )
+        }
+        var targets: [String: String] = [:]
+        for file in scan.files { if let target = file.target { targets[file.rel] = target } }
         targets.merge(scan.siblingTargets) { a, _ in a }
         var renderer = HeadRenderer(maxAge: configuration.maxAge, headers: configuration.headers)
         renderer.prefix = configuration.prefix
@@ -63,11 +67,12 @@ extension FileTable {
         )
         // The 404 page and the fallback are made now: a missing one fails the load.
         let pages = try TablePages.load(configuration.headers) { rel in
-            entries.first { $0.0 == rel }.flatMap { $0.1.resource(loader, rel: rel) }
+            var key = rel
+            return key.withUTF8 { pathIndex.lookup(UnsafeRawBufferPointer($0)) }?.resource(loader, rel: rel)
         }
         return FileTable(
             root: configuration.root,
-            entries: entries,
+            pathIndex: pathIndex,
             indexedDirectories: scan.indexed,
             indexName: configuration.index,
             loader: loader,
@@ -75,14 +80,14 @@ extension FileTable {
         )
     }
 
-    /// The set of hashed names from `staticfiles.json` (its values), or nil without a manifest.
-    private static func manifestValues(_ path: String?) throws(ServeError) -> Set<String>? {
+    /// The hashed names from `staticfiles.json` (its values), or nil without a manifest.
+    private static func manifestValues(_ path: String?) throws(ServeError) -> ManifestValues.Names? {
         guard let path else { return nil }
         let bytes: [UInt8]
         do { bytes = try readAll(path: path) } catch { throw .unreadable(path: path, errno: error.errno) }
         if let values = ManifestValues.read(bytes) { return values }
         do {
-            return Set(try Manifest.decode(bytes).paths.values)
+            return ManifestValues.Names(try Manifest.decode(bytes).paths.values)
         } catch {
             throw .badManifest(path: path, reason: error.description)
         }
@@ -163,7 +168,9 @@ extension FileTable {
             // `name.br` beside `name` is its sibling, not a URL of its own. (The sets are built
             // only for a directory that has a name with a coding's suffix.)
             let candidates = here.filter { ContentCoding.sibling($0.name) != nil }
-            let deltaCandidates = here.filter { $0.name.hasSuffix(DictionaryCompression.fileSuffix) }
+            let deltaCandidates = here.filter {
+                $0.name.utf8.last == UInt8(ascii: "z") && $0.name.hasSuffix(DictionaryCompression.fileSuffix)
+            }
             let names = candidates.isEmpty && deltaCandidates.isEmpty ? [] : Set(here.map(\.name))
             // A `dcz` delta beside its target is one of the target's representations, found by
             // the dictionary hash in its header when the target is first requested.

@@ -69,19 +69,19 @@ public final class FileTable: Sendable {
 
     init(
         root: String,
-        entries: [(String, TableEntry)],
+        pathIndex: PathIndex<TableEntry>,
         indexedDirectories: Set<String>,
         indexName: String,
         loader: EntryLoader,
         pages: TablePages = TablePages()
     ) {
         self.root = root
-        self.count = entries.count
+        self.count = pathIndex.count
         self.indexedDirectories = indexedDirectories
         self.indexName = indexName
         self.loader = loader
         self.pages = pages
-        self.pathIndex = PathIndex(pairs: entries)
+        self.pathIndex = pathIndex
         self.directoryIndex = PathIndex(Dictionary(uniqueKeysWithValues: indexedDirectories.map { ($0, true) }))
     }
 }

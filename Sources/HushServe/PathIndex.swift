@@ -9,13 +9,7 @@ import Glibc
 /// The keys are the scanned files, fixed for the table's life, so a client cannot grow a probe
 /// chain: hostile paths cost one hash and a short probe each.
 struct PathIndex<Value: Sendable>: Sendable {
-    private struct Slot: Sendable {
-        /// Offset of the key in `keyBytes`; -1 marks an empty slot.
-        var start: Int32 = -1
-        var length: Int32 = 0
-        var hash: UInt32 = 0
-        var value: Int32 = 0
-    }
+    private typealias Slot = PathIndexSlot
 
     private let slots: [Slot]
     private let keyBytes: [UInt8]
@@ -29,28 +23,39 @@ struct PathIndex<Value: Sendable>: Sendable {
 
     /// Indexes `pairs` by the UTF-8 bytes of their keys (keys are distinct).
     init(pairs entries: [(String, Value)]) {
-        var capacity = 16
-        while capacity < entries.count * 2 { capacity <<= 1 }
-        var slots = [Slot](repeating: Slot(), count: capacity)
         var keyBytes: [UInt8] = []
         keyBytes.reserveCapacity(entries.reduce(0) { $0 + $1.0.utf8.count })
-        var values: [Value] = []
-        values.reserveCapacity(entries.count)
-        let mask = capacity - 1
-        for (key, value) in entries {
+        var keys: [Range<Int>] = []
+        keys.reserveCapacity(entries.count)
+        for (key, _) in entries {
             let start = keyBytes.count
             keyBytes.append(contentsOf: key.utf8)
-            let length = keyBytes.count - start
-            let hash = keyBytes.withUnsafeBytes { Self.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-            var i = Int(truncatingIfNeeded: hash) & mask
-            while slots[i].start >= 0 { i = (i + 1) & mask }
-            slots[i] = Slot(
-                start: Int32(start),
-                length: Int32(length),
-                hash: UInt32(truncatingIfNeeded: hash),
-                value: Int32(values.count)
-            )
-            values.append(value)
+            keys.append(start..<keyBytes.count)
+        }
+        self.init(keyBytes: keyBytes, keys: keys, values: entries.map(\.1))
+    }
+
+    /// Indexes `values[i]` under the bytes `keyBytes[keys[i]]` (keys are distinct; a repeated
+    /// key is found, with one of its values). Start-up builds these for every file of the root
+    /// and every name of the manifest straight from bytes, with no string per key.
+    init(keyBytes: [UInt8], keys: [Range<Int>], values: [Value]) {
+        precondition(keys.count == values.count, "one value per key")
+        var capacity = 16
+        while capacity < keys.count * 2 { capacity <<= 1 }
+        var slots = [Slot](repeating: Slot(), count: capacity)
+        let mask = capacity - 1
+        keyBytes.withUnsafeBytes { bytes in
+            for (position, key) in keys.enumerated() {
+                let hash = Self.hash(UnsafeRawBufferPointer(rebasing: bytes[key]))
+                var i = Int(truncatingIfNeeded: hash) & mask
+                while slots[i].start >= 0 { i = (i + 1) & mask }
+                slots[i] = Slot(
+                    start: Int32(key.lowerBound),
+                    length: Int32(key.count),
+                    hash: UInt32(truncatingIfNeeded: hash),
+                    value: Int32(position)
+                )
+            }
         }
         self.slots = slots
         self.keyBytes = keyBytes
@@ -58,14 +63,37 @@ struct PathIndex<Value: Sendable>: Sendable {
         self.mask = mask
     }
 
+    private init(slots: [Slot], keyBytes: [UInt8], values: [Value], mask: Int) {
+        self.slots = slots
+        self.keyBytes = keyBytes
+        self.values = values
+        self.mask = mask
+    }
+
+    /// The same keys with each value transformed: nothing is hashed or copied again.
+    func mapValues<T: Sendable>(_ transform: (Value) throws -> T) rethrows -> PathIndex<T> {
+        PathIndex<T>(slots: slots, keyBytes: keyBytes, values: try values.map(transform), mask: mask)
+    }
+
     /// Every key (decoded) and value, in no particular order.
     var entries: [(String, Value)] {
-        slots.compactMap { slot in
-            guard slot.start >= 0 else { return nil }
+        var out: [(String, Value)] = []
+        out.reserveCapacity(values.count)
+        forEachEntry { out.append(($0, $1)) }
+        return out
+    }
+
+    /// Calls `body` with every key (decoded) and value, in no particular order, without
+    /// gathering them first (the digest pass walks a hundred thousand files this way).
+    func forEachEntry(_ body: (String, Value) throws -> Void) rethrows {
+        for slot in slots where slot.start >= 0 {
             let key = keyBytes[Int(slot.start)..<Int(slot.start + slot.length)]
-            return (String(decoding: key, as: UTF8.self), values[Int(slot.value)])
+            try body(String(decoding: key, as: UTF8.self), values[Int(slot.value)])
         }
     }
+
+    /// How many keys it holds.
+    var count: Int { values.count }
 
     /// The value whose key is exactly `key`, if any.
     func lookup(_ key: UnsafeRawBufferPointer) -> Value? {
@@ -102,4 +130,13 @@ struct PathIndex<Value: Sendable>: Sendable {
         }
         return h
     }
+}
+
+/// One slot of a ``PathIndex`` (outside it so that indexes of different values share it).
+private struct PathIndexSlot: Sendable {
+    /// Offset of the key in `keyBytes`; -1 marks an empty slot.
+    var start: Int32 = -1
+    var length: Int32 = 0
+    var hash: UInt32 = 0
+    var value: Int32 = 0
 }

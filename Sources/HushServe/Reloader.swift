@@ -21,10 +21,15 @@ final class Reloader: Sendable {
         self.warn = warn
     }
 
-    /// Starts the background digest pass over the current table, if configured.
+    /// Starts the background work after a scan: reading the digest cache file at start-up, then
+    /// (if configured) the digest pass over the current table.
     func startDigestPass() {
-        guard configuration.digests.hashInBackground else { return }
-        digestPass.start(table: tables.current, cacheFile: configuration.digests.cacheFile, warn: warn)
+        digestPass.start(
+            table: tables.current,
+            hashing: configuration.digests.hashInBackground,
+            cacheFile: configuration.digests.cacheFile,
+            warn: warn
+        )
     }
 
     /// Rescans now; on error the current table stays. Only the directories are read: files are
@@ -49,7 +54,10 @@ final class Reloader: Sendable {
     func finish() {
         digestPass.cancel()
         if let file = configuration.digests.cacheFile {
-            tables.current.loader.digests.save(to: file, keeping: nil, warn: warn)
+            // What the previous run cached stays in the file even if the pass never read it.
+            let digests = tables.current.loader.digests
+            digests.readCacheIfUnread()
+            digests.save(to: file, keeping: nil, warn: warn)
         }
     }
 

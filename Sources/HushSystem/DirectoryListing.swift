@@ -9,7 +9,12 @@ public struct DirectoryEntry: Sendable, Equatable {
     public var type: FileType?
 
     /// The name, when it is valid UTF-8.
-    public var name: String? { String(validating: bytes, as: UTF8.self) }
+    public var name: String? {
+        // Almost every name is ASCII, which needs no validation: a scan of a hundred thousand
+        // names spent a tenth of its time in the generic `String(validating:)`.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
+    }
 }
 
 /// The one directory reader (`opendir`/`readdir`), and the walk built on it.
@@ -26,7 +31,7 @@ public enum Directory {
                 return result
             }
             let bytes: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-            if bytes == [0x2e] || bytes == [0x2e, 0x2e] { continue }
+            if bytes.count <= 2, bytes.allSatisfy({ $0 == 0x2e }) { continue }
             let type: FileType?
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_REG): type = .regular

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HushCore
 import HushSystem
+import HushTestSupport
 import XCTest
 
 @testable import HushServe
@@ -52,6 +53,51 @@ final class LazyTableTests: XCTestCase {
         let third = try FileTable.load(configuration: f.configuration(), digests: DigestStore.load(from: cache))
         XCTAssertEqual(third.resource(at: "a.txt")?.identity.etag, md5Tag("ALPHA"))
         XCTAssertEqual(third.loader.digests.hashedCount, 1)
+    }
+
+    func testTheCacheFileIsReadWhenAskedAndDigestsRecordedMeanwhileAreKept() throws {
+        let f = try Fixture()
+        try f.write("a.txt", "alpha")
+        try f.write("b.txt", "beta")
+        let cache = f.root + "-deferred.digests"
+        defer { unlink(cache) }
+        let first = try f.table()
+        XCTAssertNotNil(first.resource(at: "a.txt"))
+        XCTAssertNotNil(first.resource(at: "b.txt"))
+        first.loader.digests.save(to: cache, keeping: nil, warn: { XCTFail($0) })
+
+        // Start-up hands the file to the store unread: the scan does not wait for it.
+        let store = DigestStore(cacheToRead: cache)
+        let table = try FileTable.load(configuration: f.configuration(), digests: store)
+        XCTAssertEqual(store.count, 0)
+        // A request before the read hashes its file; the read then adds the rest, once.
+        XCTAssertEqual(table.resource(at: "a.txt")?.identity.etag, md5Tag("alpha"))
+        XCTAssertEqual(store.hashedCount, 1)
+        store.readCacheIfUnread()
+        store.readCacheIfUnread()
+        XCTAssertEqual(store.count, 2)
+        XCTAssertEqual(table.resource(at: "b.txt")?.identity.etag, md5Tag("beta"))
+        XCTAssertEqual(store.hashedCount, 1, "b.txt's digest came from the cache file")
+    }
+
+    func testAnExitBeforeTheCacheFileWasReadKeepsWhatItHeld() throws {
+        let f = try Fixture()
+        try f.write("a.txt", "alpha")
+        try f.write("b.txt", "beta")
+        let cache = f.root + "-kept.digests"
+        defer { unlink(cache) }
+        // A previous run cached a.txt's digest.
+        let previous = try f.table()
+        XCTAssertNotNil(previous.resource(at: "a.txt"))
+        previous.loader.digests.save(to: cache, keeping: nil, warn: { XCTFail($0) })
+        XCTAssertEqual(DigestStore.load(from: cache).count, 1)
+
+        // This run hashes b.txt and exits before its background pass read the file.
+        let configuration = f.configuration { $0.digests = DigestConfiguration(cacheFile: cache) }
+        let table = try FileTable.load(configuration: configuration, digests: DigestStore(cacheToRead: cache))
+        XCTAssertNotNil(table.resource(at: "b.txt"))
+        Reloader(configuration: configuration, tables: TableBox(table), warn: { XCTFail($0) }).finish()
+        XCTAssertEqual(DigestStore.load(from: cache).count, 2, "the exit dropped what the cache file held")
     }
 
     func testAForeignOrTruncatedCacheFileIsIgnoredWhole() throws {
@@ -110,6 +156,9 @@ final class LazyTableTests: XCTestCase {
         await first.stop()
 
         let second = try await Server.start(configuration: configuration)
+        // The cache file is read in the background, before the pass hashes anything.
+        let cacheRead = await eventually(within: 10) { second.digestPassIsIdle }
+        XCTAssertTrue(cacheRead, "the background pass did not finish")
         let connection = try RawConnection(port: second.localPort)
         try connection.send("GET /static/css/app.0123456789ab.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: br\r\n\r\n")
         let response = try connection.readResponse()
@@ -129,15 +178,19 @@ final class ManifestValuesTests: XCTestCase {
         ])
         let bytes = manifest.encoded()
         XCTAssertTrue(String(decoding: bytes, as: UTF8.self).contains("\\u00e9"), "Django escapes non-ASCII")
-        XCTAssertEqual(ManifestValues.read(bytes), Set(try Manifest.decode(bytes).paths.values))
+        XCTAssertEqual(names(ManifestValues.read(bytes)), Set(try Manifest.decode(bytes).paths.values))
         for bad in [
             #"{"paths": {"a": 1}, "version": "1.1"}"#, #"{"paths": {}, "version": "2"}"#, "[1]", #"{"paths": {"#,
         ] {
             XCTAssertNil(ManifestValues.read(Array(bad.utf8)), bad)
         }
         XCTAssertEqual(
-            ManifestValues.read(Array(#"{"version": "1.0", "hash": null, "paths": {"a": "b"}}"#.utf8)),
+            names(ManifestValues.read(Array(#"{"version": "1.0", "hash": null, "paths": {"a": "b"}}"#.utf8))),
             ["b"]
         )
+    }
+
+    private func names(_ names: ManifestValues.Names?) -> Set<String>? {
+        names.map { Set($0.strings) }
     }
 }

@@ -19,6 +19,34 @@ final class PathIndexTests: XCTestCase {
         XCTAssertNil(lookup(index, ""))
     }
 
+    func testAnIndexBuiltFromByteRangesFindsTheSameKeysAsOneBuiltFromStrings() {
+        let names = (0..<2_000).map { "img/\($0 % 13)/n-\($0).0123456789ab.png" }
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for name in names {
+            let start = bytes.count
+            bytes += Array(name.utf8)
+            ranges.append(start..<bytes.count)
+        }
+        let fromBytes = PathIndex(keyBytes: bytes, keys: ranges, values: Array(names.indices))
+        let fromStrings = PathIndex(pairs: names.enumerated().map { ($1, $0) })
+        for (position, name) in names.enumerated() {
+            XCTAssertEqual(lookup(fromBytes, name), position)
+            XCTAssertEqual(lookup(fromStrings, name), position)
+            XCTAssertNil(lookup(fromBytes, name + "x"))
+        }
+        XCTAssertEqual(Set(fromBytes.entries.map(\.0)), Set(names))
+        XCTAssertEqual(fromBytes.count, names.count)
+        let doubled = fromBytes.mapValues { $0 * 2 }
+        for (position, name) in names.enumerated() { XCTAssertEqual(lookup(doubled, name), position * 2) }
+        var visited = 0
+        fromBytes.forEachEntry { name, position in
+            XCTAssertEqual(names[position], name)
+            visited += 1
+        }
+        XCTAssertEqual(visited, names.count)
+    }
+
     func testEmptyIndexAnswersNil() {
         let index = PathIndex([String: Int]())
         XCTAssertNil(lookup(index, "a.css"))

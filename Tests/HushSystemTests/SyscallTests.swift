@@ -16,6 +16,30 @@ final class SyscallTests: XCTestCase {
         _ = Glibc.system("rm -rf '\(directory)'")
     }
 
+    func testABackgroundThreadCanBeMadeToRunOnlyWhenTheCoreIsIdle() throws {
+        // On its own thread: the policy is per thread, and the test runner's must stay as it is.
+        let policy = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        defer { policy.deallocate() }
+        policy.pointee = -1
+        var thread = pthread_t()
+        XCTAssertEqual(
+            pthread_create(
+                &thread,
+                nil,
+                { argument in
+                    Syscall.runCallingThreadOnlyWhenIdle()
+                    argument?.assumingMemoryBound(to: Int32.self).pointee = sched_getscheduler(0)
+                    return nil
+                },
+                policy
+            ),
+            0
+        )
+        XCTAssertEqual(pthread_join(thread, nil), 0)
+        XCTAssertEqual(policy.pointee, 5, "SCHED_IDLE")
+        XCTAssertEqual(sched_getscheduler(0), SCHED_OTHER, "the calling thread of the test is unchanged")
+    }
+
     func testEINTRIsRetriedAndOtherErrnosBecomeTypedErrors() throws {
         var calls = 0
         let result = try Syscall.retrying("read", path: "/x") { () -> Int in
@@ -164,6 +188,25 @@ final class SyscallTests: XCTestCase {
         XCTAssertThrowsError(try Directory.entries(directory + "/missing")) { error in
             XCTAssertEqual((error as? SystemError)?.errno, ENOENT)
         }
+    }
+
+    func testDirectoryEntryNamesDecodeOnlyValidUTF8() throws {
+        let names: [[UInt8]] = [
+            Array("plain.css".utf8), Array("caf\u{e9}.css".utf8), [0x66, 0xff, 0x2e, 0x6a, 0x73], [0x2e, 0x2e, 0x2e],
+        ]
+        for name in names {
+            // Built from bytes: a String path could not hold the name that is not UTF-8.
+            let path: [CChar] = (Array((directory + "/").utf8) + name + [0]).map { CChar(bitPattern: $0) }
+            let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            close(fd)
+        }
+        let entries = try Directory.entries(directory)
+        XCTAssertEqual(Set(entries.map(\.bytes)), Set(names), "every name, . and .. left out, ... kept")
+        for entry in entries {
+            XCTAssertEqual(entry.name, String(validating: entry.bytes, as: UTF8.self))
+        }
+        XCTAssertEqual(Set(entries.compactMap(\.name)), ["plain.css", "caf\u{e9}.css", "..."])
     }
 
     func testFileIdentityFromStatAndItsComparisons() throws {
