@@ -184,7 +184,7 @@ class Bench:
     def section_collect(self) -> None:
         info = self.corpus_info
         sources = info["sources"]
-        # hush-hash-only (--no-brotli --no-gzip) is what Django's hashing-only storage is compared
+        # hush-hash-only (--no-brotli --no-zstd --no-gzip) is what Django's hashing-only storage is compared
         # with; plain hush (hash + compress) is compared with WhiteNoise.
         tools = [HUSH] + ([HASH_ONLY] if self.peer("django") else []) + \
             [t for t in ("django", "whitenoise", "servestatic") if self.peer(t)]
@@ -196,7 +196,7 @@ class Bench:
         for tool in tools:
             label = {"django": "django-manifest"}.get(tool, tool)
             out = os.path.join(self.work, f"root-{tool}")
-            extra = ["--no-brotli", "--no-gzip"] if tool == HASH_ONLY else None
+            extra = ["--no-brotli", "--no-zstd", "--no-gzip"] if tool == HASH_ONLY else None
             if tool.startswith(HUSH):
                 why = self.hush_subcommand("collect")
                 if why:
@@ -964,7 +964,7 @@ class Bench:
             if hush_why:
                 self.results.add("scaling", f"collect-{scenario}", HUSH, "seconds", None, note=f"hush: {hush_why}")
             else:
-                res = self.run_collect(HUSH, info["sources"], out_h, ["--no-brotli", "--no-gzip"])
+                res = self.run_collect(HUSH, info["sources"], out_h, ["--no-brotli", "--no-zstd", "--no-gzip"])
                 self.record_scaling_collect(scenario, HUSH, res)
                 if res.ok:
                     root_for_serve = out_h
