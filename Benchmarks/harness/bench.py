@@ -572,6 +572,10 @@ class Bench:
         add(section, "cpu_us_per_req", [getattr(x, "cpu", None) and x.cpu.server_us_per_req for x in rs])
         add(section + "-cpu", "core_busy_pct", [getattr(x, "cpu", None) and x.cpu.core_busy_pct for x in rs])
         add(section + "-cpu", "core_us_per_req", [getattr(x, "cpu", None) and x.cpu.core_us_per_req for x in rs])
+        add(section + "-cpu", "server_user_us_per_req",
+            [getattr(x, "cpu", None) and x.cpu.server_user_us_per_req for x in rs])
+        add(section + "-cpu", "server_kernel_us_per_req",
+            [getattr(x, "cpu", None) and x.cpu.server_kernel_us_per_req for x in rs])
         lg = [cpu.loadgen(x.loadgen_cpu_s, x.wall_s, x.requests) for x in rs
               if x.loadgen_cpu_s is not None and x.wall_s]
         add(section + "-cpu", "loadgen_cpu_pct", [x[0] for x in lg])

@@ -15,7 +15,10 @@ timed window (sampled just before the load tool starts and just after it exits):
   14 words it. It includes softirq and everything else that ran on that core, other helpers'
   compilers too, so on a shared machine it is an upper bound.
 
-The chart shows process CPU, for that reason; the tables show both.
+The chart shows process CPU, for that reason; the tables show both, and process CPU split into
+user (`server_user_us_per_req`: the server's own code) and kernel (`server_kernel_us_per_req`: its
+system calls, TCP included), which tells whether a difference between servers is in their code or
+in what they ask of the kernel.
 """
 
 from __future__ import annotations
@@ -70,14 +73,21 @@ def tree_pids(pid: int, proc: str = "/proc") -> list[int]:
 
 
 def tree_ticks(pid: int, proc: str = "/proc") -> int:
-    total = 0
+    return sum(tree_ticks_split(pid, proc))
+
+
+def tree_ticks_split(pid: int, proc: str = "/proc") -> tuple[int, int]:
+    """(user, kernel) clock ticks of the process tree: utime + cutime, stime + cstime."""
+    user = kernel = 0
     for p in tree_pids(pid, proc):
         try:
             with open(f"{proc}/{p}/stat") as f:
-                total += sum(parse_pid_stat(f.read()))
+                utime, stime, cutime, cstime = parse_pid_stat(f.read())
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue      # exited between the listing and the read: its time moves to cutime
-    return total
+        user += utime + cutime
+        kernel += stime + cstime
+    return user, kernel
 
 
 @dataclass
@@ -85,12 +95,14 @@ class Sample:
     process_ticks: int
     core_busy: int
     core_total: int
+    process_user_ticks: int | None = None   # the user-space part of process_ticks
 
 
 def sample(pid: int, cpu: str = "0", proc: str = "/proc") -> Sample:
     with open(f"{proc}/stat") as f:
         busy, total = parse_proc_stat_cpu(f.read(), cpu)
-    return Sample(tree_ticks(pid, proc), busy, total)
+    user, kernel = tree_ticks_split(pid, proc)
+    return Sample(user + kernel, busy, total, user)
 
 
 @dataclass
@@ -98,6 +110,11 @@ class Account:
     server_us_per_req: float | None     # the server's own processes
     core_busy_pct: float | None         # share of the pinned core that was busy, 0-100
     core_us_per_req: float | None       # busy time of the pinned core per request
+    # server_us_per_req split: the server's own code (user) and the system calls it made (kernel,
+    # TCP included). Where one server differs from another in CPU per request, this says whether
+    # it is in its code or in what it asks of the kernel.
+    server_user_us_per_req: float | None = None
+    server_kernel_us_per_req: float | None = None
 
 
 def account(before: Sample, after: Sample, requests: int, clk_tck: int = CLK_TCK) -> Account:
@@ -107,10 +124,18 @@ def account(before: Sample, after: Sample, requests: int, clk_tck: int = CLK_TCK
     d_busy = after.core_busy - before.core_busy
     d_total = after.core_total - before.core_total
     per = (lambda ticks: ticks * us_per_tick / requests) if requests > 0 else (lambda ticks: None)
+    user = kernel = None
+    if before.process_user_ticks is not None and after.process_user_ticks is not None:
+        d_user = after.process_user_ticks - before.process_user_ticks
+        d_kernel = d_proc - d_user
+        if d_user >= 0 and d_kernel >= 0:
+            user, kernel = per(d_user), per(d_kernel)
     return Account(
         server_us_per_req=per(d_proc) if d_proc >= 0 else None,
         core_busy_pct=100.0 * d_busy / d_total if d_total > 0 else None,
         core_us_per_req=per(d_busy) if d_busy >= 0 else None,
+        server_user_us_per_req=user,
+        server_kernel_us_per_req=kernel,
     )
 
 

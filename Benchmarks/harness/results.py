@@ -15,6 +15,7 @@ UNITS = {"seconds": "s", "peak_rss_mb": "MB", "req_per_s": "req/s", "mb_per_s": 
          "startup_s": "s", "rss_start_mb": "MB", "rss_end_mb": "MB", "rss_mb": "MB", "br_bytes": "B",
          "gz_bytes": "B", "br_files": "files", "gz_files": "files", "files": "files", "mb": "MB",
          "cpu_us_per_req": "µs", "core_busy_pct": "%", "core_us_per_req": "µs", "loadgen_cpu_pct": "%",
+         "server_user_us_per_req": "µs", "server_kernel_us_per_req": "µs",
          "loadgen_us_per_req": "µs", "p50_ms": "ms", "p999_ms": "ms", "achieved_rps": "req/s",
          "identity_bytes": "B", "zstd_bytes": "B", "dcz_bytes": "B", "zstd_ref_bytes": "B", "dcz_ref_bytes": "B"}
 
@@ -22,8 +23,8 @@ UNITS = {"seconds": "s", "peak_rss_mb": "MB", "req_per_s": "req/s", "mb_per_s": 
 SECTION_TITLES = {
     "collect-django": "Collect a Django project (hush collect --django vs manage.py collectstatic)",
     "bytes": "Bytes on the wire (what a client accepting each encoding downloads)",
-    "serve-cpu": "Serve CPU (the pinned core's busy share and µs per request; the load generator's share of its "
-                 "core and µs per request)",
+    "serve-cpu": "Serve CPU (the pinned core's busy share and µs per request; the server's own µs per request "
+                 "split into user and kernel; the load generator's share of its core and µs per request)",
     "latency": "Latency at fixed request rates (h2load --h1 --rps, 50 connections)",
     "latency-cpu": "Latency runs' CPU",
     "h2c": "h2c (HTTP/2 cleartext, h2load)",

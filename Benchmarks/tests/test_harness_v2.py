@@ -82,6 +82,8 @@ class CpuAccountingTests(unittest.TestCase):
         self.tree((10, 5, 1, 1), (200, 100), (0, 0, 0, 0))
         self.assertEqual(sorted(cpu.tree_pids(100, self.proc)), [100, 101])
         self.assertEqual(cpu.tree_ticks(100, self.proc), 10 + 5 + 1 + 1 + 200 + 100)
+        # Reaped children's time counts on its side: cutime with user, cstime with kernel.
+        self.assertEqual(cpu.tree_ticks_split(100, self.proc), (10 + 1 + 200, 5 + 1 + 100))
 
     def test_deltas_over_the_window_per_request(self):
         self.tree((10, 5), (200, 100), (1000, 500, 3000, 0))
@@ -94,11 +96,16 @@ class CpuAccountingTests(unittest.TestCase):
         self.assertAlmostEqual(acc.server_us_per_req, 50.0)
         self.assertAlmostEqual(acc.core_busy_pct, 80.0)
         self.assertAlmostEqual(acc.core_us_per_req, 80.0)
+        # utime 210 -> 420, stime 105 -> 145: 42 µs in the server's code, 8 in the kernel.
+        self.assertAlmostEqual(acc.server_user_us_per_req, 42.0)
+        self.assertAlmostEqual(acc.server_kernel_us_per_req, 8.0)
+        self.assertAlmostEqual(acc.server_user_us_per_req + acc.server_kernel_us_per_req, acc.server_us_per_req)
 
     def test_no_requests_gives_no_per_request_figure(self):
         s = cpu.Sample(10, 100, 200)
         acc = cpu.account(s, cpu.Sample(20, 150, 300), 0, clk_tck=100)
         self.assertIsNone(acc.server_us_per_req)
+        self.assertIsNone(acc.server_user_us_per_req, "no split without the user ticks")
         self.assertAlmostEqual(acc.core_busy_pct, 50.0)
 
     def test_a_vanished_child_is_skipped(self):
