@@ -146,6 +146,12 @@ class Bench:
     def stop_all(self) -> None:
         for r in list(self.running):
             servers.stop(r, self.registry)
+            self.forget(r)
+
+    def forget(self, r) -> None:
+        """Drops a stopped server from what stop_all() stops. It may be gone already: a signal
+        during a run stops every server first, and the run's own cleanup comes after."""
+        if r in self.running:
             self.running.remove(r)
 
     def make_corpus(self, name: str, files: int, total_mb: float) -> dict:
@@ -502,7 +508,7 @@ class Bench:
                         log(f"serve: {s.name} exited during the run: {servers.tail(r.log_path)}")
                 finally:
                     servers.stop(r, self.registry)
-                    self.running.remove(r)
+                    self.forget(r)
             if ceiling_bin:
                 self.measure_ceiling(ceiling_bin, root, recorded, runs)
             log(f"serve: round {rnd + 1}/{self.a.runs} done ({time.monotonic() - self.started:.0f} s elapsed)")
@@ -615,7 +621,7 @@ class Bench:
                 log(f"wrk wrk-ceiling {name}: {e}")
             finally:
                 servers.stop(r, self.registry)
-                self.running.remove(r)
+                self.forget(r)
 
     # ------------------------------------------------------------ bytes on the wire
 
@@ -822,7 +828,7 @@ class Bench:
                 body(s, r, headers if ok else f"check failed: {why}")
             finally:
                 servers.stop(r, self.registry)
-                self.running.remove(r)
+                self.forget(r)
 
     def saturation(self, tool: str, scenario: str) -> float | None:
         """The tool's closed-loop req/s on this scenario at 64 connections, when serve measured it."""
@@ -1001,7 +1007,7 @@ class Bench:
                     self.running.append(r)
                     rss = servers.tree_rss_kb(r.proc.pid)
                     servers.stop(r, self.registry)
-                    self.running.remove(r)
+                    self.forget(r)
                     log(f"startup {s.name:10} {n:>7} files: {r.started_s:6.2f} s, RSS {rss / 1024:6.1f} MB")
                     self.results.add("scaling", f"startup-{scenario}", s.name, "startup_s", r.started_s)
                     self.results.add("scaling", f"startup-{scenario}", s.name, "rss_mb", rss / 1024)
@@ -1052,7 +1058,7 @@ class Bench:
                     log(f"connections {s.name:10} c={c:<5} {res.requests_per_s:10.0f} req/s")
             finally:
                 servers.stop(r, self.registry)
-                self.running.remove(r)
+                self.forget(r)
 
     # ------------------------------------------------------------ report
 

@@ -145,6 +145,15 @@ traffic: 954B (954) total, 108B (108) headers (space savings 48.57%), 798B (798)
 
 
 class CpuRowsTests(unittest.TestCase):
+    def test_a_server_stopped_by_a_signal_is_forgotten_once_without_an_error(self):
+        with tempfile.TemporaryDirectory() as d:
+            b = bench.Bench(bench.parse_args(["--work", d, "--hush", "/bin/true"]))
+            r = object()
+            b.running.append(r)
+            b.running.remove(r)     # what stop_all() did when the signal came
+            b.forget(r)             # the run's own cleanup afterwards: no ValueError
+            self.assertEqual(b.running, [])
+
     def test_serve_rows_carry_process_cpu_and_the_cpu_table_the_rest(self):
         with tempfile.TemporaryDirectory() as d:
             b = bench.Bench(bench.parse_args(["--work", d, "--hush", "/bin/true"]))
@@ -162,6 +171,7 @@ class CpuRowsTests(unittest.TestCase):
         self.assertEqual(rows[("serve-cpu", "core_us_per_req")].value, 100.0)
         self.assertEqual(rows[("serve-cpu", "loadgen_cpu_pct")].value, 50.0)
         self.assertAlmostEqual(rows[("serve-cpu", "loadgen_us_per_req")].value, 1e6 / 80000)
+        self.assertNotIn(("serve-cpu", "server_user_us_per_req"), rows, "no split given, no row")
 
 
 WRK_64 = """Running 2s test @ http://127.0.0.1:8080/static/css/main.0123456789ab.css
