@@ -3,7 +3,12 @@ import XCTest
 
 /// The README's Django deploy in headless Chromium: `hush collect --django`, gunicorn,
 /// `hush serve`, nginx configured with the README's block (Tests/Support/browser_deploy.py).
-final class BrowserDeployTests: XCTestCase {
+///
+/// A root test case only for `HUSH_CACHE_DIR`: the `hush` it runs keeps its cache beside a
+/// temporary root, removed after the test, never in the user's cache directory.
+final class BrowserDeployTests: TemporaryRootTestCase {
+    override class var rootLabel: String { "hush-browser-deploy" }
+
     func testAdminLoginThroughNginxIsStyledWithEveryAssetBrotliAndImmutable() throws {
         let python = try djangoPython()
         let result = try runProcess(

@@ -86,7 +86,10 @@ final class ProxyDeployTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Hush's cache (its digest cache file) inside the test's directory, not the user's.
+        var inherited = ProcessInfo.processInfo.environment
+        inherited["HUSH_CACHE_DIR"] = dir + "/hush-cache"
+        process.environment = inherited.merging(environment) { $1 }
         let log = FileHandle(forWritingAtPath: dir + "/launch.log") ?? FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
@@ -233,7 +236,9 @@ final class ProxyDeployTests: XCTestCase {
         XCTAssertFalse(exec.contains("\"") || exec.contains("'"), "ExecStart is split on spaces here: no quoting")
         // systemd names the descriptor after the socket unit (FileDescriptorName=).
         let hush = try HushProcess(
-            ["-l", socket, "--fdname=hush.socket"] + exec.split(separator: " ").map(String.init),
+            // The launcher clears the environment: -E hands Hush the test's cache directory.
+            ["-l", socket, "--fdname=hush.socket", "-E", "HUSH_CACHE_DIR"]
+                + exec.split(separator: " ").map(String.init),
             executable: activate
         )
         XCTAssertTrue(listen.hasPrefix("/"), "ListenStream= is a unix socket path in the README: \(listen)")
@@ -270,7 +275,10 @@ final class ProxyDeployTests: XCTestCase {
         other.signal(SIGTERM)
         XCTAssertEqual(other.waitForExit(), 0)
         let several = try HushProcess(
-            ["-l", dir + "/a.sock", "-l", dir + "/b.sock", hushBinary, "serve", "--root", root],
+            [
+                "-l", dir + "/a.sock", "-l", dir + "/b.sock", "-E", "HUSH_CACHE_DIR", hushBinary, "serve", "--root",
+                root,
+            ],
             executable: "/usr/bin/systemd-socket-activate"
         )
         // The first connection makes the launcher start Hush, which refuses two sockets.

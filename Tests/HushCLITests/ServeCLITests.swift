@@ -252,15 +252,20 @@ final class HushProcess: @unchecked Sendable {
     private var stdoutData = Data(), stderrData = Data()
     private let exited = DispatchSemaphore(value: 0)
     private let out = Pipe(), err = Pipe()
+    private let cache: TemporaryDirectory
 
     /// How long any wait may take before the test fails instead of hanging.
     static let timeout: TimeInterval = 30
 
     /// `executable` is `hush` unless a launcher runs it (`systemd-socket-activate`).
     init(_ arguments: [String], environment: [String: String] = [:], executable: String = hushBinary) throws {
+        cache = try TemporaryDirectory("hush-serve-cache")
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUSH_") && $0.key != "PORT" }
+        // A cache directory of its own (its digest cache file), removed with this object, unless
+        // the test names one: never the user's ~/.cache/hush.
+        env["HUSH_CACHE_DIR"] = cache.path
         env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = out

@@ -13,13 +13,24 @@ open class TemporaryRootTestCase: XCTestCase {
     /// or an output under it), removed with it — no test reads or fills the user's ~/.cache/hush.
     public var childCacheDirectory: String { root.path + ".cache" }
 
+    /// `HUSH_CACHE_DIR` as it was before this test set it.
+    private var previousCacheVariable: String?
+
     override open func setUpWithError() throws {
         try super.setUpWithError()
         root = try TemporaryDirectory(Self.rootLabel)
+        previousCacheVariable = ProcessInfo.processInfo.environment["HUSH_CACHE_DIR"]
         setenv("HUSH_CACHE_DIR", childCacheDirectory, 1)
     }
 
     override open func tearDown() {
+        // Put the variable back: left set, the next test's children (of any class) would write
+        // into this directory after it was removed, and leave it behind in the temporary folder.
+        if let previousCacheVariable {
+            setenv("HUSH_CACHE_DIR", previousCacheVariable, 1)
+        } else {
+            unsetenv("HUSH_CACHE_DIR")
+        }
         if let root { try? FileManager.default.removeItem(atPath: root.path + ".cache") }
         root = nil
         super.tearDown()
