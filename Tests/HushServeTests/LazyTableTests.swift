@@ -24,16 +24,22 @@ final class LazyTableTests: XCTestCase {
         XCTAssertEqual(table.loader.digests.hashedCount, 3)
     }
 
-    func testDigestsComeBackFromTheCacheFileOnlyForAnUnchangedIdentity() throws {
+    /// A root holding a.txt ("alpha") and b.txt ("beta"), and the digest cache file (at the
+    /// root's path + `suffix`) a previous run left after serving `served`.
+    private func previousRun(cache suffix: String, served: [String]) throws -> (Fixture, cache: String) {
         let f = try Fixture()
         try f.write("a.txt", "alpha")
         try f.write("b.txt", "beta")
-        let cache = f.root + "-digests/serve.digests"
+        let cache = f.root + suffix
+        let previous = try f.table()
+        for name in served { XCTAssertNotNil(previous.resource(at: name)) }
+        previous.loader.digests.save(to: cache, keeping: nil, warn: { XCTFail($0) })
+        return (f, cache)
+    }
+
+    func testDigestsComeBackFromTheCacheFileOnlyForAnUnchangedIdentity() throws {
+        let (f, cache) = try previousRun(cache: "-digests/serve.digests", served: ["a.txt", "b.txt"])
         defer { try? FileManager.default.removeItem(atPath: f.root + "-digests") }
-        let first = try f.table()
-        XCTAssertNotNil(first.resource(at: "a.txt"))
-        XCTAssertNotNil(first.resource(at: "b.txt"))
-        first.loader.digests.save(to: cache, keeping: nil, warn: { XCTFail($0) })
         XCTAssertEqual(try Syscall.stat(cache).st_mode & 0o777, 0o600)
 
         // Same files: nothing is hashed, the ETags are the MD5 of the bytes.
@@ -56,15 +62,8 @@ final class LazyTableTests: XCTestCase {
     }
 
     func testTheCacheFileIsReadWhenAskedAndDigestsRecordedMeanwhileAreKept() throws {
-        let f = try Fixture()
-        try f.write("a.txt", "alpha")
-        try f.write("b.txt", "beta")
-        let cache = f.root + "-deferred.digests"
+        let (f, cache) = try previousRun(cache: "-deferred.digests", served: ["a.txt", "b.txt"])
         defer { unlink(cache) }
-        let first = try f.table()
-        XCTAssertNotNil(first.resource(at: "a.txt"))
-        XCTAssertNotNil(first.resource(at: "b.txt"))
-        first.loader.digests.save(to: cache, keeping: nil, warn: { XCTFail($0) })
 
         // Start-up hands the file to the store unread: the scan does not wait for it.
         let store = DigestStore(cacheToRead: cache)
@@ -81,15 +80,9 @@ final class LazyTableTests: XCTestCase {
     }
 
     func testAnExitBeforeTheCacheFileWasReadKeepsWhatItHeld() throws {
-        let f = try Fixture()
-        try f.write("a.txt", "alpha")
-        try f.write("b.txt", "beta")
-        let cache = f.root + "-kept.digests"
-        defer { unlink(cache) }
         // A previous run cached a.txt's digest.
-        let previous = try f.table()
-        XCTAssertNotNil(previous.resource(at: "a.txt"))
-        previous.loader.digests.save(to: cache, keeping: nil, warn: { XCTFail($0) })
+        let (f, cache) = try previousRun(cache: "-kept.digests", served: ["a.txt"])
+        defer { unlink(cache) }
         XCTAssertEqual(DigestStore.load(from: cache).count, 1)
 
         // This run hashes b.txt and exits before its background pass read the file.
