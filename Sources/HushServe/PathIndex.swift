@@ -36,8 +36,8 @@ struct PathIndex<Value: Sendable>: Sendable {
     }
 
     /// Indexes `values[i]` under the bytes `keyBytes[keys[i]]` (keys are distinct; a repeated
-    /// key is found, with one of its values). Start-up builds these for every file of the root
-    /// and every name of the manifest straight from bytes, with no string per key.
+    /// key is found, with one of its values). Every key is hashed once, from the bytes: start-up
+    /// indexes every file of the root through here.
     init(keyBytes: [UInt8], keys: [Range<Int>], values: [Value]) {
         precondition(keys.count == values.count, "one value per key")
         var capacity = 16
