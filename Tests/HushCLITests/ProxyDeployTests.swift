@@ -129,6 +129,17 @@ final class ProxyDeployTests: XCTestCase {
         return hush
     }
 
+    /// GETs the CSS file through the proxy on `port` with a forged X-Forwarded-For, checks the
+    /// body, stops Hush and returns its JSON access-log lines.
+    private func fetchThroughProxyAndStop(_ hush: HushProcess, port: Int) throws -> [[String: Any]] {
+        let response = try getThroughProxy(port: port, "/static/css/app.0123456789ab.css", forwardedFor: "203.0.113.9")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "body{}\n")
+        hush.signal(SIGTERM)
+        XCTAssertEqual(hush.waitForExit(), 0)
+        return try jsonLines(hush.stdoutText)
+    }
+
     private func jsonLines(_ text: String) throws -> [[String: Any]] {
         try text.split(separator: "\n").filter { $0.hasPrefix("{") }.map {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -172,14 +183,9 @@ final class ProxyDeployTests: XCTestCase {
                 "-p", dir, "-e", dir + "/nginx-error.log", "-c", dir + "/nginx.conf",
             ]
         )
-        let response = try getThroughProxy(port: port, "/static/css/app.0123456789ab.css", forwardedFor: "203.0.113.9")
-        XCTAssertEqual(response.status, 200)
-        XCTAssertEqual(response.text, "body{}\n")
-        hush.signal(SIGTERM)
-        XCTAssertEqual(hush.waitForExit(), 0)
+        let lines = try fetchThroughProxyAndStop(hush, port: port)
         // nginx appended the test client's address (127.0.0.1, trusted here too) to the header:
         // the client is the one before it.
-        let lines = try jsonLines(hush.stdoutText)
         XCTAssertEqual(lines.last?["client"] as? String, "203.0.113.9", hush.stdoutText)
         XCTAssertEqual(lines.last?["peer"] as? String, "unix:")
         XCTAssertNil(try? FileManager.default.attributesOfItem(atPath: socket), "socket left behind")
@@ -208,14 +214,9 @@ final class ProxyDeployTests: XCTestCase {
             ["run", "--config", dir + "/Caddyfile", "--adapter", "caddyfile"],
             environment: ["HOME": dir, "XDG_DATA_HOME": dir + "/xdg-data", "XDG_CONFIG_HOME": dir + "/xdg-config"]
         )
-        let response = try getThroughProxy(port: port, "/static/css/app.0123456789ab.css", forwardedFor: "203.0.113.9")
-        XCTAssertEqual(response.status, 200)
-        XCTAssertEqual(response.text, "body{}\n")
-        hush.signal(SIGTERM)
-        XCTAssertEqual(hush.waitForExit(), 0)
+        let lines = try fetchThroughProxyAndStop(hush, port: port)
         // Caddy trusts no proxy by default: it replaces the client's X-Forwarded-For with the
         // address it saw, so the forged entry never reaches the log.
-        let lines = try jsonLines(hush.stdoutText)
         XCTAssertEqual(lines.last?["client"] as? String, "127.0.0.1", hush.stdoutText)
     }
 
